@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { Conflict, Invalid } from '../errors';
+import type { Registry } from '../registry/registry';
+import type { AgentState, Outcome, StateStore } from '../state/store';
+
+export const QueuesBody = z.object({ queues: z.array(z.string()).min(1).max(200).optional() }).strict();
+export const PauseBody = z.object({
+  reason: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/i, 'a reason code: letters, digits, "-", "_", at most 40'),
+}).strict();
+
+const WRONG_STATE: Record<string, string> = {
+  AGENT_LOGGED_OUT: 'the agent is logged out',
+  AGENT_BUSY: 'the agent is ringing or on a call',
+};
+
+/** Agent state changes requested by agents or supervisors: login, logout, ready, pause. */
+export class AgentService {
+  constructor(private readonly registry: Registry, private readonly state: StateStore) {}
+
+  async login(agentId: string, body: unknown): Promise<AgentState> {
+    const queues = this.queuesOf(agentId, body);
+    this.done(await this.state.agentLogin(agentId, queues));
+    return this.state.agentState(agentId);
+  }
+
+  async logout(agentId: string, body: unknown): Promise<AgentState> {
+    this.registry.agent(agentId);
+    const queues = body && Object.keys(body).length ? this.queuesOf(agentId, body) : [];
+    this.done(await this.state.agentLogout(agentId, queues));
+    return this.state.agentState(agentId);
+  }
+
+  async ready(agentId: string): Promise<AgentState> {
+    this.registry.agent(agentId);
+    this.done(await this.state.agentReady(agentId));
+    return this.state.agentState(agentId);
+  }
+
+  async pause(agentId: string, body: unknown): Promise<AgentState> {
+    this.registry.agent(agentId);
+    const parsed = PauseBody.safeParse(body ?? {});
+    if (!parsed.success) throw new Invalid('invalid pause request', parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+    this.done(await this.state.agentPause(agentId, parsed.data.reason));
+    return this.state.agentState(agentId);
+  }
+
+  /** The queues a request names, or all the agent's assigned queues; each must be assigned. */
+  private queuesOf(agentId: string, body: unknown): string[] {
+    const agent = this.registry.agent(agentId);
+    const parsed = QueuesBody.safeParse(body ?? {});
+    if (!parsed.success) throw new Invalid('invalid queue list', parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+    const queues = parsed.data.queues ?? agent.queues;
+    const unknown = queues.filter((q) => !this.registry.findQueue(q));
+    if (unknown.length) throw new Invalid(`unknown queues: ${unknown.join(', ')}`, { queues: unknown });
+    const unassigned = queues.filter((q) => !agent.queues.includes(q));
+    if (unassigned.length) throw new Invalid(`agent ${agentId} is not assigned to: ${unassigned.join(', ')}`, { queues: unassigned });
+    if (!queues.length) throw new Invalid(`agent ${agentId} is assigned to no queue`);
+    return queues;
+  }
+
+  private done(r: Outcome<unknown>): void {
+    if (!r.ok) throw new Conflict(r.code, WRONG_STATE[r.code] ?? r.code);
+  }
+}

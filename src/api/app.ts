@@ -1,0 +1,43 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import express from 'express';
+import type { Redis } from 'ioredis';
+import YAML from 'yaml';
+import type { AgentService } from '../agents/agentService';
+import type { Ari } from '../ari/client';
+import type { CallService } from '../calls/callService';
+import type { Logger } from '../logger';
+import type { PhoneProvisioner } from '../phones/provisioner';
+import type { Registry } from '../registry/registry';
+import type { StateStore } from '../state/store';
+import { TokenBook, authenticate } from './auth';
+import { errorHandler, notFoundRoute } from './errorHandler';
+import { agentsRouter } from './routes/agents';
+import { callsRouter } from './routes/calls';
+import { healthRouter } from './routes/health';
+import { queuesRouter } from './routes/queues';
+
+export const OPENAPI_FILE = path.resolve(__dirname, '../../../src/api/openapi.yaml');
+
+export interface ApiDeps {
+  ari: Ari; redis: Redis; state: StateStore; registry: Registry; agents: AgentService;
+  calls: CallService; phones: PhoneProvisioner; tokens: TokenBook; log: Logger;
+}
+
+export function createApp(d: ApiDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(express.json({ limit: '64kb' }));
+  const openapi = YAML.parse(fs.readFileSync(OPENAPI_FILE, 'utf8'));
+  const v1 = express.Router();
+  v1.use(healthRouter(d.ari, d.redis));
+  v1.get('/openapi.json', (_req, res) => { res.json(openapi); });
+  v1.use(authenticate(d.tokens));
+  v1.use(queuesRouter(d.registry, d.state));
+  v1.use(agentsRouter(d.registry, d.agents, d.state, d.phones));
+  v1.use(callsRouter(d.calls, d.state));
+  app.use('/api/v1', v1);
+  app.use(notFoundRoute);
+  app.use(errorHandler(d.log));
+  return app;
+}

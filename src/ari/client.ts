@@ -1,0 +1,139 @@
+import { EventEmitter } from 'node:events';
+import ariClient from 'ari-client';
+import type { Logger } from '../logger';
+import type { AriBridge, AriChannel, AriEvent, AriEventOf, AriEventType, OriginateRequest, PjsipFields } from './types';
+
+/** The channel, bridge or object is gone (ARI 404). Normal in telephony: log at debug and move on. */
+export class AriGone extends Error {}
+
+export interface AriOptions { url: string; user: string; password: string; app: string }
+
+// ari-client turns every HTTP error into Error(body): the status is lost, the body's message stays.
+function classify(err: unknown): Error {
+  const text = err instanceof Error ? err.message : String(err);
+  if (/not found/i.test(text)) return new AriGone(text);
+  return err instanceof Error ? err : new Error(text);
+}
+
+type Client = Awaited<ReturnType<typeof ariClient.connect>> & { start(app: string): Promise<void>; stop(): void };
+
+/**
+ * A narrow typed adapter over ari-client with a supervised connection that never gives up.
+ * ari-client reconnects its WebSocket itself but stops after 10 attempts; then a new client is made.
+ * Emits 'connected' on every (re)connect (the caller reconciles then) and 'disconnected'.
+ */
+export class Ari extends EventEmitter {
+  private client?: Client;
+  private stopped = false;
+  private connectedNow = false;
+  private attempt = 0;
+
+  constructor(private readonly opts: AriOptions, private readonly log: Logger) {
+    super();
+    this.setMaxListeners(50);
+  }
+
+  get connected(): boolean { return this.connectedNow; }
+
+  onEvent<T extends AriEventType>(type: T, handler: (e: AriEventOf<T>) => void): void {
+    this.on(`ari:${type}`, handler);
+  }
+
+  start(): void {
+    void this.supervise();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    try { this.client?.stop(); } catch { /* already closed */ }
+  }
+
+  private async supervise(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        const client = (await ariClient.connect(this.opts.url, this.opts.user, this.opts.password)) as unknown as Client;
+        this.client = client;
+        const gaveUp = new Promise<void>((resolve) => client.once('WebSocketMaxRetries', () => resolve()));
+        client.on('*' as never, ((event: AriEvent) => this.emit(`ari:${event.type}`, event)) as never);
+        client.on('WebSocketConnected' as never, (() => this.markConnected()) as never);
+        client.on('WebSocketReconnecting' as never, (() => this.markDisconnected('reconnecting')) as never);
+        client.on('ApplicationReplaced' as never, (() => this.log.error('another controller took over the ARI application', { app: this.opts.app })) as never);
+        await client.start(this.opts.app);
+        await gaveUp;
+        this.markDisconnected('gave up reconnecting');
+      } catch (err) {
+        this.markDisconnected((err as Error).message);
+      }
+      if (this.stopped) break;
+      // capped, jittered back-off: Asterisk may be restarting; never give up
+      const delay = Math.min(5000, 200 * 2 ** Math.min(this.attempt++, 5)) * (0.5 + Math.random() / 2);
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+
+  private markConnected(): void {
+    this.attempt = 0;
+    this.connectedNow = true;
+    this.log.info('ARI connected', { url: this.opts.url, app: this.opts.app });
+    this.emit('connected');
+  }
+
+  private markDisconnected(why: string): void {
+    if (this.connectedNow) this.log.warn('ARI disconnected', { why });
+    else this.log.debug('ARI not reachable', { why });
+    this.connectedNow = false;
+    this.emit('disconnected');
+  }
+
+  private api(): Client {
+    if (!this.client || !this.connectedNow) throw new Error('ARI is not connected');
+    return this.client;
+  }
+
+  private async call<T>(fn: (c: Record<string, Record<string, (a?: unknown) => Promise<unknown>>>) => Promise<unknown>): Promise<T> {
+    try {
+      return (await fn(this.api() as never)) as T;
+    } catch (err) {
+      throw classify(err);
+    }
+  }
+
+  // --- channels ------------------------------------------------------------------------------
+  answer(channelId: string) { return this.call<void>((c) => c.channels.answer({ channelId })); }
+  hangup(channelId: string, reason = 'normal') { return this.call<void>((c) => c.channels.hangup({ channelId, reason })); }
+  startMoh(channelId: string, mohClass: string) { return this.call<void>((c) => c.channels.startMoh({ channelId, mohClass })); }
+  stopMoh(channelId: string) { return this.call<void>((c) => c.channels.stopMoh({ channelId })); }
+  listChannels() { return this.call<AriChannel[]>((c) => c.channels.list()); }
+  getChannel(channelId: string) { return this.call<AriChannel>((c) => c.channels.get({ channelId })); }
+
+  originate(o: OriginateRequest) {
+    return this.call<AriChannel>((c) => c.channels.originate({
+      endpoint: o.endpoint, channelId: o.channelId, app: o.app, appArgs: o.appArgs,
+      callerId: o.callerId, timeout: o.timeoutSec, originator: o.originator,
+    }));
+  }
+
+  /** Hang up a channel that may already be gone: the usual case at the end of a call. */
+  async hangupQuietly(channelId: string | undefined, reason = 'normal'): Promise<void> {
+    if (!channelId) return;
+    try { await this.hangup(channelId, reason); } catch (err) {
+      if (!(err instanceof AriGone)) this.log.warn('hangup failed', { channelId, error: (err as Error).message });
+    }
+  }
+
+  // --- bridges -------------------------------------------------------------------------------
+  createBridge(bridgeId: string, type: string) { return this.call<AriBridge>((c) => c.bridges.createWithId({ bridgeId, type })); }
+  addChannels(bridgeId: string, channelIds: string[]) { return this.call<void>((c) => c.bridges.addChannel({ bridgeId, channel: channelIds.join(',') })); }
+  destroyBridge(bridgeId: string) { return this.call<void>((c) => c.bridges.destroy({ bridgeId })); }
+  listBridges() { return this.call<AriBridge[]>((c) => c.bridges.list()); }
+
+  // --- applications, endpoints, push configuration -------------------------------------------
+  application(name: string) { return this.call<{ channel_ids: string[]; bridge_ids: string[] }>((c) => c.applications.get({ applicationName: name })); }
+  endpoint(tech: string, resource: string) { return this.call<{ state: string; channel_ids: string[] }>((c) => c.endpoints.get({ tech, resource })); }
+  putPjsip(objectType: 'endpoint' | 'aor' | 'auth', id: string, fields: PjsipFields) {
+    return this.call<PjsipFields>((c) => c.asterisk.updateObject({ configClass: 'res_pjsip', objectType, id, fields }));
+  }
+  deletePjsip(objectType: 'endpoint' | 'aor' | 'auth', id: string) {
+    return this.call<void>((c) => c.asterisk.deleteObject({ configClass: 'res_pjsip', objectType, id }));
+  }
+}

@@ -1,0 +1,39 @@
+/** The parts of ARI's models and events the controller uses (from Asterisk's rest-api/*.json). */
+export interface AriCallerId { name: string; number: string }
+export interface AriChannel {
+  id: string;
+  name: string;
+  state: 'Down' | 'Rsrvd' | 'OffHook' | 'Dialing' | 'Ring' | 'Ringing' | 'Up' | 'Busy' | 'Dialing Offhook' | 'Pre-ring' | 'Unknown';
+  caller: AriCallerId;
+  connected: AriCallerId;
+  dialplan: { context: string; exten: string; priority: number; app_name?: string; app_data?: string };
+  creationtime: string;
+}
+export interface AriBridge { id: string; bridge_type: string; channels: string[] }
+
+interface Base { application: string; timestamp: string }
+export interface StasisStart extends Base { type: 'StasisStart'; channel: AriChannel; args: string[]; replace_channel?: AriChannel }
+export interface StasisEnd extends Base { type: 'StasisEnd'; channel: AriChannel }
+export interface ChannelDestroyed extends Base { type: 'ChannelDestroyed'; channel: AriChannel; cause: number; cause_txt: string }
+export interface ChannelStateChange extends Base { type: 'ChannelStateChange'; channel: AriChannel }
+export interface ApplicationReplaced extends Base { type: 'ApplicationReplaced' }
+
+export type AriEvent = StasisStart | StasisEnd | ChannelDestroyed | ChannelStateChange | ApplicationReplaced;
+export type AriEventType = AriEvent['type'];
+export type AriEventOf<T extends AriEventType> = Extract<AriEvent, { type: T }>;
+
+export interface OriginateRequest {
+  endpoint: string;
+  channelId: string;
+  app: string;
+  appArgs: string;
+  callerId: string;
+  timeoutSec: number;
+  originator?: string;
+}
+
+/** Field list for PUT /asterisk/config/dynamic/res_pjsip/{type}/{id}. */
+export type PjsipFields = { attribute: string; value: string }[];
+
+/** Hangup causes Asterisk reports for a leg that never answered (Q.850). */
+export const CAUSE = { NORMAL: 16, BUSY: 17, NO_USER_RESPONSE: 18, NO_ANSWER: 19, REJECTED: 21 } as const;

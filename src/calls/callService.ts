@@ -1,0 +1,298 @@
+import { randomUUID } from 'node:crypto';
+import { Ari, AriGone } from '../ari/client';
+import type { AriChannel } from '../ari/types';
+import type { Queue } from '../config/schema';
+import type { Logger } from '../logger';
+import type { Registry } from '../registry/registry';
+import type { StateStore } from '../state/store';
+import { CallSession, ChannelRef, unansweredOutcome } from './session';
+
+export const APP = 'acd';
+
+/**
+ * The call lifecycle on this controller's Asterisk: inbound → queued (music on hold) → offered
+ * (agent's phone rings) → connected (bridged) → ended, plus abandon and unanswered offers.
+ * Every state change goes through a Lua transition first; Asterisk is then told what to do.
+ * Handlers of one call run one at a time (ARI events of a call can arrive while a handler awaits).
+ */
+export class CallService {
+  private readonly sessions = new Map<string, CallSession>();
+  private readonly channels = new Map<string, ChannelRef>();
+  private readonly chains = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly ari: Ari,
+    private readonly state: StateStore,
+    private readonly registry: Registry,
+    private readonly nodeId: string,
+    private readonly offerGraceMs: number,
+    private readonly log: Logger,
+  ) {
+    ari.onEvent('StasisStart', (e) => this.onStasisStart(e.channel, e.args));
+    ari.onEvent('StasisEnd', (e) => this.onChannelGone(e.channel, 'left', 0));
+    ari.onEvent('ChannelDestroyed', (e) => this.onChannelGone(e.channel, 'destroyed', e.cause));
+  }
+
+  /** Ids of this controller's waiting calls in a queue (dispatch offers only calls it can bridge). */
+  localWaiting(queueId: string): Set<string> {
+    const out = new Set<string>();
+    for (const s of this.sessions.values()) if (s.queueId === queueId && s.state === 'waiting') out.add(s.callId);
+    return out;
+  }
+
+  queuesWithLocalWaiting(): string[] {
+    return [...new Set([...this.sessions.values()].filter((s) => s.state === 'waiting').map((s) => s.queueId))];
+  }
+
+  liveSessions(): CallSession[] { return [...this.sessions.values()]; }
+
+  private serialize(callId: string, fn: () => Promise<void>): Promise<void> {
+    const prev = this.chains.get(callId) ?? Promise.resolve();
+    const next = prev.then(fn).catch((err) => {
+      this.log.error('call handler failed', { callId, error: (err as Error).message, stack: (err as Error).stack });
+    });
+    this.chains.set(callId, next);
+    void next.then(() => { if (this.chains.get(callId) === next) this.chains.delete(callId); });
+    return next;
+  }
+
+  // --- inbound -------------------------------------------------------------------------------
+  private onStasisStart(channel: AriChannel, args: string[]): void {
+    const [kind, a1, a2] = args;
+    if (kind === 'inbound') void this.inbound(channel, a1 ?? '');
+    else if (kind === 'agent') void this.serialize(a1, () => this.agentAnswered(channel, a1, a2));
+    else {
+      this.log.warn('unexpected channel in the ACD application', { channelId: channel.id, args });
+      void this.ari.hangupQuietly(channel.id);
+    }
+  }
+
+  private async inbound(channel: AriChannel, extension: string): Promise<void> {
+    const queue = this.registry.queueByExtension(extension);
+    if (!queue) {
+      this.log.warn('call to an extension with no queue', { extension, channelId: channel.id });
+      await this.ari.hangupQuietly(channel.id, 'unallocated');
+      return;
+    }
+    // The caller's channel id is the call id: unique, known before any await, and in every event.
+    const callId = channel.id;
+    const log = this.log.child({ callId, queueId: queue.id });
+    const session: CallSession = { callId, queueId: queue.id, callerChannelId: channel.id, callerNumber: channel.caller.number, state: 'waiting', log };
+    this.sessions.set(callId, session);
+    this.channels.set(channel.id, { callId, role: 'caller' });
+    await this.serialize(callId, async () => {
+      const [queued] = await Promise.all([
+        this.state.enqueue({ callId, queueId: queue.id, node: this.nodeId, callerNumber: channel.caller.number, callerName: channel.caller.name, channelId: channel.id }),
+        this.answerWithMusic(channel.id, queue),
+      ]);
+      log.info('caller queued', { callerNumber: channel.caller.number, position: queued.ok ? queued.value : null });
+    });
+  }
+
+  private async answerWithMusic(channelId: string, queue: Queue): Promise<void> {
+    try {
+      await this.ari.answer(channelId);
+      await this.ari.startMoh(channelId, queue.mohClass);
+    } catch (err) {
+      if (!(err instanceof AriGone)) throw err;
+    }
+  }
+
+  // --- offering ------------------------------------------------------------------------------
+  /** Reserve the agent for the call and ring the agent's phone. 'agent': that agent was not ready; 'call': the call no longer waits. */
+  async offer(queue: Queue, callId: string, agentId: string): Promise<'offered' | 'agent' | 'call'> {
+    let result: 'offered' | 'agent' | 'call' = 'call';
+    await this.serialize(callId, async () => { result = await this.offerNow(queue, callId, agentId); });
+    return result;
+  }
+
+  private async offerNow(queue: Queue, callId: string, agentId: string): Promise<'offered' | 'agent' | 'call'> {
+    const session = this.sessions.get(callId);
+    if (!session || session.state !== 'waiting') return 'call';
+    const token = randomUUID();
+    const agentChannelId = `offer-${token}`;
+    const expiresAt = Date.now() + queue.ringTimeoutSec * 1000 + this.offerGraceMs;
+    const r = await this.state.reserve(callId, agentId, token, expiresAt, agentChannelId);
+    if (!r.ok) return r.code === 'AGENT_NOT_READY' ? 'agent' : 'call';
+    session.state = 'offered';
+    session.offer = { token, agentId, agentChannelId };
+    this.channels.set(agentChannelId, { callId, role: 'agent' });
+    session.log.info('offering call', { agentId });
+    try {
+      await this.ari.originate({
+        endpoint: `PJSIP/${agentId}`,
+        channelId: agentChannelId,
+        app: APP,
+        appArgs: `agent,${callId},${token}`,
+        // the agent's phone shows the caller's number and, as the name, the queue
+        callerId: `"${queue.name.replace(/"/g, '')}" <${session.callerNumber}>`,
+        timeoutSec: queue.ringTimeoutSec,
+        originator: session.callerChannelId,
+      });
+    } catch (err) {
+      session.log.warn('agent phone could not be rung', { agentId, error: (err as Error).message });
+      await this.offerEnded(session, agentChannelId, 'unreachable', 'unreachable');
+    }
+    return 'offered';
+  }
+
+  private async agentAnswered(channel: AriChannel, callId: string, token: string): Promise<void> {
+    const s = this.sessions.get(callId);
+    if (!s || s.state !== 'offered' || s.offer?.token !== token) {
+      this.log.info('stale offer answered: hanging up the agent leg', { callId, channelId: channel.id });
+      await this.ari.hangupQuietly(channel.id);
+      return;
+    }
+    const bridgeId = `call-${callId}`;
+    const [accepted] = await Promise.all([
+      this.state.accept(callId, token, bridgeId),
+      this.ari.createBridge(bridgeId, 'mixing'),
+    ]);
+    if (!accepted.ok) {
+      await Promise.all([this.ari.hangupQuietly(channel.id), this.ari.destroyBridge(bridgeId).catch(() => undefined)]);
+      return;
+    }
+    const agentId = s.offer.agentId;
+    s.state = 'connected';
+    s.connected = { agentId, agentChannelId: channel.id, bridgeId };
+    s.offer = undefined;
+    try {
+      await Promise.all([
+        this.ari.stopMoh(s.callerChannelId).catch(() => undefined),
+        this.ari.addChannels(bridgeId, [s.callerChannelId, channel.id]),
+      ]);
+      s.log.info('call connected', { agentId });
+    } catch (err) {
+      // the caller left between answer and bridge: its StasisEnd releases the call
+      s.log.info('bridging failed', { agentId, error: (err as Error).message });
+    }
+  }
+
+  // --- endings -------------------------------------------------------------------------------
+  private onChannelGone(channel: AriChannel, how: 'left' | 'destroyed', cause: number): void {
+    const ref = this.channels.get(channel.id);
+    if (!ref) return;
+    void this.serialize(ref.callId, async () => {
+      const s = this.sessions.get(ref.callId);
+      if (!s) { this.channels.delete(channel.id); return; }
+      if (ref.role === 'caller') {
+        await this.callerGone(s);
+      } else if (s.state === 'offered' && s.offer?.agentChannelId === channel.id) {
+        if (how === 'destroyed') {
+          const { outcome, pauseReason } = unansweredOutcome(cause);
+          await this.offerEnded(s, channel.id, outcome, pauseReason);
+        }
+      } else if (s.state === 'connected' && s.connected?.agentChannelId === channel.id) {
+        await this.finish(s, 'agent');
+      } else {
+        this.channels.delete(channel.id);
+      }
+    });
+  }
+
+  private async callerGone(s: CallSession): Promise<void> {
+    if (s.state === 'connected') return this.finish(s, 'caller');
+    const r = await this.state.abandon(s.callId);
+    const ringing = s.offer?.agentChannelId;
+    this.forget(s);
+    if (r.ok) s.log.info('caller abandoned');
+    // the agent's phone stops ringing (CANCEL); the agent is ready again (done by call_abandon)
+    await this.ari.hangupQuietly(ringing);
+  }
+
+  /** The agent leg of an offer ended unanswered: back to waiting, agent paused. */
+  private async offerEnded(s: CallSession, agentChannelId: string, outcome: string, pauseReason: string | null): Promise<void> {
+    if (s.state !== 'offered' || s.offer?.agentChannelId !== agentChannelId) return;
+    const { token, agentId } = s.offer;
+    const r = await this.state.failOffer(s.callId, token, outcome, pauseReason);
+    this.channels.delete(agentChannelId);
+    if (r.ok) {
+      s.state = 'waiting';
+      s.offer = undefined;
+      s.log.info('offer not answered', { agentId, outcome, pausedWith: pauseReason });
+    }
+  }
+
+  private async finish(s: CallSession, endedBy: 'caller' | 'agent'): Promise<void> {
+    const c = s.connected;
+    this.forget(s);
+    await this.state.release(s.callId, endedBy);
+    s.log.info('call ended', { endedBy, agentId: c?.agentId });
+    await Promise.all([
+      this.ari.hangupQuietly(endedBy === 'caller' ? c?.agentChannelId : s.callerChannelId),
+      c ? this.ari.destroyBridge(c.bridgeId).catch(() => undefined) : undefined,
+    ]);
+  }
+
+  private forget(s: CallSession): void {
+    this.sessions.delete(s.callId);
+    this.channels.delete(s.callerChannelId);
+    if (s.offer) this.channels.delete(s.offer.agentChannelId);
+    if (s.connected) this.channels.delete(s.connected.agentChannelId);
+  }
+
+  // --- timers and reconcile ------------------------------------------------------------------
+  /** An offer's Redis deadline passed (its controller may have died): free the agent, requeue the call. */
+  async offerExpired(callId: string, token: string): Promise<void> {
+    await this.serialize(callId, async () => {
+      const r = await this.state.failOffer(callId, token, 'expired', null, true);
+      const s = this.sessions.get(callId);
+      if (!r.ok || !s || s.offer?.token !== token) return;
+      const ch = s.offer.agentChannelId;
+      this.channels.delete(ch);
+      s.state = 'waiting';
+      s.offer = undefined;
+      await this.ari.hangupQuietly(ch);
+    });
+  }
+
+  /**
+   * After every (re)connect: Asterisk is the truth about channels. Rebuild sessions for this node's
+   * calls from Redis, and settle what happened while events were not reaching us.
+   */
+  async reconcile(): Promise<void> {
+    const [ids, channels] = await Promise.all([this.state.nodeCalls(this.nodeId), this.ari.listChannels()]);
+    const live = new Map(channels.map((c) => [c.id, c]));
+    await Promise.all(ids.map((id) => this.serialize(id, () => this.reconcileCall(id, live))));
+    this.log.info('reconciled with Asterisk', { calls: ids.length, channels: channels.length });
+  }
+
+  private async reconcileCall(callId: string, live: Map<string, AriChannel>): Promise<void> {
+    const rec = await this.state.call(callId);
+    if (!rec) return;
+    const queue = this.registry.findQueue(rec.queueId);
+    const caller = live.get(rec.channelId);
+    const log = this.log.child({ callId, queueId: rec.queueId });
+    const s: CallSession = this.sessions.get(callId)
+      ?? { callId, queueId: rec.queueId, callerChannelId: rec.channelId, callerNumber: rec.callerNumber, state: 'waiting', log };
+    this.sessions.set(callId, s);
+    this.channels.set(rec.channelId, { callId, role: 'caller' });
+
+    if (rec.state === 'connected') {
+      s.state = 'connected';
+      s.connected = { agentId: rec.agentId!, agentChannelId: rec.agentChannelId!, bridgeId: rec.bridgeId! };
+      this.channels.set(rec.agentChannelId!, { callId, role: 'agent' });
+      if (!caller) return this.finish(s, 'caller');
+      if (!live.get(rec.agentChannelId!)) return this.finish(s, 'agent');
+      return;
+    }
+    if (!caller) return this.callerGone(Object.assign(s, rec.state === 'offered'
+      ? { state: 'offered' as const, offer: { token: rec.offerToken!, agentId: rec.agentId!, agentChannelId: rec.agentChannelId! } }
+      : { state: 'waiting' as const }));
+    if (rec.state === 'waiting') {
+      s.state = 'waiting';
+      if (queue) await this.ari.startMoh(rec.channelId, queue.mohClass).catch(() => undefined);
+      return;
+    }
+    if (rec.state === 'offered') {
+      s.state = 'offered';
+      s.offer = { token: rec.offerToken!, agentId: rec.agentId!, agentChannelId: rec.agentChannelId! };
+      this.channels.set(rec.agentChannelId!, { callId, role: 'agent' });
+      const agentLeg = live.get(rec.agentChannelId!);
+      if (!agentLeg) return this.offerEnded(s, rec.agentChannelId!, 'lost', null);
+      // answered while we were away: its StasisStart is lost, bridge it now
+      if (agentLeg.state === 'Up') return this.agentAnswered(agentLeg, callId, rec.offerToken!);
+      log.info('offer still ringing after reconnect', { agentId: rec.agentId });
+    }
+  }
+}

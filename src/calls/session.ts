@@ -1,0 +1,29 @@
+import type { Logger } from '../logger';
+
+/**
+ * What this controller holds in memory about a call whose channels live on its Asterisk. It is a
+ * cache for event handling: Redis holds the truth, and reconcile() rebuilds sessions from it.
+ */
+export interface CallSession {
+  callId: string;
+  queueId: string;
+  callerChannelId: string;
+  callerNumber: string;
+  state: 'waiting' | 'offered' | 'connected';
+  offer?: { token: string; agentId: string; agentChannelId: string };
+  connected?: { agentId: string; agentChannelId: string; bridgeId: string };
+  log: Logger;
+}
+
+/** Which call a channel belongs to, and as which party. */
+export interface ChannelRef { callId: string; role: 'caller' | 'agent' }
+
+/** Why an offered agent leg ended without answer, from the Q.850 cause, and how the agent is paused. */
+export function unansweredOutcome(cause: number): { outcome: string; pauseReason: string } {
+  switch (cause) {
+    case 18: case 19: return { outcome: 'no-answer', pauseReason: 'no-answer' };
+    case 17: return { outcome: 'busy', pauseReason: 'busy' };
+    case 21: return { outcome: 'rejected', pauseReason: 'rejected' };
+    default: return { outcome: 'unreachable', pauseReason: 'unreachable' };
+  }
+}

@@ -1,0 +1,100 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import YAML from 'yaml';
+import { FileConfig, FileConfigSchema, describeIssues } from './schema';
+
+/** The only reader of process.env: everything else receives a frozen Config. */
+export interface Config {
+  readonly nodeId: string;
+  readonly keyPrefix: string;
+  readonly logLevel: string;
+  readonly logFormat: 'json' | 'pretty';
+  readonly http: { readonly host: string; readonly port: number };
+  readonly adminToken?: string;
+  /** Absent: the embedded default starts a local Asterisk (and Redis when redisUrl is absent too). */
+  readonly ari?: { readonly url: string; readonly user: string; readonly password: string };
+  readonly redisUrl?: string;
+  readonly embedded: { readonly sipPort: number; readonly ariPort: number; readonly redisPort: number; readonly ariPassword: string };
+  /** Extra time past a queue's ring timeout before a reservation counts as lost (controller died mid-offer). */
+  readonly offerGraceMs: number;
+  readonly configFile: string;
+  readonly file: FileConfig;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string, readonly problems: { path: string; message: string }[] = []) {
+    super(message);
+  }
+}
+
+const port = z.coerce.number().int().min(1).max(65535);
+const EnvSchema = z.object({
+  ARI_URL: z.string().url().optional(),
+  ARI_USER: z.string().min(1).default('acd'),
+  ARI_PASSWORD: z.string().optional(),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'redis://host:port[/db]').optional(),
+  ACD_CONFIG: z.string().optional(),
+  ACD_NODE_ID: z.string().regex(/^[a-zA-Z0-9_.:@-]+$/).optional(),
+  ACD_KEY_PREFIX: z.string().regex(/^[a-zA-Z0-9_:.-]*$/).default('acd:'),
+  ACD_HTTP_HOST: z.string().default('127.0.0.1'),
+  ACD_HTTP_PORT: port.default(8080),
+  ACD_ADMIN_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  ACD_SIP_PORT: port.default(5060),
+  ACD_ARI_PORT: port.default(8088),
+  ACD_REDIS_PORT: port.default(6390),
+  ACD_OFFER_GRACE_MS: z.coerce.number().int().min(500).max(60000).default(3000),
+  LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).default('pretty'),
+});
+
+export function loadFileConfig(file: string): FileConfig {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`cannot read the config file ${file}: ${(e as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = file.endsWith('.json') ? JSON.parse(text) : YAML.parse(text);
+  } catch (e) {
+    throw new ConfigError(`the config file ${file} is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(e as Error).message}`);
+  }
+  const parsed = FileConfigSchema.safeParse(raw ?? {});
+  if (!parsed.success) throw new ConfigError(`the config file ${file} is invalid`, describeIssues(parsed.error));
+  return parsed.data;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, repoRoot = path.resolve(__dirname, '../../..')): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError('invalid environment', describeIssues(parsed.error));
+  const e = parsed.data;
+  if (e.ARI_URL && !e.ARI_PASSWORD) throw new ConfigError('ARI_URL is set but ARI_PASSWORD is not');
+  const configFile = path.resolve(e.ACD_CONFIG ?? path.join(repoRoot, 'config/sample.yaml'));
+  const ari = e.ARI_URL ? { url: e.ARI_URL.replace(/\/+$/, ''), user: e.ARI_USER, password: e.ARI_PASSWORD as string } : undefined;
+  const config: Config = {
+    // Calls live on one Asterisk; whoever drives that Asterisk owns them, across restarts.
+    nodeId: e.ACD_NODE_ID ?? `ari@${ari ? new URL(ari.url).host : `127.0.0.1:${e.ACD_ARI_PORT}`}`,
+    keyPrefix: e.ACD_KEY_PREFIX,
+    logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
+    http: { host: e.ACD_HTTP_HOST, port: e.ACD_HTTP_PORT },
+    adminToken: e.ACD_ADMIN_TOKEN,
+    ari,
+    redisUrl: e.REDIS_URL,
+    embedded: { sipPort: e.ACD_SIP_PORT, ariPort: e.ACD_ARI_PORT, redisPort: e.ACD_REDIS_PORT, ariPassword: e.ARI_PASSWORD ?? 'acd-local' },
+    offerGraceMs: e.ACD_OFFER_GRACE_MS,
+    configFile,
+    file: loadFileConfig(configFile),
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    Object.values(o).forEach(deepFreeze);
+    Object.freeze(o);
+  }
+  return o;
+}

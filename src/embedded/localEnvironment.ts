@@ -1,0 +1,37 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { Config } from '../config';
+import type { Logger } from '../logger';
+
+const run = promisify(execFile);
+const SCRIPTS = path.resolve(__dirname, '../../../scripts');
+
+/**
+ * The embedded default: a local Asterisk 22 (and Redis) prepared by scripts/, used when no
+ * ARI_URL (REDIS_URL) is given. The same scripts serve the tests, so what a newcomer runs is
+ * what CI runs.
+ */
+export async function startLocalAsterisk(config: Config, log: Logger): Promise<{ url: string; user: string; password: string }> {
+  const { sipPort, ariPort, ariPassword } = config.embedded;
+  log.info('starting the local Asterisk', { sipPort, ariPort });
+  await script('asterisk.sh', ['start'], { ACD_SIP_PORT: String(sipPort), ACD_ARI_PORT: String(ariPort), ARI_PASSWORD: ariPassword });
+  return { url: `http://127.0.0.1:${ariPort}`, user: 'acd', password: ariPassword };
+}
+
+export async function startLocalRedis(config: Config, log: Logger): Promise<string> {
+  log.info('starting the local Redis', { port: config.embedded.redisPort });
+  await script('redis.sh', ['start'], { ACD_REDIS_PORT: String(config.embedded.redisPort) });
+  return `redis://127.0.0.1:${config.embedded.redisPort}`;
+}
+
+async function script(name: string, args: string[], env: Record<string, string>): Promise<void> {
+  try {
+    await run('bash', [path.join(SCRIPTS, name), ...args], { env: { ...process.env, ...env }, timeout: 300_000 });
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    // the scripts print one clear "[acd-env] error: ..." line: pass that on, not a trace
+    const line = (e.stderr ?? '').split('\n').filter((l) => l.includes('error:')).pop();
+    throw new Error(line ?? `${name} ${args.join(' ')} failed: ${e.message}`);
+  }
+}

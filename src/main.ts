@@ -1,0 +1,127 @@
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import { Redis } from 'ioredis';
+import { AgentService } from './agents/agentService';
+import { TokenBook } from './api/auth';
+import { createApp } from './api/app';
+import { attachEventsHub } from './api/eventsHub';
+import { Ari } from './ari/client';
+import { APP, CallService } from './calls/callService';
+import { Dispatcher } from './calls/dispatcher';
+import { Config, ConfigError, loadConfig } from './config';
+import { startLocalAsterisk, startLocalRedis } from './embedded/localEnvironment';
+import { EventBus } from './events/bus';
+import { createLogger } from './logger';
+import { PhoneProvisioner } from './phones/provisioner';
+import { Registry } from './registry/registry';
+import { StateStore } from './state/store';
+import { TimerService } from './timers/timerService';
+
+/** Composition root: config → logger → redis → ari → services → http/ws. Only here is infrastructure built. */
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`acd: ${err.message}\n${err.problems.map((p) => `  - ${p.path}: ${p.message}\n`).join('')}`);
+    process.exit(2);
+  }
+  const log = createLogger(config.logLevel, config.logFormat);
+  const embedded = !config.ari;
+  const ariConn = config.ari ?? await startLocalAsterisk(config, log);
+  const redisUrl = config.redisUrl ?? await startLocalRedis(config, log);
+  const adminToken = config.adminToken ?? (embedded ? randomBytes(18).toString('base64url') : undefined);
+
+  // Commands wait through a Redis blip instead of failing: a lost write would lose a caller.
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null, connectionName: `acd:${config.nodeId}` });
+  const state = new StateStore(redis, config.keyPrefix);
+  const registry = new Registry(state, log);
+  await registry.seed(config.file);
+
+  const ari = new Ari({ ...ariConn, app: APP }, log);
+  const phones = new PhoneProvisioner(ari, log);
+  const calls = new CallService(ari, state, registry, config.nodeId, config.offerGraceMs, log);
+  const dispatcher = new Dispatcher(calls, state, registry, log);
+  const agents = new AgentService(registry, state);
+  const bus = new EventBus(redis.duplicate(), state.keys.events(), log);
+  const timers = new TimerService(state, { offer: ([callId, token]) => calls.offerExpired(callId, token) }, log);
+
+  registry.onAgentChanged = (id, agent) => {
+    if (!ari.connected) return Promise.resolve();   // provisioned on connect
+    return agent ? phones.provision(agent) : phones.deprovision(id);
+  };
+  bus.subscribe((e) => {
+    void registry.onEvent(e).catch((err) => log.warn('registry refresh failed', { error: (err as Error).message }));
+    dispatcher.onEvent(e);
+  });
+  ari.on('connected', () => void onAriConnected());
+  async function onAriConnected(): Promise<void> {
+    try {
+      for (const a of registry.listAgents()) await phones.provision(a);
+      await calls.reconcile();
+      for (const q of calls.queuesWithLocalWaiting()) dispatcher.kick(q);
+    } catch (err) {
+      log.error('reconcile after ARI connect failed', { error: (err as Error).message });
+    }
+  }
+
+  await bus.start();
+  ari.start();
+  timers.start();
+
+  const tokens = new TokenBook(config.file.users, adminToken);
+  const app = createApp({ ari, redis, state, registry, agents, calls, phones, tokens, log });
+  const server = http.createServer(app);
+  attachEventsHub(server, bus, tokens, log);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE'
+      ? new Error(`port ${config.http.port} is taken: set ACD_HTTP_PORT`) : err));
+    server.listen(config.http.port, config.http.host, resolve);
+  });
+  log.info('ACD controller started', { node: config.nodeId, api: `http://${config.http.host}:${config.http.port}/api/v1` });
+  if (embedded) printWelcome(config, adminToken);
+
+  const shutdown = (signal: string) => {
+    log.info('shutting down', { signal });
+    timers.stop();
+    ari.stop();
+    bus.stop();
+    server.close();
+    for (const ws of server.listeners('upgrade')) server.off('upgrade', ws as never);
+    void redis.quit().finally(() => process.exit(0));
+    setTimeout(() => process.exit(0), 3000).unref();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+function printWelcome(config: Config, adminToken?: string): void {
+  const api = `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${config.http.port}/api/v1`;
+  const lines = [
+    '',
+    'ACD is running on the embedded default (local Asterisk 22 + Redis).',
+    '',
+    'Queues (dial the extension from any SIP phone on this machine):',
+    ...config.file.queues.map((q) => `  ${q.extension}  ${q.name} (${q.id})`),
+    '',
+    `Agent phones (SIP server 127.0.0.1:${config.embedded.sipPort}, UDP):`,
+    ...config.file.agents.map((a) => a.phone.mode === 'register'
+      ? `  user ${a.id}  password ${a.phone.password}  (${a.name}; queues ${a.queues.join(', ')})`
+      : `  ${a.id}  static contact ${a.phone.contact}  (${a.name})`),
+    '',
+    `REST API:   ${api}   (OpenAPI: ${api}/openapi.json)`,
+    `WebSocket:  ${api.replace(/^http/, 'ws')}/events`,
+    `Admin token: ${adminToken}${config.adminToken ? '' : '   (generated; set ACD_ADMIN_TOKEN to choose one)'}`,
+    '',
+    `Log an agent in:  curl -X POST -H "Authorization: Bearer ${adminToken}" ${api}/agents/${config.file.agents[0]?.id ?? 'agent1001'}/login`,
+    'Stop the local Asterisk and Redis: bash scripts/asterisk.sh stop; bash scripts/redis.sh stop',
+    '',
+  ];
+  process.stdout.write(lines.join('\n'));
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`acd: ${err.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,14 @@
+/** A ready agent as routing sees it. */
+export interface Candidate { agentId: string; idleSince: number }
+
+/**
+ * Longest-idle: the ready agent whose last call ended (or who logged in) longest ago.
+ * Ties go to the lower agent id so the choice is deterministic.
+ */
+export function longestIdle(candidates: readonly Candidate[]): Candidate | undefined {
+  let best: Candidate | undefined;
+  for (const c of candidates) {
+    if (!best || c.idleSince < best.idleSince || (c.idleSince === best.idleSince && c.agentId < best.agentId)) best = c;
+  }
+  return best;
+}

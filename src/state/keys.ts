@@ -1,0 +1,14 @@
+/** Redis key names, in one place. The Lua scripts build the same names from the prefix (see _lib.lua). */
+export class Keys {
+  constructor(readonly prefix: string) {}
+  agent(id: string) { return `${this.prefix}agent:${id}`; }
+  agentQueues(id: string) { return `${this.prefix}agent:${id}:queues`; }
+  queueAgents(q: string) { return `${this.prefix}queue:${q}:agents`; }
+  queueReady(q: string) { return `${this.prefix}queue:${q}:ready`; }
+  queueWaiting(q: string) { return `${this.prefix}queue:${q}:waiting`; }
+  call(id: string) { return `${this.prefix}call:${id}`; }
+  nodeCalls(node: string) { return `${this.prefix}node:${node}:calls`; }
+  registry(kind: 'queues' | 'agents') { return `${this.prefix}registry:${kind}`; }
+  timers() { return `${this.prefix}timers`; }
+  events() { return `${this.prefix}events`; }
+}

@@ -1,0 +1,62 @@
+-- Prelude prepended to every transition script (see src/state/scripts.ts). Not a transition itself.
+-- Every script gets ARGV[1] = key prefix, ARGV[2] = now (ms since epoch, from the caller so tests
+-- can steer time); its own arguments start at ARGV[3].
+-- Keys are derived from the prefix inside the scripts (an agent's queues decide which ready sets
+-- change), so this targets a single Redis (or Sentinel), not Redis Cluster.
+local P = ARGV[1]
+local NOW = tonumber(ARGV[2])
+local function k(...) return P .. table.concat({...}, ':') end
+
+-- The same script that changes state appends the event: state and stream never disagree.
+local function emit(type_, data)
+  redis.call('XADD', k('events'), 'MAXLEN', '~', '100000', '*', 'type', type_, 'at', tostring(NOW), 'data', cjson.encode(data))
+end
+
+local function agent_get(id)
+  local h = redis.call('HGETALL', k('agent', id))
+  local a = {}
+  for i = 1, #h, 2 do a[h[i]] = h[i + 1] end
+  a.state = a.state or 'logged_out'
+  return a
+end
+
+local function agent_queues(id)
+  return redis.call('SMEMBERS', k('agent', id, 'queues'))
+end
+
+-- An agent is in a queue's ready set exactly when globally ready and logged in to that queue.
+-- The score is the idle-since time: longest-idle routing reads the lowest score.
+local function ready_sets(id, ready, idle_since)
+  for _, q in ipairs(agent_queues(id)) do
+    if ready then redis.call('ZADD', k('queue', q, 'ready'), idle_since, id)
+    else redis.call('ZREM', k('queue', q, 'ready'), id) end
+  end
+end
+
+-- fields: extra hash fields to set (flat list); clear: fields to delete
+local function agent_set_state(id, state, reason, fields, clear)
+  local args = {k('agent', id), 'state', state, 'since', NOW, 'reason', reason or ''}
+  for _, v in ipairs(fields or {}) do args[#args + 1] = v end
+  redis.call('HSET', unpack(args))
+  if clear and #clear > 0 then redis.call('HDEL', k('agent', id), unpack(clear)) end
+  local a = agent_get(id)
+  ready_sets(id, state == 'ready', tonumber(a.idleSince) or NOW)
+  emit('agent.state', { agentId = id, state = state, reason = reason or cjson.null, queues = agent_queues(id), callId = a.callId or cjson.null })
+end
+
+local function call_get(id)
+  local h = redis.call('HGETALL', k('call', id))
+  if #h == 0 then return nil end
+  local c = {}
+  for i = 1, #h, 2 do c[h[i]] = h[i + 1] end
+  return c
+end
+
+local function position(queue, call_id)
+  local r = redis.call('ZRANK', k('queue', queue, 'waiting'), call_id)
+  if r then return r + 1 end
+  return cjson.null
+end
+
+-- Finished call records stay readable for a week, then Redis forgets them.
+local RECORD_TTL = 7 * 24 * 3600

@@ -1,0 +1,24 @@
+-- call_abandon: the caller hung up before reaching an agent.
+-- ARGV: 3 callId
+-- Result: {1, agentId or ''} (agentId: the agent whose ringing offer is now void) | {0, 'NOT_WAITING'}
+-- Events: call.abandoned (with the wait), agent.state(ready) when an offer was ringing
+local call_id = ARGV[3]
+local c = call_get(call_id)
+if not c or (c.state ~= 'waiting' and c.state ~= 'offered') then return {0, 'NOT_WAITING'} end
+redis.call('ZREM', k('queue', c.queueId, 'waiting'), call_id)
+redis.call('SREM', k('node', c.node, 'calls'), call_id)
+local wait = NOW - tonumber(c.enqueuedAt)
+redis.call('HSET', k('call', call_id), 'state', 'abandoned', 'endedAt', NOW, 'waitMs', wait)
+redis.call('EXPIRE', k('call', call_id), RECORD_TTL)
+local agent = ''
+if c.state == 'offered' then
+  redis.call('ZREM', k('timers'), 'offer|' .. call_id .. '|' .. c.offerToken)
+  local a = agent_get(c.agentId)
+  if a.state == 'reserved' and a.offerToken == c.offerToken then
+    agent = c.agentId
+  end
+end
+emit('call.abandoned', { callId = call_id, queueId = c.queueId, callerNumber = c.callerNumber, waitMs = wait,
+  agentId = c.agentId or cjson.null })
+if agent ~= '' then agent_set_state(agent, 'ready', nil, {}, {'callId', 'offerToken'}) end
+return {1, agent}

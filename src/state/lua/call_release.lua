@@ -1,0 +1,19 @@
+-- call_release: a connected call ended (either side hung up); the agent is free again.
+-- ARGV: 3 callId, 4 endedBy (caller | agent | system)
+-- Result: {1, agentId} | {0, 'NOT_CONNECTED'}
+-- Events: call.ended (with talk time), agent.state(ready)
+-- The agent's idle time starts now and calls today counts up (longest-idle and fewest-calls read them).
+local call_id, ended_by = ARGV[3], ARGV[4]
+local c = call_get(call_id)
+if not c or c.state ~= 'connected' then return {0, 'NOT_CONNECTED'} end
+local talk = NOW - tonumber(c.answeredAt)
+redis.call('HSET', k('call', call_id), 'state', 'ended', 'endedAt', NOW, 'talkMs', talk, 'endedBy', ended_by)
+redis.call('EXPIRE', k('call', call_id), RECORD_TTL)
+redis.call('SREM', k('node', c.node, 'calls'), call_id)
+emit('call.ended', { callId = call_id, queueId = c.queueId, agentId = c.agentId, talkMs = talk, endedBy = ended_by })
+local a = agent_get(c.agentId)
+if a.state == 'on_call' and a.callId == call_id then
+  redis.call('HINCRBY', k('agent', c.agentId), 'callsToday', 1)
+  agent_set_state(c.agentId, 'ready', nil, {'idleSince', NOW, 'lastCallEnd', NOW}, {'callId'})
+end
+return {1, c.agentId}

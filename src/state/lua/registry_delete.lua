@@ -1,0 +1,14 @@
+-- registry_delete: remove an agent definition. Only a logged-out agent can go: log it out first,
+-- so no queue membership or ringing offer is left pointing at a deleted agent.
+-- ARGV: 3 kind (agents), 4 id
+-- Result: {1} | {0, 'NOT_FOUND'} | {0, 'AGENT_LOGGED_IN'}
+-- Events: registry.changed
+local kind, id = ARGV[3], ARGV[4]
+if redis.call('HEXISTS', k('registry', kind), id) == 0 then return {0, 'NOT_FOUND'} end
+if kind == 'agents' then
+  if agent_get(id).state ~= 'logged_out' then return {0, 'AGENT_LOGGED_IN'} end
+  redis.call('DEL', k('agent', id), k('agent', id, 'queues'))
+end
+redis.call('HDEL', k('registry', kind), id)
+emit('registry.changed', { kind = kind, id = id, change = 'deleted' })
+return {1}

@@ -1,0 +1,189 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Redis } from 'ioredis';
+import { Keys } from './keys';
+
+export type AgentStateName = 'logged_out' | 'ready' | 'reserved' | 'on_call' | 'paused';
+export interface AgentState {
+  agentId: string;
+  state: AgentStateName;
+  reason: string | null;
+  since: number | null;
+  idleSince: number | null;
+  callId: string | null;
+  offerToken: string | null;
+  callsToday: number;
+  queues: string[];
+}
+
+export type CallStateName = 'waiting' | 'offered' | 'connected' | 'ended' | 'abandoned';
+export interface CallRecord {
+  id: string;
+  queueId: string;
+  node: string;
+  state: CallStateName;
+  callerNumber: string;
+  callerName: string;
+  channelId: string;
+  enqueuedAt: number;
+  vtime: number;
+  agentId?: string;
+  offerToken?: string;
+  agentChannelId?: string;
+  bridgeId?: string;
+  answeredAt?: number;
+  endedAt?: number;
+}
+
+/** Expected outcomes of a transition are values, not exceptions: {ok:false, code} names why. */
+export type Outcome<T = undefined> = { ok: true; value: T } | { ok: false; code: string };
+
+// Lua lives in .lua files next to the sources; the compiled code reads them from src/ at run time.
+const LUA_DIR = path.resolve(__dirname, '../../../src/state/lua');
+const TRANSITIONS = [
+  'agent_login', 'agent_logout', 'agent_ready', 'agent_pause',
+  'call_enqueue', 'offer_reserve', 'offer_accept', 'offer_fail', 'call_abandon', 'call_release',
+  'registry_put', 'registry_delete',
+] as const;
+type Transition = (typeof TRANSITIONS)[number];
+
+type Raw = [number, (string | number)?];
+
+/**
+ * The only writer of shared state. Each method is one Lua transition; reads are plain commands.
+ * `now` is injectable so integration tests can steer time (timers, wait times).
+ */
+export class StateStore {
+  readonly keys: Keys;
+
+  constructor(private readonly redis: Redis, prefix: string, private readonly now: () => number = Date.now) {
+    this.keys = new Keys(prefix);
+    const lib = fs.readFileSync(path.join(LUA_DIR, '_lib.lua'), 'utf8');
+    for (const name of TRANSITIONS) {
+      if ((redis as unknown as Record<string, unknown>)[`acd_${name}`]) continue;
+      const body = fs.readFileSync(path.join(LUA_DIR, `${name}.lua`), 'utf8');
+      redis.defineCommand(`acd_${name}`, { numberOfKeys: 0, lua: `${lib}\n${body}` });
+    }
+  }
+
+  private async run(name: Transition, ...args: (string | number)[]): Promise<Raw> {
+    const fn = (this.redis as unknown as Record<string, (...a: unknown[]) => Promise<Raw>>)[`acd_${name}`];
+    return fn.call(this.redis, this.keys.prefix, this.now(), ...args);
+  }
+
+  private static outcome<T>(r: Raw, value: (v: string | number | undefined) => T): Outcome<T> {
+    return r[0] === 1 ? { ok: true, value: value(r[1]) } : { ok: false, code: String(r[1]) };
+  }
+
+  // --- agent state -------------------------------------------------------------------------
+  async agentLogin(agentId: string, queues: string[]): Promise<Outcome<AgentStateName>> {
+    return StateStore.outcome(await this.run('agent_login', agentId, JSON.stringify(queues)), (v) => v as AgentStateName);
+  }
+  async agentLogout(agentId: string, queues: string[]): Promise<Outcome<AgentStateName>> {
+    return StateStore.outcome(await this.run('agent_logout', agentId, JSON.stringify(queues)), (v) => v as AgentStateName);
+  }
+  async agentReady(agentId: string): Promise<Outcome<AgentStateName>> {
+    return StateStore.outcome(await this.run('agent_ready', agentId), (v) => v as AgentStateName);
+  }
+  async agentPause(agentId: string, reason: string): Promise<Outcome<AgentStateName>> {
+    return StateStore.outcome(await this.run('agent_pause', agentId, reason), (v) => v as AgentStateName);
+  }
+
+  // --- calls ---------------------------------------------------------------------------------
+  async enqueue(c: { callId: string; queueId: string; node: string; callerNumber: string; callerName: string; channelId: string }): Promise<Outcome<number>> {
+    const r = await this.run('call_enqueue', c.callId, c.queueId, c.node, c.callerNumber, c.callerName, c.channelId);
+    return StateStore.outcome(r, Number);
+  }
+  async reserve(callId: string, agentId: string, token: string, expiresAt: number, agentChannelId: string): Promise<Outcome> {
+    return StateStore.outcome(await this.run('offer_reserve', callId, agentId, token, expiresAt, agentChannelId), () => undefined);
+  }
+  async accept(callId: string, token: string, bridgeId: string): Promise<Outcome<string>> {
+    return StateStore.outcome(await this.run('offer_accept', callId, token, bridgeId), String);
+  }
+  async failOffer(callId: string, token: string, outcome: string, pauseReason: string | null, fromTimer = false): Promise<Outcome<string>> {
+    return StateStore.outcome(await this.run('offer_fail', callId, token, outcome, pauseReason ?? '', fromTimer ? '1' : '0'), String);
+  }
+  async abandon(callId: string): Promise<Outcome<string>> {
+    return StateStore.outcome(await this.run('call_abandon', callId), String);
+  }
+  async release(callId: string, endedBy: 'caller' | 'agent' | 'system'): Promise<Outcome<string>> {
+    return StateStore.outcome(await this.run('call_release', callId, endedBy), String);
+  }
+
+  // --- registry ------------------------------------------------------------------------------
+  async registryPut(kind: 'queues' | 'agents', id: string, def: unknown, mode: 'create' | 'replace' | 'seed'): Promise<Outcome<string>> {
+    return StateStore.outcome(await this.run('registry_put', kind, id, JSON.stringify(def), mode), String);
+  }
+  async registryDelete(kind: 'queues' | 'agents', id: string): Promise<Outcome> {
+    return StateStore.outcome(await this.run('registry_delete', kind, id), () => undefined);
+  }
+  async registryAll<T>(kind: 'queues' | 'agents'): Promise<T[]> {
+    const h = await this.redis.hgetall(this.keys.registry(kind));
+    return Object.values(h).map((v) => JSON.parse(v) as T);
+  }
+  async registryGet<T>(kind: 'queues' | 'agents', id: string): Promise<T | undefined> {
+    const v = await this.redis.hget(this.keys.registry(kind), id);
+    return v ? (JSON.parse(v) as T) : undefined;
+  }
+
+  // --- reads ---------------------------------------------------------------------------------
+  async agentState(agentId: string): Promise<AgentState> {
+    const [h, queues] = await Promise.all([this.redis.hgetall(this.keys.agent(agentId)), this.redis.smembers(this.keys.agentQueues(agentId))]);
+    const num = (v?: string) => (v === undefined || v === '' ? null : Number(v));
+    return {
+      agentId,
+      state: (h.state as AgentStateName) ?? 'logged_out',
+      reason: h.reason || null,
+      since: num(h.since),
+      idleSince: num(h.idleSince),
+      callId: h.callId || null,
+      offerToken: h.offerToken || null,
+      callsToday: Number(h.callsToday ?? 0),
+      queues: queues.sort(),
+    };
+  }
+
+  async call(callId: string): Promise<CallRecord | undefined> {
+    const h = await this.redis.hgetall(this.keys.call(callId));
+    if (!h.id) return undefined;
+    const n = (v?: string) => (v === undefined ? undefined : Number(v));
+    return {
+      ...(h as unknown as CallRecord),
+      enqueuedAt: Number(h.enqueuedAt), vtime: Number(h.vtime),
+      answeredAt: n(h.answeredAt), endedAt: n(h.endedAt),
+    };
+  }
+
+  /** Waiting calls of a queue in service order (lowest virtual enqueue time first). */
+  async waiting(queueId: string, limit = 1000): Promise<{ callId: string; vtime: number }[]> {
+    const r = await this.redis.zrange(this.keys.queueWaiting(queueId), 0, limit - 1, 'WITHSCORES');
+    const out: { callId: string; vtime: number }[] = [];
+    for (let i = 0; i < r.length; i += 2) out.push({ callId: r[i], vtime: Number(r[i + 1]) });
+    return out;
+  }
+
+  /** Ready agents of a queue with the time each has been idle since. */
+  async readyAgents(queueId: string): Promise<{ agentId: string; idleSince: number }[]> {
+    const r = await this.redis.zrange(this.keys.queueReady(queueId), 0, -1, 'WITHSCORES');
+    const out: { agentId: string; idleSince: number }[] = [];
+    for (let i = 0; i < r.length; i += 2) out.push({ agentId: r[i], idleSince: Number(r[i + 1]) });
+    return out;
+  }
+
+  async loggedInAgents(queueId: string): Promise<string[]> {
+    return this.redis.smembers(this.keys.queueAgents(queueId));
+  }
+
+  async nodeCalls(node: string): Promise<string[]> {
+    return this.redis.smembers(this.keys.nodeCalls(node));
+  }
+
+  /** Due timers (member strings), earliest first. */
+  async dueTimers(now = this.now(), limit = 100): Promise<string[]> {
+    return this.redis.zrangebyscore(this.keys.timers(), '-inf', now, 'LIMIT', 0, limit);
+  }
+  async nextTimerAt(): Promise<number | undefined> {
+    const r = await this.redis.zrange(this.keys.timers(), 0, 0, 'WITHSCORES');
+    return r.length ? Number(r[1]) : undefined;
+  }
+}
