@@ -21,7 +21,9 @@ local function agent_get(id)
 end
 
 local function agent_queues(id)
-  return redis.call('SMEMBERS', k('agent', id, 'queues'))
+  local qs = redis.call('SMEMBERS', k('agent', id, 'queues'))
+  table.sort(qs)   -- events list queues in a stable order
+  return qs
 end
 
 -- An agent is in a queue's ready set exactly when globally ready and logged in to that queue.

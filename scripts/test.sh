@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# npm test: unit, then integration (real Redis), then e2e (real Asterisk + Redis + SIPp).
+# One Asterisk and one Redis for the whole run, on their own ports so a running `npm start`
+# is left alone; both are stopped at the end.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+cd "$ACD_REPO"
+
+export ACD_TEST_REDIS_PORT="${ACD_TEST_REDIS_PORT:-6391}"
+export ACD_TEST_SIP_PORT="${ACD_TEST_SIP_PORT:-15060}"
+export ACD_TEST_ARI_PORT="${ACD_TEST_ARI_PORT:-18088}"
+export ACD_TEST_ARI_PASSWORD="${ACD_TEST_ARI_PASSWORD:-acd-test}"
+asterisk_env=(ACD_ASTERISK_INSTANCE=test ACD_SIP_PORT="$ACD_TEST_SIP_PORT" ACD_ARI_PORT="$ACD_TEST_ARI_PORT"
+  ACD_RTP_START=30000 ACD_RTP_END=31000 ARI_PASSWORD="$ACD_TEST_ARI_PASSWORD")
+
+cleanup() {
+  env "${asterisk_env[@]}" bash scripts/asterisk.sh stop >/dev/null 2>&1 || true
+  ACD_REDIS_PORT="$ACD_TEST_REDIS_PORT" bash scripts/redis.sh stop >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+ACD_REDIS_PORT="$ACD_TEST_REDIS_PORT" bash scripts/redis.sh start
+env "${asterisk_env[@]}" bash scripts/asterisk.sh start
+export ACD_TEST_ASTERISK_LOG="$(env "${asterisk_env[@]}" bash scripts/asterisk.sh instance-dir)/log/messages.log"
+
+npx --no-install mocha --exit 'dist/test/unit/**/*.test.js' 'dist/test/integration/**/*.test.js' 'dist/test/e2e/**/*.test.js'
