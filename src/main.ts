@@ -43,6 +43,7 @@ async function main(): Promise<void> {
   const phones = new PhoneProvisioner(ari, log);
   const calls = new CallService(ari, state, registry, config.nodeId, config.offerGraceMs, log);
   const dispatcher = new Dispatcher(calls, state, registry, log);
+  calls.onCallWaiting = (queueId) => dispatcher.kick(queueId);
   const agents = new AgentService(registry, state);
   const bus = new EventBus(redis.duplicate(), state.keys.events(), log);
   const timers = new TimerService(state, { offer: ([callId, token]) => calls.offerExpired(callId, token) }, log);

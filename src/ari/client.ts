@@ -133,6 +133,9 @@ export class Ari extends EventEmitter {
   putPjsip(objectType: 'endpoint' | 'aor' | 'auth', id: string, fields: PjsipFields) {
     return this.call<PjsipFields>((c) => c.asterisk.updateObject({ configClass: 'res_pjsip', objectType, id, fields }));
   }
+  getPjsip(objectType: 'endpoint' | 'aor' | 'auth', id: string) {
+    return this.call<PjsipFields>((c) => c.asterisk.getObject({ configClass: 'res_pjsip', objectType, id }));
+  }
   deletePjsip(objectType: 'endpoint' | 'aor' | 'auth', id: string) {
     return this.call<void>((c) => c.asterisk.deleteObject({ configClass: 'res_pjsip', objectType, id }));
   }

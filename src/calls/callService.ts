@@ -19,6 +19,11 @@ export class CallService {
   private readonly sessions = new Map<string, CallSession>();
   private readonly channels = new Map<string, ChannelRef>();
   private readonly chains = new Map<string, Promise<void>>();
+  /**
+   * A call of ours went back to waiting. The dispatcher also reacts to the stream event, but that
+   * event can arrive before this controller has updated its session; this closes the gap.
+   */
+  onCallWaiting: (queueId: string) => void = () => {};
 
   constructor(
     private readonly ari: Ari,
@@ -210,6 +215,7 @@ export class CallService {
       s.state = 'waiting';
       s.offer = undefined;
       s.log.info('offer not answered', { agentId, outcome, pausedWith: pauseReason });
+      this.onCallWaiting(s.queueId);
     }
   }
 
@@ -242,6 +248,7 @@ export class CallService {
       this.channels.delete(ch);
       s.state = 'waiting';
       s.offer = undefined;
+      this.onCallWaiting(s.queueId);
       await this.ari.hangupQuietly(ch);
     });
   }
@@ -281,7 +288,8 @@ export class CallService {
       : { state: 'waiting' as const }));
     if (rec.state === 'waiting') {
       s.state = 'waiting';
-      if (queue) await this.ari.startMoh(rec.channelId, queue.mohClass).catch(() => undefined);
+      // the previous controller may have died between enqueue and answer
+      if (queue) await this.answerWithMusic(rec.channelId, queue);
       return;
     }
     if (rec.state === 'offered') {

@@ -63,10 +63,6 @@ export const FileConfigSchema = z.object({
   c.agents.forEach((ag, i) => ag.queues.forEach((qid) => {
     if (!queueIds.has(qid)) ctx.addIssue({ code: 'custom', path: ['agents', i, 'queues'], message: `unknown queue ${qid}` });
   }));
-  const agentIds = new Set(c.agents.map((x) => x.id));
-  c.users.forEach((u, i) => {
-    if (u.agentId && !agentIds.has(u.agentId)) ctx.addIssue({ code: 'custom', path: ['users', i, 'agentId'], message: `unknown agent ${u.agentId}` });
-  });
 });
 export type FileConfig = z.infer<typeof FileConfigSchema>;
 

@@ -14,7 +14,7 @@ export function pjsipObjects(agent: Agent): { type: 'auth' | 'aor' | 'endpoint';
   const objects: { type: 'auth' | 'aor' | 'endpoint'; fields: PjsipFields }[] = [];
   if (agent.phone.mode === 'register') {
     objects.push({ type: 'auth', fields: f({ auth_type: 'digest', username: agent.id, password: agent.phone.password }) });
-    objects.push({ type: 'aor', fields: f({ max_contacts: '1', remove_existing: 'yes', qualify_frequency: '0', contact: '' }) });
+    objects.push({ type: 'aor', fields: f({ max_contacts: '1', remove_existing: 'yes', qualify_frequency: '0' }) });
   } else {
     objects.push({ type: 'aor', fields: f({ contact: agent.phone.contact, max_contacts: '1', qualify_frequency: '0' }) });
   }

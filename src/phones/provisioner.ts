@@ -13,6 +13,13 @@ export class PhoneProvisioner {
   constructor(private readonly ari: Ari, private readonly log: Logger) {}
 
   async provision(agent: Agent): Promise<void> {
+    // A PUT on an existing AOR adds its contact beside the old one (Asterisk 22), and calls would
+    // still go to the old address: an AOR whose static contact changes is replaced whole. One that
+    // keeps it is left alone, so a restart does not drop registered phones' contacts.
+    const wanted = agent.phone.mode === 'static' ? agent.phone.contact : '';
+    const current = await this.ari.getPjsip('aor', agent.id).catch((err) => { if (err instanceof AriGone) return undefined; throw err; });
+    const contact = current?.find((f) => f.attribute === 'contact')?.value ?? '';
+    if (current && contact !== wanted) await this.ignoreGone(this.ari.deletePjsip('aor', agent.id));
     for (const o of pjsipObjects(agent)) await this.ari.putPjsip(o.type, agent.id, o.fields);
     // a phone switched from register to static keeps no stale credentials
     if (agent.phone.mode === 'static') await this.ignoreGone(this.ari.deletePjsip('auth', agent.id));

@@ -9,5 +9,5 @@ export const TEST_ENV = {
 
 /** A key prefix no other test shares: tests never see each other's state. */
 export function uniquePrefix(name: string): string {
-  return `t:${name}:${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}:`;
+  return `t:${name.replace(/[^a-zA-Z0-9_-]+/g, '-')}:${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}:`;
 }

@@ -10,6 +10,15 @@ export async function ari<T = any>(route: string): Promise<T> {
   return (await res.json()) as T;
 }
 
+/** Test hygiene: SIPp stopped by a signal sends no BYE, so its channels would outlive the test. */
+export async function hangupAllChannels(): Promise<void> {
+  const channels = await ari<{ id: string }[]>('/channels');
+  await Promise.all(channels.map((c) => fetch(`http://127.0.0.1:${TEST_ENV.ariPort}/ari/channels/${c.id}`, {
+    method: 'DELETE',
+    headers: { authorization: `Basic ${Buffer.from(`acd:${TEST_ENV.ariPassword}`).toString('base64')}` },
+  })));
+}
+
 export async function bridgeOfCall(callId: string): Promise<{ id: string; channels: string[] } | undefined> {
   const bridges = await ari<{ id: string; channels: string[] }[]>('/bridges');
   return bridges.find((b) => b.id === `call-${callId}`);

@@ -1,0 +1,202 @@
+import assert from 'node:assert/strict';
+import { TEST_ENV } from '../support/env';
+import { asteriskLogSince, asteriskLogSize, bridgeOfCall, hangupAllChannels } from './harness/asterisk';
+import { Controller, EventLog, SUPERVISOR_TOKEN, eventually, sleep } from './harness/controller';
+import { allocatePort } from './harness/ports';
+import { AUDIBLE, RtpListener, SILENT } from './harness/rtp';
+import { AgentPhoneOptions, SippProcess, parseTrace, registerPhone, startAgentPhone, startCaller } from './harness/sipp';
+
+const SALES = { id: 'sales', name: 'Sales', extension: '8101', ringTimeoutSec: 5 };
+const AGENT_TOKEN = 'e2e-agent-token-a1-000001';
+
+describe('queue calls through real SIP (Asterisk + Redis + SIPp)', function () {
+  this.timeout(60_000);
+  let ctl: Controller;
+  let events: EventLog;
+  let sipp: SippProcess[] = [];
+  let rtp: RtpListener[] = [];
+
+  const caller = (o: { number: string; hangupAfterMs: number; mediaPort?: number; extension?: string }) => {
+    const p = startCaller({ extension: o.extension ?? SALES.extension, callerNumber: o.number, asteriskPort: TEST_ENV.sipPort, hangupAfterMs: o.hangupAfterMs, mediaPort: o.mediaPort });
+    sipp.push(p);
+    return p;
+  };
+  /** An agent whose phone is a SIPp UAS at a static contact; created through the API. */
+  const agent = async (id: string, phone: Omit<AgentPhoneOptions, 'port'>, login = true) => {
+    const port = allocatePort();
+    const p = startAgentPhone({ ...phone, port });
+    sipp.push(p);
+    await ctl.ok('POST', '/agents', { id, name: `Agent ${id}`, queues: ['sales'], phone: { mode: 'static', contact: `sip:${id}@127.0.0.1:${port}` } });
+    if (login) await ctl.ok('POST', `/agents/${id}/login`);
+    return p;
+  };
+  const listen = async () => { const l = await RtpListener.open(); rtp.push(l); return l; };
+
+  beforeEach(async function () {
+    ctl = await Controller.start({
+      name: this.currentTest?.title.slice(0, 24) ?? 'e2e',
+      httpPort: allocatePort(),
+      config: {
+        queues: [SALES, { id: 'support', name: 'Support', extension: '8102' }],
+        agents: [],
+        users: [
+          { id: 'sam', role: 'supervisor', token: SUPERVISOR_TOKEN },
+          { id: 'al', role: 'agent', agentId: 'a1', token: AGENT_TOKEN },
+        ],
+      },
+    });
+    events = await ctl.events();
+  });
+
+  afterEach(async function () {
+    events?.close();
+    await Promise.all(sipp.map((p) => p.stop()));
+    rtp.forEach((l) => l.close());
+    sipp = [];
+    rtp = [];
+    if (this.currentTest?.state === 'failed' && ctl) process.stderr.write(ctl.logs().split('\n').slice(-40).join('\n'));
+    await ctl?.kill();
+    await hangupAllChannels();
+  });
+
+  it('given an idle ready agent, the call rings the agent with the caller number and queue name, is bridged, and the agent is freed when the caller hangs up', async () => {
+    const phone = await agent('a1', { calls: 1, expectFromUser: '+15550001', expectFromName: 'Sales' });
+    const call = caller({ number: '+15550001', hangupAfterMs: 2500 });
+
+    const answered = await events.waitFor((e) => e.type === 'call.answered', 10_000, 'call.answered');
+    assert.equal(answered.agentId, 'a1');
+    const bridge = await eventually(() => bridgeOfCall(answered.callId).then((b) => b?.channels.length === 2 && b), 5000, 'a bridge with both parties');
+    assert.ok(bridge.channels.includes(answered.callId), 'the caller is in the bridge');
+
+    const ended = await events.waitFor((e) => e.type === 'call.ended', 10_000, 'call.ended');
+    assert.equal(ended.endedBy, 'caller');
+    assert.ok(ended.talkMs >= 2000 && ended.talkMs < 5000, `talk time ${ended.talkMs}`);
+    assert.equal((await call.wait(10_000)).successful, 1);
+    const agentSide = await phone.wait(10_000);
+    assert.deepEqual([agentSide.successful, agentSide.failed], [1, 0], 'the phone saw the caller number and the queue name');
+    const st = await ctl.agentState('a1');
+    assert.deepEqual([st.state, st.callsToday], ['ready', 1]);
+    assert.equal(await bridgeOfCall(answered.callId), undefined, 'the bridge is gone');
+  });
+
+  it('given no ready agent, the caller waits hearing music on hold; an agent logs in through the API and the caller is connected', async () => {
+    const ear = await listen();
+    caller({ number: '+15550002', hangupAfterMs: 15_000, mediaPort: ear.port });
+    const queued = await events.waitFor((e) => e.type === 'call.queued');
+    await sleep(2000);
+    const waiting = ear.level(1500);
+    assert.ok(waiting.packets > 30 && waiting.meanAbs > AUDIBLE, `music on hold heard while waiting: ${JSON.stringify(waiting)}`);
+    const list = await ctl.ok('GET', '/queues/sales/calls');
+    assert.deepEqual(list.calls.map((c: any) => [c.callId, c.position]), [[queued.callId, 1]]);
+
+    await agent('a1', { calls: 1 }, false);
+    await ctl.ok('POST', '/agents/a1/login', { queues: ['sales'] }, AGENT_TOKEN);
+    const answered = await events.waitFor((e) => e.type === 'call.answered' && e.callId === queued.callId, 10_000, 'call.answered');
+    assert.ok(answered.waitMs >= 2000, `wait ${answered.waitMs}`);
+    await sleep(1500);
+    const talking = ear.level(1000);
+    assert.ok(talking.meanAbs < SILENT, `music stops once connected: ${JSON.stringify(talking)} vs ${JSON.stringify(waiting)}`);
+  });
+
+  it('given the first agent does not answer within the ring timeout, the second agent gets the call and the first is paused with reason no-answer', async () => {
+    const silent = await agent('a1', { calls: 1, noAnswer: true });
+    await sleep(20);                        // a1 is idle longer, so it is offered first
+    const answering = await agent('a2', { calls: 1, hangupAfterMs: 1000 });
+    const t0 = Date.now();
+    caller({ number: '+15550003', hangupAfterMs: 20_000 });
+
+    const firstOffer = await events.waitFor((e) => e.type === 'call.offered');
+    assert.equal(firstOffer.agentId, 'a1');
+    const failed = await events.waitFor((e) => e.type === 'call.offer_failed', 15_000, 'call.offer_failed');
+    assert.deepEqual([failed.agentId, failed.outcome], ['a1', 'no-answer']);
+    const waited = Date.now() - t0;
+    assert.ok(waited >= 4500 && waited < 9000, `rang for the queue's ring timeout (5 s), not ${waited} ms`);
+    const answered = await events.waitFor((e) => e.type === 'call.answered', 10_000, 'call.answered');
+    assert.equal(answered.agentId, 'a2');
+    const st = await ctl.agentState('a1');
+    assert.deepEqual([st.state, st.reason], ['paused', 'no-answer']);
+    assert.equal((await silent.wait(10_000)).successful, 1, 'the first phone got a CANCEL');
+    assert.equal((await answering.wait(15_000)).successful, 1);
+  });
+
+  it('given a waiting caller who hangs up, the entry is gone and call.abandoned with the wait time is on the WebSocket', async () => {
+    const call = caller({ number: '+15550004', hangupAfterMs: 2000 });
+    const queued = await events.waitFor((e) => e.type === 'call.queued');
+    const abandoned = await events.waitFor((e) => e.type === 'call.abandoned', 10_000, 'call.abandoned');
+    assert.equal(abandoned.callId, queued.callId);
+    assert.equal(abandoned.callerNumber, '+15550004');
+    assert.ok(abandoned.waitMs >= 1500 && abandoned.waitMs < 5000, `wait ${abandoned.waitMs}`);
+    assert.deepEqual((await ctl.ok('GET', '/queues/sales/calls')).calls, []);
+    assert.equal((await call.wait(10_000)).successful, 1);
+  });
+
+  it('given three callers queued and one agent, they are served in arrival order', async () => {
+    for (const n of ['+15550011', '+15550012', '+15550013']) {
+      caller({ number: n, hangupAfterMs: 30_000 });
+      await events.waitFor((e) => e.type === 'call.queued' && e.callerNumber === n);
+      await sleep(150);
+    }
+    const phone = await agent('a1', { calls: 3, hangupAfterMs: 400 });
+    await eventually(async () => events.all.filter((e) => e.type === 'call.ended').length === 3, 20_000, 'three calls served');
+    const from = phone.invites().map((i) => /sip:([^@]+)@/.exec(i.from)?.[1]);
+    assert.deepEqual(from, ['+15550011', '+15550012', '+15550013']);
+    const answeredOrder = events.all.filter((e) => e.type === 'call.answered').map((e) => e.callId);
+    const queuedOrder = events.all.filter((e) => e.type === 'call.queued').map((e) => e.callId);
+    assert.deepEqual(answeredOrder, queuedOrder);
+  });
+
+  it('given the controller is killed while a caller waits, after it restarts the same caller is connected to an agent', async () => {
+    const ear = await listen();
+    caller({ number: '+15550005', hangupAfterMs: 30_000, mediaPort: ear.port });
+    const queued = await events.waitFor((e) => e.type === 'call.queued');
+    await eventually(async () => ear.level(500).meanAbs > AUDIBLE, 5000, 'music on hold before the kill');
+    events.close();
+    await ctl.kill('SIGKILL');
+    await sleep(1500);
+    const meanwhile = ear.level(1000);
+    assert.ok(meanwhile.meanAbs > AUDIBLE, `the caller still hears music while no controller runs: ${JSON.stringify(meanwhile)}`);
+
+    await ctl.launch();
+    events = await ctl.events();
+    const list = await ctl.ok('GET', '/queues/sales/calls');
+    assert.deepEqual(list.calls.map((c: any) => c.callId), [queued.callId], 'still waiting after the restart');
+    await agent('a1', { calls: 1 });
+    const answered = await events.waitFor((e) => e.type === 'call.answered', 10_000, 'call.answered');
+    assert.equal(answered.callId, queued.callId, 'the same caller');
+    assert.ok(await eventually(() => bridgeOfCall(queued.callId).then((b) => b?.channels.length === 2), 5000, 'bridged'));
+  });
+
+  it('given an agent whose phone registers with digest credentials, the registry shows it online and calls reach it', async () => {
+    const port = allocatePort();
+    await ctl.ok('POST', '/agents', { id: 'a1', name: 'Reg', queues: ['sales'], phone: { mode: 'register', password: 'a1-secret-pass' } });
+    assert.equal((await ctl.ok('GET', '/agents/a1')).device.state, 'offline', 'not registered yet');
+    await assert.rejects(registerPhone({ user: 'a1', password: 'wrong-password', port, asteriskPort: TEST_ENV.sipPort }));
+    await registerPhone({ user: 'a1', password: 'a1-secret-pass', port, asteriskPort: TEST_ENV.sipPort });
+    const a = await ctl.ok('GET', '/agents/a1');
+    assert.deepEqual([a.device.state, a.phone], ['online', { mode: 'register', username: 'a1' }], 'no password in the response');
+    const phone = startAgentPhone({ port, calls: 1, expectFromUser: '+15550006' });
+    sipp.push(phone);
+    await ctl.ok('POST', '/agents/a1/login');
+    caller({ number: '+15550006', hangupAfterMs: 1500 });
+    const answered = await events.waitFor((e) => e.type === 'call.answered', 10_000, 'call.answered');
+    assert.equal(answered.agentId, 'a1');
+    assert.equal((await phone.wait(10_000)).successful, 1);
+    await registerPhone({ user: 'a1', password: 'a1-secret-pass', port, asteriskPort: TEST_ENV.sipPort, expires: 0 });
+    assert.equal((await ctl.ok('GET', '/agents/a1')).device.state, 'offline', 'unregistered');
+  });
+
+  it('given the controller is down, a caller hears the fallback announcement and Asterisk hangs up (never dead air)', async () => {
+    events.close();
+    await ctl.kill();
+    await sleep(500);
+    const logFrom = asteriskLogSize();
+    const ear = await listen();
+    const call = caller({ number: '+15550007', hangupAfterMs: 20_000, mediaPort: ear.port });
+    await eventually(async () => ear.level(500).meanAbs > AUDIBLE, 5000, 'the announcement is audible');
+    const r = await call.wait(15_000);
+    assert.equal(r.successful, 1);
+    assert.ok(parseTrace(r.messages).some((m) => m.direction === 'received' && m.text.startsWith('BYE ')), 'Asterisk hung up');
+    assert.match(asteriskLogSince(logFrom), /ACD controller unavailable: 8101 from \+15550007/);
+    await ctl.launch();                      // afterEach expects a controller
+  });
+});
