@@ -37,7 +37,7 @@ ari_ready() {
 }
 
 render_instance() {
-  mkdir -p "$dir"/{etc,run,spool,log,db,cache}
+  mkdir -p "$dir"/{etc,run,spool/recording,log,db,cache}   # ARI records into spool/recording
   rm -rf "$dir/etc"; mkdir -p "$dir/etc/acd-local" "$dir/etc/acd-secrets"
   cp "$ACD_REPO"/asterisk-config/*.conf "$ACD_REPO"/dialplan/*.conf "$dir/etc/"
   cat >>"$dir/etc/asterisk.conf" <<CONF

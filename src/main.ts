@@ -7,6 +7,7 @@ import { createApp } from './api/app';
 import { attachEventsHub } from './api/eventsHub';
 import { Ari } from './ari/client';
 import { APP, CallService } from './calls/callService';
+import { CallbackService, isCallback } from './callbacks/callbackService';
 import { Dispatcher } from './calls/dispatcher';
 import { Config, ConfigError, loadConfig } from './config';
 import { startLocalAsterisk, startLocalRedis } from './embedded/localEnvironment';
@@ -42,11 +43,17 @@ async function main(): Promise<void> {
   const ari = new Ari({ ...ariConn, app: APP }, log);
   const phones = new PhoneProvisioner(ari, log);
   const calls = new CallService(ari, state, registry, config.nodeId, config.offerGraceMs, log);
-  const dispatcher = new Dispatcher(calls, state, registry, log);
+  const callbacks = new CallbackService(ari, state, registry, calls, config.file.outboundDial, config.nodeId, config.offerGraceMs, log);
+  const dispatcher = new Dispatcher(calls, callbacks, state, registry, log);
   calls.onCallWaiting = (queueId) => dispatcher.kick(queueId);
+  callbacks.onWaiting = (queueId) => dispatcher.kick(queueId);
   const agents = new AgentService(registry, state);
   const bus = new EventBus(redis.duplicate(), state.keys.events(), log);
-  const timers = new TimerService(state, { offer: ([callId, token]) => calls.offerExpired(callId, token) }, log);
+  const timers = new TimerService(state, {
+    offer: ([id, token]) => (isCallback(id) ? callbacks.offerExpired(id, token) : calls.offerExpired(id, token)),
+    callback: async ([id]) => { await state.callbackDue(id); },
+    prefer: async ([id]) => { await state.callbackPreferEnd(id); },
+  }, log);
 
   registry.onAgentChanged = (id, agent) => {
     if (!ari.connected) return Promise.resolve();   // provisioned on connect
@@ -61,7 +68,9 @@ async function main(): Promise<void> {
     try {
       for (const a of registry.listAgents()) await phones.provision(a);
       await calls.reconcile();
-      for (const q of calls.queuesWithLocalWaiting()) dispatcher.kick(q);
+      await callbacks.reconcile();
+      // waiting callers and callback requests may have been left unserved while we were away
+      for (const q of registry.listQueues()) dispatcher.kick(q.id);
     } catch (err) {
       log.error('reconcile after ARI connect failed', { error: (err as Error).message });
     }
@@ -72,7 +81,7 @@ async function main(): Promise<void> {
   timers.start();
 
   const tokens = new TokenBook(config.file.users, adminToken);
-  const app = createApp({ ari, redis, state, registry, agents, calls, phones, tokens, log });
+  const app = createApp({ ari, redis, state, registry, agents, calls, callbacks, phones, tokens, log });
   const server = http.createServer(app);
   attachEventsHub(server, bus, tokens, log);
   await new Promise<void>((resolve, reject) => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeIssues } from '../config/schema';
 import { Conflict, Invalid } from '../errors';
 import type { Registry } from '../registry/registry';
 import type { AgentState, Outcome, StateStore } from '../state/store';
@@ -39,7 +40,7 @@ export class AgentService {
   async pause(agentId: string, body: unknown): Promise<AgentState> {
     this.registry.agent(agentId);
     const parsed = PauseBody.safeParse(body ?? {});
-    if (!parsed.success) throw new Invalid('invalid pause request', parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+    if (!parsed.success) throw new Invalid('invalid pause request', describeIssues(parsed.error));
     this.done(await this.state.agentPause(agentId, parsed.data.reason));
     return this.state.agentState(agentId);
   }
@@ -48,7 +49,7 @@ export class AgentService {
   private queuesOf(agentId: string, body: unknown): string[] {
     const agent = this.registry.agent(agentId);
     const parsed = QueuesBody.safeParse(body ?? {});
-    if (!parsed.success) throw new Invalid('invalid queue list', parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+    if (!parsed.success) throw new Invalid('invalid queue list', describeIssues(parsed.error));
     const queues = parsed.data.queues ?? agent.queues;
     const unknown = queues.filter((q) => !this.registry.findQueue(q));
     if (unknown.length) throw new Invalid(`unknown queues: ${unknown.join(', ')}`, { queues: unknown });

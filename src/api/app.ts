@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import YAML from 'yaml';
 import type { AgentService } from '../agents/agentService';
 import type { Ari } from '../ari/client';
+import type { CallbackService } from '../callbacks/callbackService';
 import type { CallService } from '../calls/callService';
 import type { Logger } from '../logger';
 import type { PhoneProvisioner } from '../phones/provisioner';
@@ -13,6 +14,7 @@ import type { StateStore } from '../state/store';
 import { TokenBook, authenticate } from './auth';
 import { errorHandler, notFoundRoute } from './errorHandler';
 import { agentsRouter } from './routes/agents';
+import { callbacksRouter } from './routes/callbacks';
 import { callsRouter } from './routes/calls';
 import { healthRouter } from './routes/health';
 import { queuesRouter } from './routes/queues';
@@ -21,7 +23,7 @@ export const OPENAPI_FILE = path.resolve(__dirname, '../../../src/api/openapi.ya
 
 export interface ApiDeps {
   ari: Ari; redis: Redis; state: StateStore; registry: Registry; agents: AgentService;
-  calls: CallService; phones: PhoneProvisioner; tokens: TokenBook; log: Logger;
+  calls: CallService; callbacks: CallbackService; phones: PhoneProvisioner; tokens: TokenBook; log: Logger;
 }
 
 export function createApp(d: ApiDeps): express.Express {
@@ -36,6 +38,7 @@ export function createApp(d: ApiDeps): express.Express {
   v1.use(queuesRouter(d.registry, d.state));
   v1.use(agentsRouter(d.registry, d.agents, d.state, d.phones));
   v1.use(callsRouter(d.calls, d.state));
+  v1.use(callbacksRouter(d.callbacks));
   app.use('/api/v1', v1);
   app.use(notFoundRoute);
   app.use(errorHandler(d.log));

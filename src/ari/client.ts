@@ -28,9 +28,23 @@ export class Ari extends EventEmitter {
   private connectedNow = false;
   private attempt = 0;
 
+  private readonly stasisRoutes = new Map<string, (channel: AriChannel, args: string[]) => void>();
+
   constructor(private readonly opts: AriOptions, private readonly log: Logger) {
     super();
     this.setMaxListeners(50);
+    // The dialplan (or our originate) names the kind of channel in the first Stasis argument.
+    this.on('ari:StasisStart', (e: AriEventOf<'StasisStart'>) => {
+      const route = this.stasisRoutes.get(e.args[0]);
+      if (route) return route(e.channel, e.args.slice(1));
+      this.log.warn('unexpected channel in the ACD application', { channelId: e.channel.id, args: e.args });
+      void this.hangupQuietly(e.channel.id);
+    });
+  }
+
+  /** Channels entering Stasis with this first argument go to this handler, with the other arguments. */
+  routeStasis(kind: string, handler: (channel: AriChannel, args: string[]) => void): void {
+    this.stasisRoutes.set(kind, handler);
   }
 
   get connected(): boolean { return this.connectedNow; }
@@ -112,6 +126,19 @@ export class Ari extends EventEmitter {
       callerId: o.callerId, timeout: o.timeoutSec, originator: o.originator,
     }));
   }
+
+  play(channelId: string, playbackId: string, media: string[]) {
+    return this.call<void>((c) => c.channels.playWithId({ channelId, playbackId, media: media.join(',') }));
+  }
+  stopPlayback(playbackId: string) { return this.call<void>((c) => c.playbacks.stop({ playbackId })); }
+  record(channelId: string, o: { name: string; maxDurationSeconds: number; maxSilenceSeconds: number; terminateOn: string }) {
+    return this.call<void>((c) => c.channels.record({
+      channelId, name: o.name, format: 'wav', maxDurationSeconds: o.maxDurationSeconds, maxSilenceSeconds: o.maxSilenceSeconds,
+      beep: true, terminateOn: o.terminateOn, ifExists: 'overwrite',
+    }));
+  }
+  storedRecording(name: string) { return this.call<{ name: string; format: string }>((c) => c.recordings.getStored({ recordingName: name })); }
+  storedRecordingFile(name: string) { return this.call<Buffer>((c) => c.recordings.getStoredFile({ recordingName: name })); }
 
   /** Hang up a channel that may already be gone: the usual case at the end of a call. */
   async hangupQuietly(channelId: string | undefined, reason = 'normal'): Promise<void> {

@@ -17,8 +17,16 @@ export interface StasisEnd extends Base { type: 'StasisEnd'; channel: AriChannel
 export interface ChannelDestroyed extends Base { type: 'ChannelDestroyed'; channel: AriChannel; cause: number; cause_txt: string }
 export interface ChannelStateChange extends Base { type: 'ChannelStateChange'; channel: AriChannel }
 export interface ApplicationReplaced extends Base { type: 'ApplicationReplaced' }
+export interface ChannelDtmfReceived extends Base { type: 'ChannelDtmfReceived'; channel: AriChannel; digit: string; duration_ms: number }
+export interface AriPlayback { id: string; media_uri: string; target_uri: string; state: string }
+export interface PlaybackStarted extends Base { type: 'PlaybackStarted'; playback: AriPlayback }
+export interface PlaybackFinished extends Base { type: 'PlaybackFinished'; playback: AriPlayback }
+export interface AriLiveRecording { name: string; format: string; state: string; target_uri: string; duration?: number; talking_duration?: number; cause?: string }
+export interface RecordingFinished extends Base { type: 'RecordingFinished'; recording: AriLiveRecording }
+export interface RecordingFailed extends Base { type: 'RecordingFailed'; recording: AriLiveRecording }
 
-export type AriEvent = StasisStart | StasisEnd | ChannelDestroyed | ChannelStateChange | ApplicationReplaced;
+export type AriEvent = StasisStart | StasisEnd | ChannelDestroyed | ChannelStateChange | ApplicationReplaced
+  | ChannelDtmfReceived | PlaybackStarted | PlaybackFinished | RecordingFinished | RecordingFailed;
 export type AriEventType = AriEvent['type'];
 export type AriEventOf<T extends AriEventType> = Extract<AriEvent, { type: T }>;
 

@@ -24,6 +24,10 @@ export class CallService {
    * event can arrive before this controller has updated its session; this closes the gap.
    */
   onCallWaiting: (queueId: string) => void = () => {};
+  /** Hooks for the callback feature: a caller started waiting, was connected, or hung up in the callback IVR. */
+  onCallQueued: (s: CallSession, queue: Queue) => void = () => {};
+  onConnected: (callId: string) => void = () => {};
+  onIvrCallerGone: (s: CallSession) => void = () => {};
 
   constructor(
     private readonly ari: Ari,
@@ -33,7 +37,8 @@ export class CallService {
     private readonly offerGraceMs: number,
     private readonly log: Logger,
   ) {
-    ari.onEvent('StasisStart', (e) => this.onStasisStart(e.channel, e.args));
+    ari.routeStasis('inbound', (channel, [extension]) => void this.inbound(channel, extension ?? ''));
+    ari.routeStasis('agent', (channel, [callId, token]) => void this.serialize(callId, () => this.agentAnswered(channel, callId, token)));
     ari.onEvent('StasisEnd', (e) => this.onChannelGone(e.channel, 'left', 0));
     ari.onEvent('ChannelDestroyed', (e) => this.onChannelGone(e.channel, 'destroyed', e.cause));
   }
@@ -45,11 +50,29 @@ export class CallService {
     return out;
   }
 
-  queuesWithLocalWaiting(): string[] {
-    return [...new Set([...this.sessions.values()].filter((s) => s.state === 'waiting').map((s) => s.queueId))];
-  }
 
   liveSessions(): CallSession[] { return [...this.sessions.values()]; }
+
+  /** The waiting caller on this channel, if any. */
+  waitingCallerOn(channelId: string): CallSession | undefined {
+    const ref = this.channels.get(channelId);
+    const s = ref?.role === 'caller' ? this.sessions.get(ref.callId) : undefined;
+    return s?.state === 'waiting' ? s : undefined;
+  }
+
+  /** Take a waiting caller out of routing for the callback IVR (it keeps its place in Redis). */
+  claimForIvr(callId: string): CallSession | undefined {
+    const s = this.sessions.get(callId);
+    if (s?.state !== 'waiting') return undefined;
+    s.state = 'ivr';
+    return s;
+  }
+
+  /** The callback IVR is done with this caller (request made, caller gone or hung up on). */
+  forgetIvr(callId: string): void {
+    const s = this.sessions.get(callId);
+    if (s?.state === 'ivr') this.forget(s);
+  }
 
   private serialize(callId: string, fn: () => Promise<void>): Promise<void> {
     const prev = this.chains.get(callId) ?? Promise.resolve();
@@ -62,16 +85,6 @@ export class CallService {
   }
 
   // --- inbound -------------------------------------------------------------------------------
-  private onStasisStart(channel: AriChannel, args: string[]): void {
-    const [kind, a1, a2] = args;
-    if (kind === 'inbound') void this.inbound(channel, a1 ?? '');
-    else if (kind === 'agent') void this.serialize(a1, () => this.agentAnswered(channel, a1, a2));
-    else {
-      this.log.warn('unexpected channel in the ACD application', { channelId: channel.id, args });
-      void this.ari.hangupQuietly(channel.id);
-    }
-  }
-
   private async inbound(channel: AriChannel, extension: string): Promise<void> {
     const queue = this.registry.queueByExtension(extension);
     if (!queue) {
@@ -91,6 +104,7 @@ export class CallService {
         this.answerWithMusic(channel.id, queue),
       ]);
       log.info('caller queued', { callerNumber: channel.caller.number, position: queued.ok ? queued.value : null });
+      if (queued.ok) this.onCallQueued(session, queue);
     });
   }
 
@@ -167,6 +181,7 @@ export class CallService {
         this.ari.addChannels(bridgeId, [s.callerChannelId, channel.id]),
       ]);
       s.log.info('call connected', { agentId });
+      this.onConnected(s.callId);
     } catch (err) {
       // the caller left between answer and bridge: its StasisEnd releases the call
       s.log.info('bridging failed', { agentId, error: (err as Error).message });
@@ -197,6 +212,8 @@ export class CallService {
 
   private async callerGone(s: CallSession): Promise<void> {
     if (s.state === 'connected') return this.finish(s, 'caller');
+    // hanging up while leaving a callback message is how many callers end it: not an abandon
+    if (s.state === 'ivr') return this.onIvrCallerGone(s);
     const r = await this.state.abandon(s.callId);
     const ringing = s.offer?.agentChannelId;
     this.forget(s);
@@ -288,6 +305,7 @@ export class CallService {
       : { state: 'waiting' as const }));
     if (rec.state === 'waiting') {
       s.state = 'waiting';
+      if (queue) this.onCallQueued(s, queue);
       // the previous controller may have died between enqueue and answer
       if (queue) await this.answerWithMusic(rec.channelId, queue);
       return;

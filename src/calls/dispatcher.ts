@@ -1,8 +1,9 @@
 import type { AcdEvent } from '../events/bus';
 import type { Logger } from '../logger';
 import type { Registry } from '../registry/registry';
-import { strategyFor } from '../routing';
-import type { StateStore } from '../state/store';
+import { Candidate, strategyFor } from '../routing';
+import type { CallRecord, StateStore } from '../state/store';
+import { CallbackService, isCallback } from '../callbacks/callbackService';
 import type { CallService } from './callService';
 
 /**
@@ -17,13 +18,14 @@ export class Dispatcher {
 
   constructor(
     private readonly calls: CallService,
+    private readonly callbacks: CallbackService,
     private readonly state: StateStore,
     private readonly registry: Registry,
     private readonly log: Logger,
   ) {}
 
   onEvent(e: AcdEvent): void {
-    if (e.type === 'call.queued' || e.type === 'call.offer_failed') this.kick(String(e.queueId));
+    if (['call.queued', 'call.offer_failed', 'callback.queued', 'callback.preference_ended'].includes(e.type)) this.kick(String(e.queueId));
     else if (e.type === 'agent.state' && e.state === 'ready') for (const q of e.queues as string[]) this.kick(q);
   }
 
@@ -46,21 +48,36 @@ export class Dispatcher {
 
   private async dispatch(queueId: string): Promise<void> {
     const queue = this.registry.findQueue(queueId);
+    if (!queue) return;
     const local = this.calls.localWaiting(queueId);
-    if (!queue || local.size === 0) return;
-    const [waiting, ready] = await Promise.all([this.state.waiting(queueId), this.state.readyAgents(queueId)]);
+    // Callers in service order. A caller held by another controller is that controller's to offer;
+    // a callback request has no channel yet, so any controller may serve it.
+    const entries = (await this.state.waiting(queueId)).filter((w) => local.has(w.callId) || isCallback(w.callId));
+    if (!entries.length) return;
+    let candidates = await this.state.readyAgents(queueId);
     const pick = strategyFor(queue);
-    let candidates = ready;
-    // Callers in service order; a caller held by another controller is that controller's to offer.
-    for (const { callId } of waiting) {
-      if (!local.has(callId)) continue;
+    const now = Date.now();
+    for (const { callId } of entries) {
+      if (!candidates.length) return;
+      const callback = isCallback(callId) ? await this.state.call(callId) : undefined;
+      let pool = callback ? this.callbackCandidates(queueId, callback, candidates, now) : candidates;
       for (;;) {
-        const agent = pick(candidates);
-        if (!agent) return;
+        const agent = pick(pool);
+        if (!agent) break;            // nobody suitable for this one: the next may still be served
         candidates = candidates.filter((c) => c.agentId !== agent.agentId);
-        const r = await this.calls.offer(queue, callId, agent.agentId);
-        if (r !== 'agent') break;     // offered, or this caller is gone: next caller
+        pool = pool.filter((c) => c.agentId !== agent.agentId);
+        const r = callback
+          ? await this.callbacks.offer(queue, callId, agent.agentId)
+          : await this.calls.offer(queue, callId, agent.agentId);
+        if (r !== 'agent') break;     // offered, or this entry is gone: next entry
       }
     }
+  }
+
+  /** Only agents with callbacks enabled in this queue; only the preferred one while its window lasts. */
+  private callbackCandidates(queueId: string, cb: CallRecord, candidates: Candidate[], now: number): Candidate[] {
+    const able = candidates.filter((c) => this.registry.findAgent(c.agentId)?.callbackQueues.includes(queueId));
+    if (cb.preferredAgentId && (cb.preferredUntil ?? 0) > now) return able.filter((c) => c.agentId === cb.preferredAgentId);
+    return able;
   }
 }

@@ -9,7 +9,8 @@ export interface CallSession {
   queueId: string;
   callerChannelId: string;
   callerNumber: string;
-  state: 'waiting' | 'offered' | 'connected';
+  /** ivr: the caller is requesting a callback (prompts, recording); no agent is offered meanwhile. */
+  state: 'waiting' | 'offered' | 'connected' | 'ivr';
   offer?: { token: string; agentId: string; agentChannelId: string };
   connected?: { agentId: string; agentChannelId: string; bridgeId: string };
   log: Logger;

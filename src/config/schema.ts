@@ -5,6 +5,31 @@ export const Id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, 'letters, digi
 
 export const STRATEGIES = ['longest-idle'] as const;
 
+const Sound = z.string().regex(/^[a-z0-9_/-]+$/i, 'an Asterisk sound name such as vm-intro');
+
+/**
+ * Callbacks: a waiting caller presses a key, leaves a message and hangs up, keeping their place.
+ * Prompts are Asterisk sound names; record your own ("press 1 to be called back") in production.
+ */
+export const CallbackSettingsSchema = z.object({
+  enabled: z.boolean().default(false),
+  key: z.string().regex(/^[0-9*#]$/).default('1'),
+  offerEverySec: z.number().int().min(5).max(3600).default(30),
+  offerPrompt: z.array(Sound).min(1).default(['vm-tocallback', 'vm-press']),
+  recordPrompt: z.array(Sound).min(1).default(['vm-intro']),
+  confirmPrompt: z.array(Sound).min(1).default(['vm-msgsaved', 'queue-thankyou', 'vm-goodbye']),
+  maxMessageSec: z.number().int().min(3).max(300).default(60),
+  maxSilenceSec: z.number().int().min(1).max(30).default(5),
+  /** Let the caller key another number than their caller ID, confirmed before recording. */
+  askNumber: z.boolean().default(false),
+  maxAttempts: z.number().int().min(1).max(20).default(3),
+  /** Offer a request first to the agent who last handled that number in this queue. */
+  preferLastAgent: z.boolean().default(false),
+  preferredAgentSec: z.number().int().min(0).max(86400).default(120),
+  dialTimeoutSec: z.number().int().min(5).max(120).default(30),
+}).strict();
+export type CallbackSettings = z.infer<typeof CallbackSettingsSchema>;
+
 export const QueueSchema = z.object({
   id: Id,
   name: z.string().min(1).max(80),
@@ -12,6 +37,7 @@ export const QueueSchema = z.object({
   strategy: z.enum(STRATEGIES).default('longest-idle'),
   ringTimeoutSec: z.number().int().min(5).max(300).default(20),
   mohClass: z.string().regex(/^[a-z0-9_-]+$/i).default('default'),
+  callbacks: CallbackSettingsSchema.default(CallbackSettingsSchema.parse({})),
 }).strict();
 export type Queue = z.infer<typeof QueueSchema>;
 
@@ -28,8 +54,12 @@ export const AgentSchema = z.object({
   id: Id,
   name: z.string().min(1).max(80),
   queues: z.array(Id).max(200).default([]),
+  /** Queues (among `queues`) in which this agent is offered callback requests. */
+  callbackQueues: z.array(Id).max(200).default([]),
   phone: PhoneSchema,
-}).strict();
+}).strict().refine((a) => a.callbackQueues.every((q) => a.queues.includes(q)), {
+  message: 'callbackQueues must be among the agent\'s queues', path: ['callbackQueues'],
+});
 export type Agent = z.infer<typeof AgentSchema>;
 
 export const ROLES = ['admin', 'supervisor', 'agent'] as const;
@@ -48,6 +78,11 @@ export const UserSchema = z.object({
 export type User = z.infer<typeof UserSchema>;
 
 export const FileConfigSchema = z.object({
+  /**
+   * How a customer is dialed for a callback: {number} is replaced by the number's digits
+   * (and a leading +). Point it at your trunk, e.g. PJSIP/{number}@my-trunk.
+   */
+  outboundDial: z.string().regex(/^[A-Za-z]+\/[^\s]*\{number\}[^\s]*$/, 'a dial string containing {number}, such as PJSIP/{number}@trunk').default('PJSIP/{number}@trunk'),
   queues: z.array(QueueSchema).default([]),
   agents: z.array(AgentSchema).default([]),
   users: z.array(UserSchema).default([]),

@@ -1,4 +1,4 @@
-import { Agent, AgentSchema, FileConfig, Queue } from '../config/schema';
+import { Agent, AgentSchema, FileConfig, Queue, describeIssues } from '../config/schema';
 import { Conflict, Invalid, NotFound } from '../errors';
 import type { AcdEvent } from '../events/bus';
 import type { Logger } from '../logger';
@@ -97,7 +97,7 @@ export class Registry {
   private validateAgent(input: unknown): Agent {
     const parsed = AgentSchema.safeParse(input);
     if (!parsed.success) {
-      throw new Invalid('invalid agent', parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+      throw new Invalid('invalid agent', describeIssues(parsed.error));
     }
     const unknown = parsed.data.queues.filter((q) => !this.queues.has(q));
     if (unknown.length) throw new Invalid(`unknown queues: ${unknown.join(', ')}`, { queues: unknown });

@@ -9,6 +9,8 @@ export class Keys {
   call(id: string) { return `${this.prefix}call:${id}`; }
   nodeCalls(node: string) { return `${this.prefix}node:${node}:calls`; }
   registry(kind: 'queues' | 'agents') { return `${this.prefix}registry:${kind}`; }
+  callbacks() { return `${this.prefix}callbacks`; }
+  callbackAttempts(id: string) { return `${this.prefix}call:${id}:attempts`; }
   timers() { return `${this.prefix}timers`; }
   events() { return `${this.prefix}events`; }
 }

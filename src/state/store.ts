@@ -16,9 +16,12 @@ export interface AgentState {
   queues: string[];
 }
 
-export type CallStateName = 'waiting' | 'offered' | 'connected' | 'ended' | 'abandoned';
+export type CallStateName = 'waiting' | 'offered' | 'connected' | 'ended' | 'abandoned' | 'callback'
+  | 'scheduled' | 'attempted' | 'completed' | 'cancelled';
+/** A caller's call, or (kind 'callback') a callback request: both wait in the same queue order. */
 export interface CallRecord {
   id: string;
+  kind?: 'callback';
   queueId: string;
   node: string;
   state: CallStateName;
@@ -33,7 +36,21 @@ export interface CallRecord {
   bridgeId?: string;
   answeredAt?: number;
   endedAt?: number;
+  // callback requests
+  message?: string;
+  attempts?: number;
+  maxAttempts?: number;
+  preferredAgentId?: string;
+  preferredUntil?: number;
+  dueAt?: number;
+  createdAt?: number;
+  lastOutcome?: string;
+  lastAgentId?: string;
+  fromCallId?: string;
+  servedBy?: string;
 }
+
+export interface CallbackAttempt { n: number; at: number; agentId: string; outcome: string; talkMs: number }
 
 /** Expected outcomes of a transition are values, not exceptions: {ok:false, code} names why. */
 export type Outcome<T = undefined> = { ok: true; value: T } | { ok: false; code: string };
@@ -44,6 +61,8 @@ const TRANSITIONS = [
   'agent_login', 'agent_logout', 'agent_ready', 'agent_pause',
   'call_enqueue', 'offer_reserve', 'offer_accept', 'offer_fail', 'call_abandon', 'call_release',
   'registry_put', 'registry_delete',
+  'callback_create', 'callback_due', 'callback_prefer_end', 'callback_attempt_end', 'callback_complete',
+  'callback_reschedule', 'callback_cancel',
 ] as const;
 type Transition = (typeof TRANSITIONS)[number];
 
@@ -94,8 +113,8 @@ export class StateStore {
     const r = await this.run('call_enqueue', c.callId, c.queueId, c.node, c.callerNumber, c.callerName, c.channelId);
     return StateStore.outcome(r, Number);
   }
-  async reserve(callId: string, agentId: string, token: string, expiresAt: number, agentChannelId: string): Promise<Outcome> {
-    return StateStore.outcome(await this.run('offer_reserve', callId, agentId, token, expiresAt, agentChannelId), () => undefined);
+  async reserve(callId: string, agentId: string, token: string, expiresAt: number, agentChannelId: string, servedBy = ''): Promise<Outcome> {
+    return StateStore.outcome(await this.run('offer_reserve', callId, agentId, token, expiresAt, agentChannelId, servedBy), () => undefined);
   }
   async accept(callId: string, token: string, bridgeId: string): Promise<Outcome<string>> {
     return StateStore.outcome(await this.run('offer_accept', callId, token, bridgeId), String);
@@ -108,6 +127,40 @@ export class StateStore {
   }
   async release(callId: string, endedBy: 'caller' | 'agent' | 'system'): Promise<Outcome<string>> {
     return StateStore.outcome(await this.run('call_release', callId, endedBy), String);
+  }
+
+  // --- callbacks -----------------------------------------------------------------------------
+  async callbackCreate(c: {
+    callbackId: string; queueId: string; number: string; name: string; fromCallId?: string; message?: string;
+    preferredAgentId?: string; preferMs: number; dueAt?: number; maxAttempts: number; preferLastAgent: boolean;
+  }): Promise<Outcome<'waiting' | 'scheduled'>> {
+    const r = await this.run('callback_create', c.callbackId, c.queueId, c.number, c.name, c.fromCallId ?? '', c.message ?? '',
+      c.preferredAgentId ?? '', c.preferMs, c.dueAt ?? '', c.maxAttempts, c.preferLastAgent ? '1' : '0');
+    return StateStore.outcome(r, (v) => v as 'waiting' | 'scheduled');
+  }
+  async callbackDue(id: string): Promise<Outcome> {
+    return StateStore.outcome(await this.run('callback_due', id), () => undefined);
+  }
+  async callbackPreferEnd(id: string): Promise<Outcome> {
+    return StateStore.outcome(await this.run('callback_prefer_end', id), () => undefined);
+  }
+  async callbackAttemptEnd(id: string, outcome: string, talkMs: number): Promise<Outcome<string>> {
+    return StateStore.outcome(await this.run('callback_attempt_end', id, outcome, talkMs), String);
+  }
+  async callbackComplete(id: string): Promise<Outcome<string>> {
+    return StateStore.outcome(await this.run('callback_complete', id), String);
+  }
+  async callbackReschedule(id: string, dueAt: number): Promise<Outcome> {
+    return StateStore.outcome(await this.run('callback_reschedule', id, dueAt), () => undefined);
+  }
+  async callbackCancel(id: string): Promise<Outcome> {
+    return StateStore.outcome(await this.run('callback_cancel', id), () => undefined);
+  }
+  async callbackIds(): Promise<string[]> {
+    return this.redis.smembers(this.keys.callbacks());
+  }
+  async callbackAttempts(id: string): Promise<CallbackAttempt[]> {
+    return (await this.redis.lrange(this.keys.callbackAttempts(id), 0, -1)).map((s) => JSON.parse(s) as CallbackAttempt);
   }
 
   // --- registry ------------------------------------------------------------------------------
@@ -146,11 +199,14 @@ export class StateStore {
   async call(callId: string): Promise<CallRecord | undefined> {
     const h = await this.redis.hgetall(this.keys.call(callId));
     if (!h.id) return undefined;
-    const n = (v?: string) => (v === undefined ? undefined : Number(v));
+    const n = (v?: string) => (v === undefined || v === '' ? undefined : Number(v));
     return {
       ...(h as unknown as CallRecord),
       enqueuedAt: Number(h.enqueuedAt), vtime: Number(h.vtime),
       answeredAt: n(h.answeredAt), endedAt: n(h.endedAt),
+      attempts: n(h.attempts), maxAttempts: n(h.maxAttempts), preferredUntil: n(h.preferredUntil),
+      dueAt: n(h.dueAt), createdAt: n(h.createdAt),
+      preferredAgentId: h.preferredAgentId || undefined, message: h.message || undefined,
     };
   }
 

@@ -1,5 +1,5 @@
 -- offer_reserve: reserve a ready agent for a waiting call (the agent's phone is about to ring).
--- ARGV: 3 callId, 4 agentId, 5 token, 6 expiresAt (ms), 7 agentChannelId
+-- ARGV: 3 callId, 4 agentId, 5 token, 6 expiresAt (ms), 7 agentChannelId, 8 node ringing the agent
 -- Result: {1} | {0, 'AGENT_NOT_READY'} | {0, 'CALL_NOT_WAITING'}
 -- Events: call.offered, agent.state(reserved)
 -- The check and the reservation are one step: of any number of racing offers for one agent, or
@@ -14,8 +14,9 @@ if a.state ~= 'ready' or not redis.call('ZSCORE', k('queue', c.queueId, 'ready')
 end
 redis.call('ZREM', k('queue', c.queueId, 'waiting'), call_id)
 redis.call('HSET', k('call', call_id), 'state', 'offered', 'agentId', agent_id, 'offerToken', token,
-  'agentChannelId', ARGV[7], 'offeredAt', NOW)
+  'agentChannelId', ARGV[7], 'offeredAt', NOW, 'servedBy', ARGV[8] or '')
 redis.call('ZADD', k('timers'), expires, 'offer|' .. call_id .. '|' .. token)
-emit('call.offered', { callId = call_id, queueId = c.queueId, agentId = agent_id, callerNumber = c.callerNumber })
+emit('call.offered', { callId = call_id, queueId = c.queueId, agentId = agent_id, callerNumber = c.callerNumber,
+  kind = c.kind or 'call' })
 agent_set_state(agent_id, 'reserved', nil, {'callId', call_id, 'offerToken', token})
 return {1}

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import WebSocket from 'ws';
 import { TEST_ENV } from '../../support/env';
 
 /** Read-only look at the run's Asterisk through ARI, for facts a client of the ACD cannot see. */
@@ -31,4 +32,47 @@ export function asteriskLogSince(offset: number): string {
 }
 export function asteriskLogSize(): number {
   return fs.existsSync(TEST_ENV.asteriskLog) ? fs.statSync(TEST_ENV.asteriskLog).size : 0;
+}
+
+const ariAuth = () => `Basic ${Buffer.from(`acd:${TEST_ENV.ariPassword}`).toString('base64')}`;
+
+async function ariWrite(method: 'PUT' | 'DELETE', route: string, body?: unknown): Promise<number> {
+  const res = await fetch(`http://127.0.0.1:${TEST_ENV.ariPort}/ari${route}`, {
+    method, headers: { authorization: ariAuth(), 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined,
+  });
+  return res.status;
+}
+
+/**
+ * A PJSIP endpoint standing for the outside world: `PJSIP/<number>@<name>` reaches a SIPp phone
+ * on `port` (what a carrier trunk is in production).
+ */
+export async function customerTrunk(name: string, port: number): Promise<void> {
+  const f = (o: Record<string, string>) => ({ fields: Object.entries(o).map(([attribute, value]) => ({ attribute, value })) });
+  await ariWrite('DELETE', `/asterisk/config/dynamic/res_pjsip/endpoint/${name}`);
+  await ariWrite('DELETE', `/asterisk/config/dynamic/res_pjsip/aor/${name}`);
+  await ariWrite('PUT', `/asterisk/config/dynamic/res_pjsip/aor/${name}`, f({ contact: `sip:customer@127.0.0.1:${port}` }));
+  await ariWrite('PUT', `/asterisk/config/dynamic/res_pjsip/endpoint/${name}`, f({
+    aors: name, context: 'acd-agents', disallow: 'all', allow: 'ulaw', direct_media: 'no', '100rel': 'no', timers: 'no',
+  }));
+}
+
+/**
+ * A second ARI application subscribed to everything: lets a test observe what Asterisk does
+ * (playbacks, recordings) without touching the controller's own application.
+ */
+export class AriObserver {
+  readonly events: any[] = [];
+  private constructor(private readonly ws: WebSocket) {
+    ws.on('message', (d) => this.events.push(JSON.parse(String(d))));
+  }
+  static open(): Promise<AriObserver> {
+    const url = `ws://127.0.0.1:${TEST_ENV.ariPort}/ari/events?app=e2e-observer&subscribeAll=true&api_key=acd:${encodeURIComponent(TEST_ENV.ariPassword)}`;
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(url);
+      ws.once('open', () => resolve(new AriObserver(ws)));
+      ws.once('error', reject);
+    });
+  }
+  close(): void { this.ws.close(); }
 }

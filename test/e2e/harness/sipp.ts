@@ -322,6 +322,8 @@ export interface CallerOptions {
    * Digits: 0-9 * # A-D. Sent through sipp's pcap player, which uses a raw socket (root only).
    */
   dtmf?: { afterMs: number; digits: string }[];
+  /** A 440 Hz tone standing for the caller's voice, timed from the ACK like dtmf (same pcap player), then 3 s of silent frames. */
+  speak?: { afterMs: number; ms: number }[];
   /** Global safety for the sipp process (default: all calls' durations + 60 s). */
   lifetimeMs?: number;
   /**
@@ -340,8 +342,8 @@ export function startCaller(o: CallerOptions): SippProcess {
   const number = cdataSafe(o.callerNumber, 'callerNumber');
   const from = `${o.callerName !== undefined ? `"${cdataSafe(o.callerName, 'callerName')}" ` : ''}<sip:${number}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]`;
   let dtmf = '';
-  if (o.dtmf?.length) {
-    fs.writeFileSync(path.join(dir, 'dtmf.pcap'), dtmfPcap(o.dtmf));
+  if (o.dtmf?.length || o.speak?.length) {
+    fs.writeFileSync(path.join(dir, 'dtmf.pcap'), dtmfPcap(o.dtmf ?? [], o.speak));
     dtmf = `  <nop><action><exec play_pcap_audio="${xmlAttr(path.join(dir, 'dtmf.pcap'))}"/></action></nop>`;
   }
   const inDialog = (method: string, cseq: number) => `${method} [next_url] SIP/2.0
@@ -397,7 +399,25 @@ ${okNoBody()}
 // RFC 4733 events in a pcap for sipp's play_pcap_audio. PCMU silence runs from the ACK until the
 // last digit ends (a phone sends audio around its DTMF, and it lets Asterisk latch our source);
 // it pauses while an event is being sent. sipp only uses the UDP part and rewrites both ports.
-function dtmfPcap(events: { afterMs: number; digits: string }[]): Buffer {
+/** G.711 μ-law encoding of one linear sample. */
+function linearToUlaw(sample: number): number {
+  const BIAS = 0x84;
+  const sign = sample < 0 ? 0x80 : 0;
+  let mag = Math.min(Math.abs(sample), 32635) + BIAS;
+  let exponent = 7;
+  for (let mask = 0x4000; (mag & mask) === 0 && exponent > 0; mask >>= 1) exponent--;
+  const mantissa = (mag >> (exponent + 3)) & 0x0f;
+  return ~(sign | (exponent << 4) | mantissa) & 0xff;
+}
+
+/** 20 ms of a 440 Hz tone starting at `ms`: a stand-in for a caller's voice. */
+function voiceFrame(ms: number): Buffer {
+  const b = Buffer.alloc(160);
+  for (let i = 0; i < 160; i++) b[i] = linearToUlaw(Math.round(8000 * Math.sin((2 * Math.PI * 440 * (ms * 8 + i)) / 8000)));
+  return b;
+}
+
+function dtmfPcap(events: { afterMs: number; digits: string }[], speech: { afterMs: number; ms: number }[] = []): Buffer {
   const TONE_MS = 100;
   const GAP_MS = 100;
   const codes = '0123456789*#ABCD';
@@ -417,10 +437,13 @@ function dtmfPcap(events: { afterMs: number; digits: string }[]): Buffer {
     }
     busyUntil = t;
   }
+  // after speaking, a phone keeps sending (silent) frames: silence detection needs frames to count
+  for (const sp of speech) busyUntil = Math.max(busyUntil, sp.afterMs + sp.ms + 3000);
   const eventTimes = pkts.map((p) => p.t);
   const inEvent = (t: number) => eventTimes.some((et) => t >= et && t <= et + 20);
+  const speaking = (t: number) => speech.some((sp) => t >= sp.afterMs && t < sp.afterMs + sp.ms);
   for (let t = 0; t < busyUntil; t += 20) {
-    if (!inEvent(t)) pkts.push({ t, pt: 0, marker: t === 0, ts: t * 8, payload: Buffer.alloc(160, 0xff) });
+    if (!inEvent(t)) pkts.push({ t, pt: 0, marker: t === 0, ts: t * 8, payload: speaking(t) ? voiceFrame(t) : Buffer.alloc(160, 0xff) });
   }
   pkts.sort((a, b) => a.t - b.t || a.pt - b.pt);
 

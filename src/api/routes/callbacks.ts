@@ -1,0 +1,41 @@
+import { Router } from 'express';
+import type { CallbackService } from '../../callbacks/callbackService';
+import { Forbidden } from '../../errors';
+import { allow, userOf } from '../auth';
+
+export function callbacksRouter(callbacks: CallbackService): Router {
+  const r = Router();
+  const id = (p: unknown) => String(p);
+
+  // A web form's backend (admin or supervisor token) asks for a callback.
+  r.post('/callbacks', allow('admin', 'supervisor'), async (req, res) => {
+    res.status(201).json(await callbacks.create(req.body));
+  });
+  r.get('/callbacks', async (req, res) => {
+    const q = (k: string) => (typeof req.query[k] === 'string' ? (req.query[k] as string) : undefined);
+    res.json({ callbacks: await callbacks.list({ queueId: q('queueId'), state: q('state'), number: q('number') }) });
+  });
+  r.get('/callbacks/:id', async (req, res) => { res.json(await callbacks.view(id(req.params.id))); });
+  r.get('/callbacks/:id/message', async (req, res) => {
+    res.type('audio/wav').send(await callbacks.messageAudio(id(req.params.id)));
+  });
+
+  // An agent completes or reschedules the callbacks they handled; supervisors any.
+  const handledBy = async (cbId: string, user: ReturnType<typeof userOf>) => {
+    if (user.role !== 'agent') return;
+    const rec = await callbacks.record(cbId);
+    if (user.agentId !== rec.agentId && user.agentId !== rec.lastAgentId) throw new Forbidden('an agent may act only on callbacks they handled');
+  };
+  r.post('/callbacks/:id/complete', async (req, res) => {
+    await handledBy(id(req.params.id), userOf(req));
+    res.json(await callbacks.complete(id(req.params.id)));
+  });
+  r.post('/callbacks/:id/reschedule', async (req, res) => {
+    await handledBy(id(req.params.id), userOf(req));
+    res.json(await callbacks.reschedule(id(req.params.id), req.body));
+  });
+  r.post('/callbacks/:id/cancel', allow('admin', 'supervisor'), async (req, res) => {
+    res.json(await callbacks.cancel(id(req.params.id)));
+  });
+  return r;
+}

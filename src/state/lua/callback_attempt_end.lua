@@ -1,0 +1,21 @@
+-- callback_attempt_end: the agent's callback call is over; the attempt is recorded with its outcome
+-- and the agent is free again. The request now awaits the agent's word (complete or reschedule),
+-- unless it was marked complete during the call.
+-- ARGV: 3 callbackId, 4 outcome (answered | no-answer | busy | failed | agent-hung-up), 5 customer talk ms
+-- Result: {1, state} | {0, 'NOT_CONNECTED'}
+-- Events: callback.attempted, agent.state(ready)
+local id, outcome, talk = ARGV[3], ARGV[4], tonumber(ARGV[5])
+local c = call_get(id)
+if not c or c.state ~= 'connected' then return {0, 'NOT_CONNECTED'} end
+local n = tonumber(c.attempts) + 1
+redis.call('RPUSH', k('call', id, 'attempts'), cjson.encode({ n = n, at = NOW, agentId = c.agentId, outcome = outcome, talkMs = talk }))
+local state = c.completeOnEnd == '1' and 'completed' or 'attempted'
+redis.call('HSET', k('call', id), 'state', state, 'attempts', n, 'lastOutcome', outcome, 'lastAgentId', c.agentId)
+redis.call('HSET', k('queue', c.queueId, 'lastagent'), c.callerNumber, c.agentId)
+emit('callback.attempted', { callbackId = id, queueId = c.queueId, agentId = c.agentId, outcome = outcome, attempt = n, state = state })
+local a = agent_get(c.agentId)
+if a.state == 'on_call' and a.callId == id then
+  redis.call('HINCRBY', k('agent', c.agentId), 'callsToday', 1)
+  agent_set_state(c.agentId, 'ready', nil, {'idleSince', NOW, 'lastCallEnd', NOW}, {'callId'})
+end
+return {1, state}

@@ -1,0 +1,231 @@
+import assert from 'node:assert/strict';
+import { TEST_ENV } from '../support/env';
+import { AriObserver, customerTrunk, hangupAllChannels, ari } from './harness/asterisk';
+import { Controller, EventLog, SUPERVISOR_TOKEN, eventually, sleep } from './harness/controller';
+import { allocatePort } from './harness/ports';
+import { AgentPhoneOptions, SippProcess, startAgentPhone, startCaller } from './harness/sipp';
+
+const TRUNK = 'e2e-customers';
+const callbackSettings = {
+  enabled: true, key: '1', offerEverySec: 30, maxMessageSec: 10, maxSilenceSec: 2, maxAttempts: 3,
+  preferredAgentSec: 4, dialTimeoutSec: 5,
+};
+const SALES = { id: 'sales', name: 'Sales', extension: '8301', ringTimeoutSec: 10, callbacks: callbackSettings };
+const PLAIN = { id: 'plain', name: 'Plain', extension: '8302' };
+const agentToken = (id: string) => `e2e-agent-token-${id}-000001`;
+
+describe('callbacks that keep the caller\'s place (real SIP)', function () {
+  this.timeout(90_000);
+  let ctl: Controller;
+  let events: EventLog;
+  let sipp: SippProcess[] = [];
+
+  const track = (p: SippProcess) => { sipp.push(p); return p; };
+  const caller = (number: string, hangupAfterMs: number, dtmf?: { afterMs: number; digits: string }[], speak?: { afterMs: number; ms: number }[]) =>
+    track(startCaller({ extension: SALES.extension, callerNumber: number, asteriskPort: TEST_ENV.sipPort, hangupAfterMs, dtmf, speak }));
+  const agent = async (id: string, phone: Omit<AgentPhoneOptions, 'port'>, o: { callbacks?: boolean; login?: boolean } = {}) => {
+    const port = allocatePort();
+    const p = track(startAgentPhone({ ...phone, port }));
+    await ctl.ok('POST', '/agents', {
+      id, name: `Agent ${id}`, queues: ['sales'], callbackQueues: o.callbacks === false ? [] : ['sales'],
+      phone: { mode: 'static', contact: `sip:${id}@127.0.0.1:${port}` },
+    });
+    if (o.login !== false) await ctl.ok('POST', `/agents/${id}/login`);
+    return p;
+  };
+  /** The customers' side: every number dialed through the trunk reaches this one SIPp phone. */
+  const customers = async (phone: Omit<AgentPhoneOptions, 'port'>) => {
+    const port = allocatePort();
+    const p = track(startAgentPhone({ ...phone, port }));
+    await customerTrunk(TRUNK, port);
+    return p;
+  };
+  const offeredTo = (id: string) => events.all.filter((e) => e.type === 'call.offered' && e.callId === id).map((e) => e.agentId);
+
+  beforeEach(async function () {
+    ctl = await Controller.start({
+      name: this.currentTest?.title.slice(0, 24) ?? 'cb',
+      httpPort: allocatePort(),
+      config: {
+        outboundDial: `PJSIP/{number}@${TRUNK}`,
+        queues: [SALES, PLAIN],
+        agents: [],
+        users: [
+          { id: 'sam', role: 'supervisor', token: SUPERVISOR_TOKEN },
+          ...['a1', 'a2'].map((a) => ({ id: `u-${a}`, role: 'agent', agentId: a, token: agentToken(a) })),
+        ],
+      },
+    });
+    events = await ctl.events();
+  });
+
+  afterEach(async function () {
+    events?.close();
+    await Promise.all(sipp.map((p) => p.stop()));
+    sipp = [];
+    if (this.currentTest?.state === 'failed' && ctl) process.stderr.write(ctl.logs().split('\n').slice(-60).join('\n'));
+    await ctl?.kill();
+    await hangupAllChannels();
+  });
+
+  it('given callers A, B, C queued in order and B asking for a callback, an agent serves A, then B\'s callback (agent first, message, customer bridged), then C', async () => {
+    const observer = await AriObserver.open();
+    try {
+      const customer = await customers({ calls: 1, answerAfterMs: 300, expectFromUser: SALES.extension });
+      caller('15550101', 60_000);
+      await events.waitFor((e) => e.type === 'call.queued' && e.callerNumber === '15550101');
+      await sleep(300);
+      // B keys 1 after a second, and speaks (a tone) for 2 s once the prompt and beep are over
+      const b = caller('15550102', 40_000, [{ afterMs: 1000, digits: '1' }], [{ afterMs: 8000, ms: 2000 }]);
+      const bQueued = await events.waitFor((e) => e.type === 'call.queued' && e.callerNumber === '15550102');
+      await sleep(300);
+      caller('15550103', 80_000);
+      await events.waitFor((e) => e.type === 'call.queued' && e.callerNumber === '15550103');
+
+      // after the message the silence ends the recording; B is thanked and hung up on
+      const requested = await events.waitFor((e) => e.type === 'call.callback_requested', 20_000, 'call.callback_requested');
+      assert.equal(requested.callId, bQueued.callId);
+      const cbQueued = await events.waitFor((e) => e.type === 'callback.queued', 20_000, 'callback.queued');
+      assert.equal(cbQueued.position, 2, `the request keeps B's place: behind A, ahead of C; ${JSON.stringify(events.all.map((e) => [e.type, e.at.slice(17, 23), e.callerNumber ?? e.callId]))}`);
+      const bResult = await b.wait(20_000);
+      assert.equal(bResult.successful, 1, 'B was thanked and hung up on');
+      const cb = await ctl.ok('GET', `/callbacks/${cbQueued.callbackId}`);
+      assert.deepEqual([cb.number, cb.state, cb.position, cb.fromCallId], ['15550102', 'waiting', 2, bQueued.callId]);
+      assert.ok(cb.message, 'a message was recorded');
+      const audio = await fetch(`${ctl.api}${cb.message.url.replace('/api/v1', '')}`, { headers: { authorization: `Bearer ${SUPERVISOR_TOKEN}` } });
+      assert.equal(audio.status, 200);
+      assert.equal(Buffer.from(await audio.arrayBuffer()).subarray(0, 4).toString(), 'RIFF');
+
+      // the agent ends each conversation after 8 s (for the callback: message, dialing, then talk)
+      const phone = await agent('a1', { calls: 3, hangupAfterMs: 8000 });
+      await eventually(async () => events.all.filter((e) => e.type === 'call.ended' || e.type === 'callback.attempted').length >= 3, 45_000, 'three served');
+      const answered = events.all.filter((e) => e.type === 'call.answered').map((e) => e.kind === 'callback' ? 'callback' : e.callId);
+      const queued = events.all.filter((e) => e.type === 'call.queued').map((e) => e.callId);
+      assert.deepEqual(answered, [queued[0], 'callback', queued[2]], 'A, then B\'s callback, then C');
+
+      // the agent's phone rang first, showing a callback for the queue and the number to call
+      const invites = phone.invites();
+      assert.match(invites[1].from, /^"Callback Sales" <sip:15550102@/);
+      // the agent heard the message (ARI playback events), then the customer's phone rang and both were bridged
+      const played = observer.events.filter((e) => e.playback?.media_uri === `recording:callbacks/${cbQueued.callbackId}`);
+      assert.deepEqual(played.map((e) => e.type), ['PlaybackStarted', 'PlaybackFinished']);
+      assert.match(played[0].playback.target_uri, /^channel:cboffer-/);
+      const customerInvite = customer.invites()[0];
+      assert.match(customerInvite.requestUri, /^sip:15550102@/);
+      assert.ok(customerInvite.at > Date.parse(played[1].timestamp), 'the customer is dialed after the message');
+      const bridged = observer.events.find((e) => e.type === 'ChannelEnteredBridge' && e.channel.id.startsWith('cbcust-'));
+      assert.ok(bridged, 'the customer joined a bridge');
+      const bridgeMembers = observer.events.filter((e) => e.type === 'ChannelEnteredBridge' && e.bridge.id === bridged.bridge.id).map((e) => e.channel.id.split('-')[0]);
+      assert.deepEqual(bridgeMembers.sort(), ['cbcust', 'cboffer'], 'agent and customer in one bridge');
+      const attempted = events.all.find((e) => e.type === 'callback.attempted');
+      assert.deepEqual([attempted?.outcome, attempted?.agentId], ['answered', 'a1']);
+
+      // the agent marks it completed
+      const done = await ctl.ok('POST', `/callbacks/${cbQueued.callbackId}/complete`, undefined, agentToken('a1'));
+      assert.equal(done.state, 'completed');
+      assert.equal(done.attempts.length, 1);
+      assert.equal((await customer.wait(10_000)).successful, 1);
+    } finally {
+      observer.close();
+    }
+  });
+
+  it('given the customer does not answer, the agent reschedules a few seconds ahead and the request is offered again at that time', async () => {
+    await customers({ calls: 1, noAnswer: true });
+    const phone = await agent('a1', { calls: 2 });
+    const cb = await ctl.ok('POST', '/callbacks', { queueId: 'sales', number: '+1 (555) 010-0104'.replace(/ /g, '') }, SUPERVISOR_TOKEN);
+    const attempted = await events.waitFor((e) => e.type === 'callback.attempted', 25_000, 'callback.attempted');
+    assert.deepEqual([attempted.callbackId, attempted.outcome], [cb.id, 'no-answer']);
+    assert.equal((await ctl.agentState('a1')).state, 'ready');
+    const due = Date.now() + 3000;
+    const r = await ctl.ok('POST', `/callbacks/${cb.id}/reschedule`, { at: new Date(due).toISOString() }, agentToken('a1'));
+    assert.deepEqual([r.state, r.attempts[0].outcome], ['scheduled', 'no-answer']);
+    const requeued = await events.waitFor((e) => e.type === 'callback.queued' && e.requeued, 10_000, 'requeued');
+    assert.ok(Date.parse(requeued.at) >= due - 50 && Date.parse(requeued.at) < due + 1500, `requeued at its time (${requeued.at} vs ${new Date(due).toISOString()})`);
+    await eventually(async () => offeredTo(cb.id).length === 2, 5000, 'offered again');
+    assert.deepEqual(offeredTo(cb.id), ['a1', 'a1']);
+    await eventually(async () => phone.invites().length === 2, 5000, 'the agent phone rang again');
+  });
+
+  it('given the preferred agent is busy for less than the preference time, the callback waits for them', async () => {
+    await customers({ calls: 1, answerAfterMs: 200, hangupAfterMs: 500 });
+    await agent('a1', { calls: 2 });
+    caller('15550105', 2500);                    // a1 takes this call; it ends after ~2.5 s
+    await events.waitFor((e) => e.type === 'call.answered' && e.agentId === 'a1');
+    await agent('a2', { calls: 1 });
+    const cb = await ctl.ok('POST', '/callbacks', { queueId: 'sales', number: '15550106', preferredAgentId: 'a1' }, SUPERVISOR_TOKEN);
+    await events.waitFor((e) => e.type === 'call.offered' && e.callId === cb.id, 10_000, 'callback offered');
+    assert.deepEqual(offeredTo(cb.id), ['a1'], 'a2 was ready all along, yet the callback waited for a1');
+  });
+
+  it('given the preferred agent is busy past the preference time, another agent gets the callback', async () => {
+    await customers({ calls: 1, answerAfterMs: 200, hangupAfterMs: 500 });
+    await agent('a1', { calls: 1 });
+    caller('15550107', 20_000);                  // keeps a1 busy well past the 4 s preference
+    await events.waitFor((e) => e.type === 'call.answered' && e.agentId === 'a1');
+    await agent('a2', { calls: 1 });
+    const t0 = Date.now();
+    const cb = await ctl.ok('POST', '/callbacks', { queueId: 'sales', number: '15550108', preferredAgentId: 'a1' }, SUPERVISOR_TOKEN);
+    assert.equal(cb.preferredAgentId, 'a1');
+    const offered = await events.waitFor((e) => e.type === 'call.offered' && e.callId === cb.id, 10_000, 'callback offered');
+    const after = Date.now() - t0;
+    assert.equal(offered.agentId, 'a2');
+    assert.ok(after >= 3500, `not before the preference ended (${after} ms)`);
+    assert.ok(events.all.some((e) => e.type === 'callback.preference_ended' && e.callbackId === cb.id));
+  });
+
+  it('given an agent without callbacks enabled, it is never offered a callback request, though it takes callers', async () => {
+    const phone = await agent('a1', { calls: 1 }, { callbacks: false });
+    const cb = await ctl.ok('POST', '/callbacks', { queueId: 'sales', number: '15550109' }, SUPERVISOR_TOKEN);
+    await sleep(3000);
+    assert.deepEqual(offeredTo(cb.id), []);
+    caller('15550110', 2000);
+    const offered = await events.waitFor((e) => e.type === 'call.offered' && e.callId !== cb.id, 10_000, 'caller offered');
+    assert.equal(offered.agentId, 'a1');
+    await phone.wait(10_000);
+    assert.deepEqual(offeredTo(cb.id), []);
+    assert.equal((await ctl.ok('GET', `/callbacks/${cb.id}`)).state, 'waiting');
+  });
+
+  it('given a rescheduled callback pending, a controller restart does not lose it: it is offered at its time', async () => {
+    await customers({ calls: 1, answerAfterMs: 200, hangupAfterMs: 500 });
+    const cb = await ctl.ok('POST', '/callbacks', { queueId: 'sales', number: '15550111' }, SUPERVISOR_TOKEN);
+    const due = Date.now() + 5000;
+    await ctl.ok('POST', `/callbacks/${cb.id}/reschedule`, { at: new Date(due).toISOString() }, SUPERVISOR_TOKEN);
+    await agent('a1', { calls: 1 });
+    events.close();
+    await ctl.kill();
+    await sleep(1500);
+    await ctl.launch();
+    events = await ctl.events();
+    const offered = await events.waitFor((e) => e.type === 'call.offered' && e.callId === cb.id, 12_000, 'offered after restart');
+    const at = Date.parse(offered.at);
+    assert.ok(at >= due - 50 && at < due + 1500, `offered on time: ${at - due} ms after the due time`);
+    assert.equal(offered.agentId, 'a1');
+  });
+
+  it('refuses an invalid number, an unknown queue, a queue without callbacks and a time in the past with 422, creating nothing', async () => {
+    const seen = events.all.length;
+    const bad = [
+      { queueId: 'sales', number: '555-CALL-ME' },
+      { queueId: 'sales', number: '12' },
+      { queueId: 'sales', number: '+1 555 0100' },
+      { queueId: 'nowhere', number: '15550112' },
+      { queueId: 'plain', number: '15550112' },
+      { queueId: 'sales', number: '15550112', at: new Date(Date.now() - 60_000).toISOString() },
+      { queueId: 'sales', number: '15550112', preferredAgentId: 'nobody' },
+      { queueId: 'sales', number: '15550112', extra: true },
+    ];
+    for (const body of bad) {
+      const r = await ctl.request('POST', '/callbacks', body, SUPERVISOR_TOKEN);
+      assert.equal(r.status, 422, `${JSON.stringify(body)} → ${r.status} ${JSON.stringify(r.body)}`);
+      assert.equal(r.body.error.code, 'INVALID_REQUEST');
+    }
+    await sleep(200);
+    assert.deepEqual((await ctl.ok('GET', '/callbacks')).callbacks, []);
+    assert.equal(events.all.length, seen, 'no event');
+    const forbidden = await ctl.request('POST', '/callbacks', { queueId: 'sales', number: '15550112' }, agentToken('a1'));
+    assert.equal(forbidden.status, 403);
+    assert.ok(await ari('/channels'));
+  });
+});
