@@ -256,8 +256,13 @@ a=rtpmap:101 telephone-event/8000
 a=fmtp:101 0-16
 a=sendrecv`;
 
+/** Our SDP, advertising `mediaPort` (a test's RtpPeer) instead of sipp's own media port when given. */
+function sdp(mediaPort?: number): string {
+  return mediaPort ? SDP.replace('m=audio [media_port]', `m=audio ${Number(mediaPort)}`) : SDP;
+}
+
 /** 200 OK with our SDP to the last received INVITE (initial or re-INVITE). */
-function okWithSdp(toSuffix: string): string {
+function okWithSdp(toSuffix: string, mediaPort?: number): string {
   return send(
     `SIP/2.0 200 OK
 [last_Via:]
@@ -268,7 +273,7 @@ function okWithSdp(toSuffix: string): string {
 Contact: <sip:[local_ip]:[local_port];transport=[transport]>
 Content-Type: application/sdp
 Content-Length: [len]
-${SDP}`,
+${sdp(mediaPort)}`,
     ' retrans="500"',
   );
 }
@@ -292,13 +297,13 @@ Content-Length: 0`,
  * The timeout sits on the first, optional, recv because sipp only arms the timeout of the step
  * it is waiting at; a BYE still matches the following step.
  */
-function talkPhase(timeoutMs: number, onTimeout: string | undefined): string {
+function talkPhase(timeoutMs: number, onTimeout: string | undefined, mediaPort?: number): string {
   const timeout = ` timeout="${Math.max(1, Math.round(timeoutMs))}"${onTimeout ? ` ontimeout="${onTimeout}"` : ''}`;
   return `  <label id="talk"/>
   <recv request="INVITE" optional="true"${timeout} next="reinvite"/>
   <recv request="BYE" next="farbye"/>
   <label id="reinvite"/>
-${okWithSdp('')}
+${okWithSdp('', mediaPort)}
   <recv request="ACK" next="talk"/>`;
 }
 
@@ -369,14 +374,14 @@ Contact: <sip:${number}@[local_ip]:[local_port]>
 Max-Forwards: 70
 Content-Type: application/sdp
 Content-Length: [len]
-${o.mediaPort ? SDP.replace('m=audio [media_port]', `m=audio ${Number(o.mediaPort)}`) : SDP}`,
+${sdp(o.mediaPort)}`,
       ' retrans="500"',
     )}
 ${[100, 180, 181, 182, 183].map((code) => `  <recv response="${code}" optional="true"/>`).join('\n')}
   <recv response="200" rrs="true"/>
 ${send(inDialog('ACK', 1))}
 ${dtmf}
-${talkPhase(o.hangupAfterMs, 'hangup')}
+${talkPhase(o.hangupAfterMs, 'hangup', o.mediaPort)}
   <label id="hangup"/>
 ${send(inDialog('BYE', 2), ' retrans="500"')}
   <recv response="200" next="done"/>
@@ -504,6 +509,8 @@ export interface AgentPhoneOptions {
   expectFromName?: string;
   /** Echo received RTP back to its sender (-rtp_echo). */
   rtpEcho?: boolean;
+  /** Advertise this RTP port (a test's RtpPeer) in the answer's SDP instead of sipp's own. */
+  mediaPort?: number;
   /** Global safety for the sipp process (default 6 min). */
   lifetimeMs?: number;
 }
@@ -562,9 +569,9 @@ Content-Length: 0`,
     ? `  <recv request="CANCEL" timeout="${BYE_WAIT_MS}"/>
 ${cancelled}`
     : `${answerAfterMs > 0 ? `  <recv request="CANCEL" timeout="${Math.round(answerAfterMs)}" ontimeout="answer"/>\n${cancelled}\n` : ''}  <label id="answer"/>
-${okWithSdp(tag)}
+${okWithSdp(tag, o.mediaPort)}
   <recv request="ACK"/>
-${talkPhase(o.hangupAfterMs ?? BYE_WAIT_MS, hangup ? 'hangup' : undefined)}
+${talkPhase(o.hangupAfterMs ?? BYE_WAIT_MS, hangup ? 'hangup' : undefined, o.mediaPort)}
 ${hangup ? hangupBlock : ''}
   <label id="farbye"/>
 ${okNoBody()}`;

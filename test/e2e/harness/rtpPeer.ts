@@ -1,0 +1,110 @@
+import dgram from 'node:dgram';
+import { allocatePort } from './ports';
+
+function ulawToLinear(u: number): number {
+  u = ~u & 0xff;
+  const sign = u & 0x80;
+  const exponent = (u >> 4) & 0x07;
+  const magnitude = ((((u & 0x0f) << 3) + 0x84) << exponent) - 0x84;
+  return sign ? -magnitude : magnitude;
+}
+
+function linearToUlaw(sample: number): number {
+  const sign = sample < 0 ? 0x80 : 0;
+  const mag = Math.min(Math.abs(sample), 32635) + 0x84;
+  let exponent = 7;
+  for (let mask = 0x4000; (mag & mask) === 0 && exponent > 0; mask >>= 1) exponent--;
+  return ~(sign | (exponent << 4) | ((mag >> (exponent + 3)) & 0x0f)) & 0xff;
+}
+
+/** Goertzel power of one frequency in 8 kHz samples, normalised by the block's energy (0..1). */
+function toneShare(samples: number[], hz: number): number {
+  if (samples.length < 80) return 0;
+  const k = (2 * Math.cos((2 * Math.PI * hz) / 8000));
+  let s1 = 0, s2 = 0, energy = 0;
+  for (const x of samples) { const s0 = x + k * s1 - s2; s2 = s1; s1 = s0; energy += x * x; }
+  const power = s1 * s1 + s2 * s2 - k * s1 * s2;
+  return energy ? (2 * power) / (samples.length * energy) : 0;
+}
+
+/**
+ * A phone's media side in the test: the SDP of a SIPp phone points here. It answers Asterisk's RTP
+ * (symmetric RTP: send back to where Asterisk sends from) with a steady tone of its own, and tells
+ * which tones it hears — so a test can prove who hears whom, by audio.
+ */
+export class RtpPeer {
+  private received: { at: number; samples: number[] }[] = [];
+  private remote?: { address: string; port: number };
+  private timer?: NodeJS.Timeout;
+  private seq = 0;
+  private sent = 0;
+  private readonly ssrc = (Math.random() * 0xffffffff) >>> 0;
+
+  private constructor(readonly port: number, private readonly rtp: dgram.Socket, private readonly rtcp: dgram.Socket, private readonly toneHz?: number) {
+    rtp.on('message', (msg, rinfo) => {
+      if (msg.length <= 12 || (msg[1] & 0x7f) !== 0) return;
+      if (!this.remote) { this.remote = { address: rinfo.address, port: rinfo.port }; this.startSending(); }
+      const samples = Array.from(msg.subarray(12), ulawToLinear);
+      this.received.push({ at: Date.now(), samples });
+    });
+  }
+
+  /** Binds an even port and the RTCP port above it; sends `toneHz` (or nothing) once Asterisk talks. */
+  static async open(toneHz?: number): Promise<RtpPeer> {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const port = allocatePort() & ~1;
+      const rtp = dgram.createSocket('udp4');
+      const rtcp = dgram.createSocket('udp4');
+      try {
+        await bind(rtp, port);
+        await bind(rtcp, port + 1);
+        return new RtpPeer(port, rtp, rtcp, toneHz);
+      } catch { rtp.close(); rtcp.close(); }
+    }
+    throw new Error('no free RTP/RTCP port pair');
+  }
+
+  private startSending(): void {
+    if (!this.toneHz || this.timer) return;
+    this.timer = setInterval(() => {
+      const frame = Buffer.alloc(172);
+      frame[0] = 0x80; frame[1] = 0;
+      frame.writeUInt16BE(this.seq++ & 0xffff, 2);
+      frame.writeUInt32BE((this.sent * 160) >>> 0, 4);
+      frame.writeUInt32BE(this.ssrc, 8);
+      for (let i = 0; i < 160; i++) {
+        const n = this.sent * 160 + i;
+        frame[12 + i] = linearToUlaw(Math.round(6000 * Math.sin((2 * Math.PI * this.toneHz! * n) / 8000)));
+      }
+      this.sent++;
+      this.rtp.send(frame, this.remote!.port, this.remote!.address);
+    }, 20);
+  }
+
+  /** Share (0..1) of the audio heard in the last `ms` that is the given tone. */
+  hears(hz: number, ms = 1000): number {
+    const since = Date.now() - ms;
+    const samples = this.received.filter((p) => p.at >= since).flatMap((p) => p.samples);
+    return toneShare(samples, hz);
+  }
+
+  /** Mean absolute amplitude heard in the last `ms` (0 = silence). */
+  level(ms = 1000): number {
+    const since = Date.now() - ms;
+    const samples = this.received.filter((p) => p.at >= since).flatMap((p) => p.samples);
+    return samples.length ? samples.reduce((a, x) => a + Math.abs(x), 0) / samples.length : 0;
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.rtp.close();
+    this.rtcp.close();
+  }
+}
+
+function bind(socket: dgram.Socket, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(port, '127.0.0.1', () => { socket.off('error', reject); resolve(); });
+  });
+}
