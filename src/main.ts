@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { Redis } from 'ioredis';
 import { AgentService } from './agents/agentService';
-import { TokenBook } from './api/auth';
+import { AccessPolicy } from './access/policy';
+import { UserDirectory } from './access/users';
 import { createApp } from './api/app';
 import { attachEventsHub } from './api/eventsHub';
 import { Ari } from './ari/client';
@@ -39,6 +40,9 @@ async function main(): Promise<void> {
   const state = new StateStore(redis, config.keyPrefix);
   const registry = new Registry(state, log);
   await registry.seed(config.file);
+  const users = new UserDirectory(state, adminToken);
+  await users.seed(config.file.users);
+  const policy = new AccessPolicy(registry);
 
   const ari = new Ari({ ...ariConn, app: APP }, log);
   const phones = new PhoneProvisioner(ari, log);
@@ -80,10 +84,9 @@ async function main(): Promise<void> {
   ari.start();
   timers.start();
 
-  const tokens = new TokenBook(config.file.users, adminToken);
-  const app = createApp({ ari, redis, state, registry, agents, calls, callbacks, phones, tokens, log });
+  const app = createApp({ ari, redis, state, registry, agents, calls, callbacks, phones, users, policy, log });
   const server = http.createServer(app);
-  attachEventsHub(server, bus, tokens, log);
+  attachEventsHub(server, bus, users, log);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE'
       ? new Error(`port ${config.http.port} is taken: set ACD_HTTP_PORT`) : err));

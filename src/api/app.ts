@@ -3,6 +3,8 @@ import path from 'node:path';
 import express from 'express';
 import type { Redis } from 'ioredis';
 import YAML from 'yaml';
+import type { AccessPolicy } from '../access/policy';
+import type { UserDirectory } from '../access/users';
 import type { AgentService } from '../agents/agentService';
 import type { Ari } from '../ari/client';
 import type { CallbackService } from '../callbacks/callbackService';
@@ -11,19 +13,20 @@ import type { Logger } from '../logger';
 import type { PhoneProvisioner } from '../phones/provisioner';
 import type { Registry } from '../registry/registry';
 import type { StateStore } from '../state/store';
-import { TokenBook, authenticate } from './auth';
+import { authenticate } from './auth';
 import { errorHandler, notFoundRoute } from './errorHandler';
 import { agentsRouter } from './routes/agents';
 import { callbacksRouter } from './routes/callbacks';
 import { callsRouter } from './routes/calls';
 import { healthRouter } from './routes/health';
 import { queuesRouter } from './routes/queues';
+import { usersRouter } from './routes/users';
 
 export const OPENAPI_FILE = path.resolve(__dirname, '../../../src/api/openapi.yaml');
 
 export interface ApiDeps {
   ari: Ari; redis: Redis; state: StateStore; registry: Registry; agents: AgentService;
-  calls: CallService; callbacks: CallbackService; phones: PhoneProvisioner; tokens: TokenBook; log: Logger;
+  calls: CallService; callbacks: CallbackService; phones: PhoneProvisioner; users: UserDirectory; policy: AccessPolicy; log: Logger;
 }
 
 export function createApp(d: ApiDeps): express.Express {
@@ -34,11 +37,12 @@ export function createApp(d: ApiDeps): express.Express {
   const v1 = express.Router();
   v1.use(healthRouter(d.ari, d.redis));
   v1.get('/openapi.json', (_req, res) => { res.json(openapi); });
-  v1.use(authenticate(d.tokens));
-  v1.use(queuesRouter(d.registry, d.state));
-  v1.use(agentsRouter(d.registry, d.agents, d.state, d.phones));
-  v1.use(callsRouter(d.calls, d.state));
-  v1.use(callbacksRouter(d.callbacks));
+  v1.use(authenticate(d.users));
+  v1.use(queuesRouter(d.registry, d.state, d.policy));
+  v1.use(agentsRouter(d.registry, d.agents, d.state, d.phones, d.policy));
+  v1.use(usersRouter(d.users));
+  v1.use(callsRouter(d.calls, d.state, d.policy));
+  v1.use(callbacksRouter(d.callbacks, d.policy, (q) => Boolean(d.registry.findQueue(q))));
   app.use('/api/v1', v1);
   app.use(notFoundRoute);
   app.use(errorHandler(d.log));

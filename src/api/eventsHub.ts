@@ -2,7 +2,8 @@ import type { IncomingMessage, Server } from 'node:http';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { EventBus } from '../events/bus';
 import type { Logger } from '../logger';
-import { TokenBook, bearer } from './auth';
+import type { UserDirectory } from '../access/users';
+import { bearer } from './auth';
 
 export const EVENTS_PATH = '/api/v1/events';
 
@@ -10,14 +11,15 @@ export const EVENTS_PATH = '/api/v1/events';
  * WebSocket /api/v1/events: every state change from the Redis stream, as JSON {type, at, ...}.
  * Auth as for REST (Authorization: Bearer), or ?token= for browsers, which cannot set headers.
  */
-export function attachEventsHub(server: Server, bus: EventBus, tokens: TokenBook, log: Logger): WebSocketServer {
+export function attachEventsHub(server: Server, bus: EventBus, users: UserDirectory, log: Logger): WebSocketServer {
   const wss = new WebSocketServer({ noServer: true });
   server.on('upgrade', (req: IncomingMessage, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname !== EVENTS_PATH) { socket.end('HTTP/1.1 404 Not Found\r\n\r\n'); return; }
-    const user = tokens.lookup(bearer(req.headers.authorization) ?? url.searchParams.get('token') ?? undefined);
-    if (!user) { socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n'); return; }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    void users.authenticate(bearer(req.headers.authorization) ?? url.searchParams.get('token') ?? undefined).then((user) => {
+      if (!user) { socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n'); return; }
+      wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    }, () => socket.end('HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n'));
   });
   bus.subscribe((e) => {
     const { id: _id, ...event } = e;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { Ari, AriGone } from '../ari/client';
 import type { AriChannel } from '../ari/types';
 import type { Queue } from '../config/schema';
@@ -28,6 +29,12 @@ export class CallService {
   onCallQueued: (s: CallSession, queue: Queue) => void = () => {};
   onConnected: (callId: string) => void = () => {};
   onIvrCallerGone: (s: CallSession) => void = () => {};
+  /**
+   * 'connected' (session): caller and agent are bridged (session.connected has the bridge);
+   * 'ended' (session): the connected call is over and its bridge about to go.
+   * For features that ride on a live call: recording, monitoring.
+   */
+  readonly lifecycle = new EventEmitter<{ connected: [CallSession]; ended: [CallSession] }>();
 
   constructor(
     private readonly ari: Ari,
@@ -52,6 +59,14 @@ export class CallService {
 
 
   liveSessions(): CallSession[] { return [...this.sessions.values()]; }
+
+  /** The live call, if it is on this controller. */
+  liveSession(callId: string): CallSession | undefined { return this.sessions.get(callId); }
+
+  /** The connected call an agent is on, on this controller. */
+  connectedCallOf(agentId: string): CallSession | undefined {
+    return [...this.sessions.values()].find((s) => s.state === 'connected' && s.connected?.agentId === agentId);
+  }
 
   /** The waiting caller on this channel, if any. */
   waitingCallerOn(channelId: string): CallSession | undefined {
@@ -182,6 +197,7 @@ export class CallService {
       ]);
       s.log.info('call connected', { agentId });
       this.onConnected(s.callId);
+      this.lifecycle.emit('connected', s);
     } catch (err) {
       // the caller left between answer and bridge: its StasisEnd releases the call
       s.log.info('bridging failed', { agentId, error: (err as Error).message });
@@ -239,6 +255,7 @@ export class CallService {
   private async finish(s: CallSession, endedBy: 'caller' | 'agent'): Promise<void> {
     const c = s.connected;
     this.forget(s);
+    this.lifecycle.emit('ended', s);
     await this.state.release(s.callId, endedBy);
     s.log.info('call ended', { endedBy, agentId: c?.agentId });
     await Promise.all([
@@ -298,6 +315,7 @@ export class CallService {
       this.channels.set(rec.agentChannelId!, { callId, role: 'agent' });
       if (!caller) return this.finish(s, 'caller');
       if (!live.get(rec.agentChannelId!)) return this.finish(s, 'agent');
+      this.lifecycle.emit('connected', s);
       return;
     }
     if (!caller) return this.callerGone(Object.assign(s, rec.state === 'offered'

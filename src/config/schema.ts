@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PERMISSION_NAMES, Permission } from '../access/permissions';
 
 // Ids double as PJSIP object names, Redis key parts and URL segments: keep them plain.
 export const Id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, 'letters, digits, "-" and "_", at most 64, starting with a letter or digit');
@@ -38,6 +39,11 @@ export const QueueSchema = z.object({
   ringTimeoutSec: z.number().int().min(5).max(300).default(20),
   mohClass: z.string().regex(/^[a-z0-9_-]+$/i).default('default'),
   callbacks: CallbackSettingsSchema.default(CallbackSettingsSchema.parse({})),
+  recording: z.object({
+    /** all: every call is recorded from the moment it is bridged; on-demand: when someone starts it. */
+    policy: z.enum(['all', 'none', 'on-demand']).default('none'),
+    retentionDays: z.number().int().min(1).max(3650).default(90),
+  }).strict().default({ policy: 'none', retentionDays: 90 }),
 }).strict();
 export type Queue = z.infer<typeof QueueSchema>;
 
@@ -56,6 +62,8 @@ export const AgentSchema = z.object({
   queues: z.array(Id).max(200).default([]),
   /** Queues (among `queues`) in which this agent is offered callback requests. */
   callbackQueues: z.array(Id).max(200).default([]),
+  /** Protected agents may be monitored only by supervisors with monitorProtected. */
+  protected: z.boolean().default(false),
   phone: PhoneSchema,
 }).strict().refine((a) => a.callbackQueues.every((q) => a.queues.includes(q)), {
   message: 'callbackQueues must be among the agent\'s queues', path: ['callbackQueues'],
@@ -65,17 +73,30 @@ export type Agent = z.infer<typeof AgentSchema>;
 export const ROLES = ['admin', 'supervisor', 'agent'] as const;
 export type Role = (typeof ROLES)[number];
 
+/** A user of the API as stored (no secrets): role, the agent it is, the queues it supervises, permissions. */
 export const UserSchema = z.object({
   id: Id,
+  name: z.string().max(80).optional(),
   role: z.enum(ROLES),
-  // A token written in the file is hashed at load; tokenSha256 keeps even that out of the file.
+  agentId: Id.optional(),
+  supervisedQueues: z.array(Id).max(500).default([]),
+  permissions: z.partialRecord(z.enum(PERMISSION_NAMES as [Permission, ...Permission[]]), z.boolean()).default({}),
+  /** The supervisor's own phone for monitoring, e.g. PJSIP/sup1. */
+  endpoint: z.string().regex(/^[A-Za-z]+\/[^\s,]+$/, 'a channel endpoint such as PJSIP/sup1').optional(),
+}).strict().refine((u) => u.role !== 'agent' || Boolean(u.agentId), { message: 'an agent user needs agentId', path: ['agentId'] });
+export type User = z.infer<typeof UserSchema>;
+
+/** In the config file a user may carry its first token (hashed at load); tokenSha256 keeps even that out of the file. */
+export const FileUserSchema = z.object({
   token: z.string().min(16).optional(),
   tokenSha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
-  agentId: Id.optional(),
-}).strict()
-  .refine((u) => Boolean(u.token) !== Boolean(u.tokenSha256), { message: 'give exactly one of token or tokenSha256' })
-  .refine((u) => u.role !== 'agent' || Boolean(u.agentId), { message: 'an agent user needs agentId' });
-export type User = z.infer<typeof UserSchema>;
+}).passthrough().refine((u) => !(u.token && u.tokenSha256), { message: 'give at most one of token or tokenSha256' })
+  .transform((u, ctx) => {
+    const { token, tokenSha256, ...rest } = u;
+    const user = UserSchema.safeParse(rest);
+    if (!user.success) { user.error.issues.forEach((i) => ctx.addIssue({ ...i, code: 'custom', message: i.message })); return z.NEVER; }
+    return { user: user.data, token: token as string | undefined, tokenSha256: tokenSha256 as string | undefined };
+  });
 
 export const FileConfigSchema = z.object({
   /**
@@ -85,7 +106,7 @@ export const FileConfigSchema = z.object({
   outboundDial: z.string().regex(/^[A-Za-z]+\/[^\s]*\{number\}[^\s]*$/, 'a dial string containing {number}, such as PJSIP/{number}@trunk').default('PJSIP/{number}@trunk'),
   queues: z.array(QueueSchema).default([]),
   agents: z.array(AgentSchema).default([]),
-  users: z.array(UserSchema).default([]),
+  users: z.array(FileUserSchema).default([]),
 }).strict().superRefine((c, ctx) => {
   const dup = (xs: string[]) => xs.find((x, i) => xs.indexOf(x) !== i);
   const q = dup(c.queues.map((x) => x.id));

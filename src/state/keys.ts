@@ -8,7 +8,9 @@ export class Keys {
   queueWaiting(q: string) { return `${this.prefix}queue:${q}:waiting`; }
   call(id: string) { return `${this.prefix}call:${id}`; }
   nodeCalls(node: string) { return `${this.prefix}node:${node}:calls`; }
-  registry(kind: 'queues' | 'agents') { return `${this.prefix}registry:${kind}`; }
+  registry(kind: 'queues' | 'agents' | 'users') { return `${this.prefix}registry:${kind}`; }
+  tokens() { return `${this.prefix}tokens`; }
+  userTokens(userId: string) { return `${this.prefix}user:${userId}:tokens`; }
   callbacks() { return `${this.prefix}callbacks`; }
   callbackAttempts(id: string) { return `${this.prefix}call:${id}:attempts`; }
   timers() { return `${this.prefix}timers`; }

@@ -3,6 +3,8 @@ import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { Keys } from './keys';
 
+export type RegistryKind = 'queues' | 'agents' | 'users';
+
 export type AgentStateName = 'logged_out' | 'ready' | 'reserved' | 'on_call' | 'paused';
 export interface AgentState {
   agentId: string;
@@ -63,6 +65,7 @@ const TRANSITIONS = [
   'registry_put', 'registry_delete',
   'callback_create', 'callback_due', 'callback_prefer_end', 'callback_attempt_end', 'callback_complete',
   'callback_reschedule', 'callback_cancel',
+  'token_issue', 'token_revoke',
 ] as const;
 type Transition = (typeof TRANSITIONS)[number];
 
@@ -164,19 +167,37 @@ export class StateStore {
   }
 
   // --- registry ------------------------------------------------------------------------------
-  async registryPut(kind: 'queues' | 'agents', id: string, def: unknown, mode: 'create' | 'replace' | 'seed'): Promise<Outcome<string>> {
+  async registryPut(kind: RegistryKind, id: string, def: unknown, mode: 'create' | 'replace' | 'seed'): Promise<Outcome<string>> {
     return StateStore.outcome(await this.run('registry_put', kind, id, JSON.stringify(def), mode), String);
   }
-  async registryDelete(kind: 'queues' | 'agents', id: string): Promise<Outcome> {
+  async registryDelete(kind: RegistryKind, id: string): Promise<Outcome> {
     return StateStore.outcome(await this.run('registry_delete', kind, id), () => undefined);
   }
-  async registryAll<T>(kind: 'queues' | 'agents'): Promise<T[]> {
+  async registryAll<T>(kind: RegistryKind): Promise<T[]> {
     const h = await this.redis.hgetall(this.keys.registry(kind));
     return Object.values(h).map((v) => JSON.parse(v) as T);
   }
-  async registryGet<T>(kind: 'queues' | 'agents', id: string): Promise<T | undefined> {
+  async registryGet<T>(kind: RegistryKind, id: string): Promise<T | undefined> {
     const v = await this.redis.hget(this.keys.registry(kind), id);
     return v ? (JSON.parse(v) as T) : undefined;
+  }
+
+  // --- API tokens ----------------------------------------------------------------------------
+  async tokenIssue(userId: string, tokenId: string, sha256: string, label: string, seed = false): Promise<Outcome> {
+    return StateStore.outcome(await this.run('token_issue', userId, tokenId, sha256, label, seed ? 'seed' : 'issue'), () => undefined);
+  }
+  async tokenRevoke(userId: string, tokenId: string | '*'): Promise<Outcome<number>> {
+    return StateStore.outcome(await this.run('token_revoke', userId, tokenId), Number);
+  }
+  async tokenLookup(sha256: string): Promise<{ userId: string; tokenId: string; label: string; createdAt: number } | undefined> {
+    const v = await this.redis.hget(this.keys.tokens(), sha256);
+    return v ? JSON.parse(v) : undefined;
+  }
+  async userTokens(userId: string): Promise<{ tokenId: string; label: string; createdAt: number }[]> {
+    const shas = Object.values(await this.redis.hgetall(this.keys.userTokens(userId)));
+    if (!shas.length) return [];
+    const vals = await this.redis.hmget(this.keys.tokens(), ...shas);
+    return vals.filter((v): v is string => !!v).map((v) => { const t = JSON.parse(v); return { tokenId: t.tokenId, label: t.label, createdAt: t.createdAt }; });
   }
 
   // --- reads ---------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ describe('control API: bad input gets a clear error and changes nothing', functi
           { id: 'a2', name: 'Two', queues: ['sales'], phone: { mode: 'static', contact: 'sip:a2@127.0.0.1:5998' } },
         ],
         users: [
-          { id: 'sam', role: 'supervisor', token: SUPERVISOR_TOKEN },
+          { id: 'sam', role: 'supervisor', token: SUPERVISOR_TOKEN, supervisedQueues: ['sales', 'support', 'plain'] },
           { id: 'al', role: 'agent', agentId: 'a1', token: AGENT_TOKEN },
         ],
       },

@@ -51,7 +51,7 @@ describe('callbacks that keep the caller\'s place (real SIP)', function () {
         queues: [SALES, PLAIN],
         agents: [],
         users: [
-          { id: 'sam', role: 'supervisor', token: SUPERVISOR_TOKEN },
+          { id: 'sam', role: 'supervisor', token: SUPERVISOR_TOKEN, supervisedQueues: ['sales', 'support', 'plain'] },
           ...['a1', 'a2'].map((a) => ({ id: `u-${a}`, role: 'agent', agentId: a, token: agentToken(a) })),
         ],
       },

@@ -40,7 +40,7 @@ describe('queue calls through real SIP (Asterisk + Redis + SIPp)', function () {
         queues: [SALES, { id: 'support', name: 'Support', extension: '8102' }],
         agents: [],
         users: [
-          { id: 'sam', role: 'supervisor', token: SUPERVISOR_TOKEN },
+          { id: 'sam', role: 'supervisor', token: SUPERVISOR_TOKEN, supervisedQueues: ['sales', 'support', 'plain'] },
           { id: 'al', role: 'agent', agentId: 'a1', token: AGENT_TOKEN },
         ],
       },

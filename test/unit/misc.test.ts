@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { TokenBook, sha256 } from '../../src/api/auth';
+import { effectivePermissions } from '../../src/access/permissions';
 import { unansweredOutcome } from '../../src/calls/session';
 import { EventBus } from '../../src/events/bus';
 import { pjsipObjects } from '../../src/phones/pjsipObjects';
@@ -14,17 +14,19 @@ describe('unanswered offers', () => {
   });
 });
 
-describe('bearer tokens', () => {
-  it('finds users by token while keeping only hashes, and knows no one for a wrong token', () => {
-    const book = new TokenBook([
-      { id: 'sam', role: 'supervisor', token: 'supervisor-token-000001' },
-      { id: 'al', role: 'agent', agentId: 'a1', tokenSha256: sha256('agent-token-00000001') },
-    ], 'admin-token-0000000001');
-    assert.equal(book.lookup('supervisor-token-000001')?.id, 'sam');
-    assert.deepEqual(book.lookup('agent-token-00000001'), { id: 'al', role: 'agent', agentId: 'a1' });
-    assert.equal(book.lookup('admin-token-0000000001')?.role, 'admin');
-    assert.equal(book.lookup('nope'), undefined);
-    assert.equal(book.lookup(undefined), undefined);
+describe('permissions', () => {
+  it('gives each role its defaults: supervisors limited to their queues, agents their own tools', () => {
+    const sup = effectivePermissions('supervisor');
+    assert.deepEqual([sup.limitToAssignedQueues, sup.accessRecordings, sup.monitorProtected, sup.viewSkills], [true, false, false, true]);
+    const agent = effectivePermissions('agent');
+    assert.deepEqual([agent.manageOwnClips, agent.useDispositions, agent.managePublicCannedMessages], [true, true, false]);
+  });
+
+  it('applies per-user changes to supervisors and agents, never takes rights from an admin', () => {
+    assert.equal(effectivePermissions('supervisor', { limitToAssignedQueues: false, accessRecordings: true }).accessRecordings, true);
+    assert.equal(effectivePermissions('supervisor', { limitToAssignedQueues: false }).limitToAssignedQueues, false);
+    const admin = effectivePermissions('admin', { accessRecordings: false });
+    assert.deepEqual([admin.accessRecordings, admin.limitToAssignedQueues], [true, false]);
   });
 });
 
@@ -37,7 +39,7 @@ describe('event stream entries', () => {
 
 describe('agent phone provisioning', () => {
   it('gives a registering phone digest auth, one contact, and creates auth before aor before endpoint', () => {
-    const objs = pjsipObjects({ id: 'a1', name: 'Ann "A"', queues: [], callbackQueues: [], phone: { mode: 'register', password: 'secret-123' } });
+    const objs = pjsipObjects({ id: 'a1', name: 'Ann "A"', queues: [], callbackQueues: [], protected: false, phone: { mode: 'register', password: 'secret-123' } });
     assert.deepEqual(objs.map((o) => o.type), ['auth', 'aor', 'endpoint']);
     const get = (t: string, attr: string) => objs.find((o) => o.type === t)?.fields.find((f) => f.attribute === attr)?.value;
     assert.equal(get('auth', 'auth_type'), 'digest');
@@ -48,7 +50,7 @@ describe('agent phone provisioning', () => {
   });
 
   it('gives a static phone its contact and no credentials', () => {
-    const objs = pjsipObjects({ id: 'a2', name: 'B', queues: [], callbackQueues: [], phone: { mode: 'static', contact: 'sip:a2@127.0.0.1:5090' } });
+    const objs = pjsipObjects({ id: 'a2', name: 'B', queues: [], callbackQueues: [], protected: false, phone: { mode: 'static', contact: 'sip:a2@127.0.0.1:5090' } });
     assert.deepEqual(objs.map((o) => o.type), ['aor', 'endpoint']);
     assert.equal(objs[0].fields.find((f) => f.attribute === 'contact')?.value, 'sip:a2@127.0.0.1:5090');
   });

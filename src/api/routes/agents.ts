@@ -4,10 +4,17 @@ import type { AgentService } from '../../agents/agentService';
 import type { PhoneProvisioner } from '../../phones/provisioner';
 import type { Registry } from '../../registry/registry';
 import type { StateStore } from '../../state/store';
-import { allow, mayActOnAgent, userOf } from '../auth';
+import type { AccessPolicy } from '../../access/policy';
+import { Forbidden } from '../../errors';
+import { allow, userOf } from '../auth';
 
-export function agentsRouter(registry: Registry, agents: AgentService, state: StateStore, phones: PhoneProvisioner): Router {
+export function agentsRouter(registry: Registry, agents: AgentService, state: StateStore, phones: PhoneProvisioner, policy: AccessPolicy): Router {
   const r = Router();
+  // The agent registry is configuration: admins, and supervisors with configAccess.
+  const configure = (req: Parameters<typeof userOf>[0]) => {
+    const u = userOf(req);
+    if (u.role === 'agent' || !u.permissions.configAccess) throw new Forbidden('changing agents needs the configAccess permission');
+  };
 
   // Phone passwords are write-only: never in a response.
   const view = async (a: Agent) => {
@@ -19,20 +26,24 @@ export function agentsRouter(registry: Registry, agents: AgentService, state: St
     };
   };
 
-  r.get('/agents', allow('admin', 'supervisor'), async (_req, res) => {
-    res.json({ agents: await Promise.all(registry.listAgents().map(view)) });
+  r.get('/agents', allow('admin', 'supervisor'), async (req, res) => {
+    const u = userOf(req);
+    res.json({ agents: await Promise.all(registry.listAgents().filter((a) => policy.canAgent(u, a.id)).map(view)) });
   });
-  r.post('/agents', allow('admin'), async (req, res) => {
+  r.post('/agents', async (req, res) => {
+    configure(req);
     res.status(201).json(await view(await registry.createAgent(req.body)));
   });
   r.get('/agents/:id', async (req, res) => {
-    mayActOnAgent(userOf(req), String(req.params.id));
+    policy.agent(userOf(req), String(req.params.id));
     res.json(await view(registry.agent(String(req.params.id))));
   });
-  r.put('/agents/:id', allow('admin'), async (req, res) => {
+  r.put('/agents/:id', async (req, res) => {
+    configure(req);
     res.json(await view(await registry.replaceAgent(String(req.params.id), req.body)));
   });
-  r.delete('/agents/:id', allow('admin'), async (req, res) => {
+  r.delete('/agents/:id', async (req, res) => {
+    configure(req);
     await registry.deleteAgent(String(req.params.id));
     res.status(204).end();
   });
@@ -40,7 +51,7 @@ export function agentsRouter(registry: Registry, agents: AgentService, state: St
   const action = (name: 'login' | 'logout' | 'ready' | 'pause') =>
     r.post(`/agents/:id/${name}`, async (req, res) => {
       const id = String(req.params.id);
-      mayActOnAgent(userOf(req), id);
+      policy.agent(userOf(req), id);
       const st = name === 'login' ? await agents.login(id, req.body)
         : name === 'logout' ? await agents.logout(id, req.body)
           : name === 'ready' ? await agents.ready(id)

@@ -1,29 +1,40 @@
 import { Router } from 'express';
 import type { CallbackService } from '../../callbacks/callbackService';
 import { Forbidden } from '../../errors';
+import type { AccessPolicy } from '../../access/policy';
 import { allow, userOf } from '../auth';
 
-export function callbacksRouter(callbacks: CallbackService): Router {
+export function callbacksRouter(callbacks: CallbackService, policy: AccessPolicy, registryHas: (queueId: string) => boolean): Router {
   const r = Router();
   const id = (p: unknown) => String(p);
 
   // A web form's backend (admin or supervisor token) asks for a callback.
   r.post('/callbacks', allow('admin', 'supervisor'), async (req, res) => {
+    const queueId = (req.body as { queueId?: unknown } | undefined)?.queueId;
+    if (typeof queueId === 'string' && registryHas(queueId)) policy.queue(userOf(req), queueId);
     res.status(201).json(await callbacks.create(req.body));
   });
   r.get('/callbacks', async (req, res) => {
     const q = (k: string) => (typeof req.query[k] === 'string' ? (req.query[k] as string) : undefined);
-    res.json({ callbacks: await callbacks.list({ queueId: q('queueId'), state: q('state'), number: q('number') }) });
+    const u = userOf(req);
+    const list = await callbacks.list({ queueId: q('queueId'), state: q('state'), number: q('number') });
+    res.json({ callbacks: list.filter((c) => policy.canQueue(u, c.queueId)) });
   });
-  r.get('/callbacks/:id', async (req, res) => { res.json(await callbacks.view(id(req.params.id))); });
+  // reading one callback: within the caller's queues
+  const readable = async (cbId: string, user: ReturnType<typeof userOf>) => policy.queue(user, (await callbacks.record(cbId)).queueId);
+  r.get('/callbacks/:id', async (req, res) => {
+    await readable(id(req.params.id), userOf(req));
+    res.json(await callbacks.view(id(req.params.id)));
+  });
   r.get('/callbacks/:id/message', async (req, res) => {
+    await readable(id(req.params.id), userOf(req));
     res.type('audio/wav').send(await callbacks.messageAudio(id(req.params.id)));
   });
 
   // An agent completes or reschedules the callbacks they handled; supervisors any.
   const handledBy = async (cbId: string, user: ReturnType<typeof userOf>) => {
-    if (user.role !== 'agent') return;
     const rec = await callbacks.record(cbId);
+    if (user.role !== 'agent') return policy.queue(user, rec.queueId);
     if (user.agentId !== rec.agentId && user.agentId !== rec.lastAgentId) throw new Forbidden('an agent may act only on callbacks they handled');
   };
   r.post('/callbacks/:id/complete', async (req, res) => {
@@ -35,6 +46,7 @@ export function callbacksRouter(callbacks: CallbackService): Router {
     res.json(await callbacks.reschedule(id(req.params.id), req.body));
   });
   r.post('/callbacks/:id/cancel', allow('admin', 'supervisor'), async (req, res) => {
+    await readable(id(req.params.id), userOf(req));
     res.json(await callbacks.cancel(id(req.params.id)));
   });
   return r;

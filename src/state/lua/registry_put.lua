@@ -1,5 +1,5 @@
 -- registry_put: create or replace a queue or agent definition.
--- ARGV: 3 kind (queues | agents), 4 id, 5 JSON definition, 6 mode (create | replace | seed)
+-- ARGV: 3 kind (queues | agents | users), 4 id, 5 JSON definition, 6 mode (create | replace | seed)
 -- Result: {1, 'created'|'updated'} | {0, 'EXISTS'} (create of an existing id) | {0, 'KEPT'} (seed: already there)
 -- Events: registry.changed
 local kind, id, json, mode = ARGV[3], ARGV[4], ARGV[5], ARGV[6]
