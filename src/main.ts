@@ -14,6 +14,7 @@ import { Config, ConfigError, loadConfig } from './config';
 import { startLocalAsterisk, startLocalRedis } from './embedded/localEnvironment';
 import { EventBus } from './events/bus';
 import { createLogger } from './logger';
+import { MonitorService } from './monitoring/monitorService';
 import { PhoneProvisioner } from './phones/provisioner';
 import { Registry } from './registry/registry';
 import { StateStore } from './state/store';
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
   calls.onCallWaiting = (queueId) => dispatcher.kick(queueId);
   callbacks.onWaiting = (queueId) => dispatcher.kick(queueId);
   const agents = new AgentService(registry, state);
+  const monitors = new MonitorService(ari, state, registry, calls, policy, log);
   const bus = new EventBus(redis.duplicate(), state.keys.events(), log);
   const timers = new TimerService(state, {
     offer: ([id, token]) => (isCallback(id) ? callbacks.offerExpired(id, token) : calls.offerExpired(id, token)),
@@ -84,7 +86,7 @@ async function main(): Promise<void> {
   ari.start();
   timers.start();
 
-  const app = createApp({ ari, redis, state, registry, agents, calls, callbacks, phones, users, policy, log });
+  const app = createApp({ ari, redis, state, registry, agents, calls, callbacks, phones, users, policy, monitors, log });
   const server = http.createServer(app);
   attachEventsHub(server, bus, users, log);
   await new Promise<void>((resolve, reject) => {

@@ -10,6 +10,7 @@ import type { Ari } from '../ari/client';
 import type { CallbackService } from '../callbacks/callbackService';
 import type { CallService } from '../calls/callService';
 import type { Logger } from '../logger';
+import type { MonitorService } from '../monitoring/monitorService';
 import type { PhoneProvisioner } from '../phones/provisioner';
 import type { Registry } from '../registry/registry';
 import type { StateStore } from '../state/store';
@@ -19,6 +20,7 @@ import { agentsRouter } from './routes/agents';
 import { callbacksRouter } from './routes/callbacks';
 import { callsRouter } from './routes/calls';
 import { healthRouter } from './routes/health';
+import { monitorsRouter } from './routes/monitors';
 import { queuesRouter } from './routes/queues';
 import { usersRouter } from './routes/users';
 
@@ -26,7 +28,7 @@ export const OPENAPI_FILE = path.resolve(__dirname, '../../../src/api/openapi.ya
 
 export interface ApiDeps {
   ari: Ari; redis: Redis; state: StateStore; registry: Registry; agents: AgentService;
-  calls: CallService; callbacks: CallbackService; phones: PhoneProvisioner; users: UserDirectory; policy: AccessPolicy; log: Logger;
+  calls: CallService; callbacks: CallbackService; phones: PhoneProvisioner; users: UserDirectory; policy: AccessPolicy; monitors: MonitorService; log: Logger;
 }
 
 export function createApp(d: ApiDeps): express.Express {
@@ -41,6 +43,7 @@ export function createApp(d: ApiDeps): express.Express {
   v1.use(queuesRouter(d.registry, d.state, d.policy));
   v1.use(agentsRouter(d.registry, d.agents, d.state, d.phones, d.policy));
   v1.use(usersRouter(d.users));
+  v1.use(monitorsRouter(d.monitors));
   v1.use(callsRouter(d.calls, d.state, d.policy));
   v1.use(callbacksRouter(d.callbacks, d.policy, (q) => Boolean(d.registry.findQueue(q))));
   app.use('/api/v1', v1);

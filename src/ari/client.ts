@@ -140,6 +140,14 @@ export class Ari extends EventEmitter {
   storedRecording(name: string) { return this.call<{ name: string; format: string }>((c) => c.recordings.getStored({ recordingName: name })); }
   storedRecordingFile(name: string) { return this.call<Buffer>((c) => c.recordings.getStoredFile({ recordingName: name })); }
 
+  /** A Snoop channel on `channelId`: spy hears its audio, whisper speaks into it ('in' from it, 'out' to it). */
+  snoop(channelId: string, snoopId: string, o: { spy: 'none' | 'in' | 'out' | 'both'; whisper: 'none' | 'in' | 'out' | 'both'; app: string; appArgs: string }) {
+    return this.call<AriChannel>((c) => c.channels.snoopChannelWithId({ channelId, snoopId, spy: o.spy, whisper: o.whisper, app: o.app, appArgs: o.appArgs }));
+  }
+  /** Mute the audio a channel sends ('in') or receives ('out'). */
+  mute(channelId: string, direction: 'in' | 'out' | 'both') { return this.call<void>((c) => c.channels.mute({ channelId, direction })); }
+  unmute(channelId: string, direction: 'in' | 'out' | 'both') { return this.call<void>((c) => c.channels.unmute({ channelId, direction })); }
+
   /** Hang up a channel that may already be gone: the usual case at the end of a call. */
   async hangupQuietly(channelId: string | undefined, reason = 'normal'): Promise<void> {
     if (!channelId) return;
@@ -151,6 +159,7 @@ export class Ari extends EventEmitter {
   // --- bridges -------------------------------------------------------------------------------
   createBridge(bridgeId: string, type: string) { return this.call<AriBridge>((c) => c.bridges.createWithId({ bridgeId, type })); }
   addChannels(bridgeId: string, channelIds: string[]) { return this.call<void>((c) => c.bridges.addChannel({ bridgeId, channel: channelIds.join(',') })); }
+  removeChannel(bridgeId: string, channelId: string) { return this.call<void>((c) => c.bridges.removeChannel({ bridgeId, channel: channelId })); }
   destroyBridge(bridgeId: string) { return this.call<void>((c) => c.bridges.destroy({ bridgeId })); }
   listBridges() { return this.call<AriBridge[]>((c) => c.bridges.list()); }
 

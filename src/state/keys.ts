@@ -9,6 +9,8 @@ export class Keys {
   call(id: string) { return `${this.prefix}call:${id}`; }
   nodeCalls(node: string) { return `${this.prefix}node:${node}:calls`; }
   registry(kind: 'queues' | 'agents' | 'users') { return `${this.prefix}registry:${kind}`; }
+  monitor(id: string) { return `${this.prefix}monitor:${id}`; }
+  monitors() { return `${this.prefix}monitors`; }
   tokens() { return `${this.prefix}tokens`; }
   userTokens(userId: string) { return `${this.prefix}user:${userId}:tokens`; }
   callbacks() { return `${this.prefix}callbacks`; }

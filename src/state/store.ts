@@ -66,6 +66,7 @@ const TRANSITIONS = [
   'callback_create', 'callback_due', 'callback_prefer_end', 'callback_attempt_end', 'callback_complete',
   'callback_reschedule', 'callback_cancel',
   'token_issue', 'token_revoke',
+  'monitor_start', 'monitor_connected', 'monitor_mode', 'monitor_end',
 ] as const;
 type Transition = (typeof TRANSITIONS)[number];
 
@@ -180,6 +181,28 @@ export class StateStore {
   async registryGet<T>(kind: RegistryKind, id: string): Promise<T | undefined> {
     const v = await this.redis.hget(this.keys.registry(kind), id);
     return v ? (JSON.parse(v) as T) : undefined;
+  }
+
+  // --- monitoring ----------------------------------------------------------------------------
+  async monitorStart(m: { monitorId: string; callId: string; agentId: string; queueId: string; supervisorId: string; mode: string; endpoint: string }): Promise<Outcome> {
+    const r = await this.run('monitor_start', m.monitorId, m.callId, m.agentId, m.queueId, m.supervisorId, m.mode, m.endpoint);
+    return StateStore.outcome(r, () => undefined);
+  }
+  async monitorConnected(id: string): Promise<Outcome> {
+    return StateStore.outcome(await this.run('monitor_connected', id), () => undefined);
+  }
+  async monitorMode(id: string, mode: string): Promise<Outcome<string>> {
+    return StateStore.outcome(await this.run('monitor_mode', id, mode), String);
+  }
+  async monitorEnd(id: string, reason: string): Promise<Outcome> {
+    return StateStore.outcome(await this.run('monitor_end', id, reason), () => undefined);
+  }
+  async monitor(id: string): Promise<Record<string, string> | undefined> {
+    const h = await this.redis.hgetall(this.keys.monitor(id));
+    return h.id ? h : undefined;
+  }
+  async activeMonitorIds(): Promise<string[]> {
+    return this.redis.smembers(this.keys.monitors());
   }
 
   // --- API tokens ----------------------------------------------------------------------------

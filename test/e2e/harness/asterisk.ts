@@ -48,10 +48,15 @@ async function ariWrite(method: 'PUT' | 'DELETE', route: string, body?: unknown)
  * on `port` (what a carrier trunk is in production).
  */
 export async function customerTrunk(name: string, port: number): Promise<void> {
+  return staticEndpoint(name, port, 'customer');
+}
+
+/** A PJSIP endpoint whose phone is a SIPp process on `port` (a supervisor's desk phone, a trunk). */
+export async function staticEndpoint(name: string, port: number, user = name): Promise<void> {
   const f = (o: Record<string, string>) => ({ fields: Object.entries(o).map(([attribute, value]) => ({ attribute, value })) });
   await ariWrite('DELETE', `/asterisk/config/dynamic/res_pjsip/endpoint/${name}`);
   await ariWrite('DELETE', `/asterisk/config/dynamic/res_pjsip/aor/${name}`);
-  await ariWrite('PUT', `/asterisk/config/dynamic/res_pjsip/aor/${name}`, f({ contact: `sip:customer@127.0.0.1:${port}` }));
+  await ariWrite('PUT', `/asterisk/config/dynamic/res_pjsip/aor/${name}`, f({ contact: `sip:${user}@127.0.0.1:${port}` }));
   await ariWrite('PUT', `/asterisk/config/dynamic/res_pjsip/endpoint/${name}`, f({
     aors: name, context: 'acd-agents', disallow: 'all', allow: 'ulaw', direct_media: 'no', '100rel': 'no', timers: 'no',
   }));

@@ -1,0 +1,10 @@
+-- monitor_connected: the supervisor answered and is connected to the call in the requested mode.
+-- ARGV: 3 monitorId
+-- Result: {1} | {0, 'NOT_RINGING'}
+-- Events: monitor.connected
+local id = ARGV[3]
+local m = redis.call('HMGET', k('monitor', id), 'state', 'callId', 'mode', 'supervisorId')
+if m[1] ~= 'ringing' then return {0, 'NOT_RINGING'} end
+redis.call('HSET', k('monitor', id), 'state', 'active', 'connectedAt', NOW)
+emit('monitor.connected', { monitorId = id, callId = m[2], mode = m[3], supervisorId = m[4] })
+return {1}

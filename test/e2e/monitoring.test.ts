@@ -1,0 +1,195 @@
+import assert from 'node:assert/strict';
+import { TEST_ENV } from '../support/env';
+import { hangupAllChannels, staticEndpoint } from './harness/asterisk';
+import { Controller, EventLog, eventually, sleep } from './harness/controller';
+import { allocatePort } from './harness/ports';
+import { RtpPeer } from './harness/rtpPeer';
+import { SippProcess, startAgentPhone, startCaller } from './harness/sipp';
+
+// Each party speaks its own tone; what each hears tells who hears whom.
+const CALLER_HZ = 440;
+const AGENT_HZ = 660;
+const SUPERVISOR_HZ = 880;
+const HEARD = 0.08;     // share of a tone in what a party receives: clearly there
+const NOT_HEARD = 0.02; // clearly not
+
+const tokens = {
+  sam: 'e2e-sup-token-sam-0000001',     // supervises sales
+  sue: 'e2e-sup-token-sue-0000001',     // supervises support only
+  una: 'e2e-sup-token-una-0000001',     // support only, but not limited to assigned queues
+  pat: 'e2e-sup-token-pat-0000001',     // sales, may monitor protected agents
+  agent: 'e2e-agent-token-a1-0000003',
+};
+
+describe('supervisor listen / whisper / barge (real SIP, proven by audio)', function () {
+  this.timeout(90_000);
+  let ctl: Controller;
+  let events: EventLog;
+  let sipp: SippProcess[] = [];
+  let peers: RtpPeer[] = [];
+  const track = (p: SippProcess) => { sipp.push(p); return p; };
+  const peer = async (hz: number) => { const p = await RtpPeer.open(hz); peers.push(p); return p; };
+
+  /** A connected call: caller and agent a1 (optionally protected) each sending their tone. */
+  async function connectedCall(o: { protectedAgent?: boolean } = {}) {
+    const caller = await peer(CALLER_HZ);
+    const agent = await peer(AGENT_HZ);
+    const port = allocatePort();
+    track(startAgentPhone({ port, calls: 1, mediaPort: agent.port }));
+    await ctl.ok('POST', '/agents', { id: 'a1', name: 'Ann', queues: ['sales'], protected: o.protectedAgent ?? false, phone: { mode: 'static', contact: `sip:a1@127.0.0.1:${port}` } });
+    await ctl.ok('POST', '/agents/a1/login');
+    track(startCaller({ extension: '8401', callerNumber: '15550201', asteriskPort: TEST_ENV.sipPort, hangupAfterMs: 60_000, mediaPort: caller.port }));
+    const answered = await events.waitFor((e) => e.type === 'call.answered', 10_000, 'call.answered');
+    await eventually(async () => caller.hears(AGENT_HZ, 500) > HEARD && agent.hears(CALLER_HZ, 500) > HEARD, 5000, 'caller and agent hear each other');
+    return { callId: answered.callId as string, caller, agent };
+  }
+
+  /** The supervisor's desk phone: a SIPp phone at a static PJSIP endpoint, its media an RtpPeer. */
+  async function supervisorPhone(name: string, o: { hangupAfterMs?: number } = {}) {
+    const media = await peer(SUPERVISOR_HZ);
+    const port = allocatePort();
+    const phone = track(startAgentPhone({ port, calls: 1, mediaPort: media.port, hangupAfterMs: o.hangupAfterMs }));
+    await staticEndpoint(name, port);
+    return { phone, media };
+  }
+
+  beforeEach(async function () {
+    ctl = await Controller.start({
+      name: this.currentTest?.title.slice(0, 24) ?? 'mon',
+      httpPort: allocatePort(),
+      config: {
+        queues: [{ id: 'sales', name: 'Sales', extension: '8401' }, { id: 'support', name: 'Support', extension: '8402' }],
+        agents: [],
+        users: [
+          { id: 'sam', role: 'supervisor', token: tokens.sam, supervisedQueues: ['sales'], endpoint: 'PJSIP/e2e-sup-sam' },
+          { id: 'sue', role: 'supervisor', token: tokens.sue, supervisedQueues: ['support'], endpoint: 'PJSIP/e2e-sup-sue' },
+          { id: 'una', role: 'supervisor', token: tokens.una, supervisedQueues: ['support'], endpoint: 'PJSIP/e2e-sup-una', permissions: { limitToAssignedQueues: false } },
+          { id: 'pat', role: 'supervisor', token: tokens.pat, supervisedQueues: ['sales'], endpoint: 'PJSIP/e2e-sup-pat', permissions: { monitorProtected: true } },
+          { id: 'al', role: 'agent', agentId: 'a1', token: tokens.agent },
+        ],
+      },
+    });
+    events = await ctl.events();
+  });
+
+  afterEach(async function () {
+    events?.close();
+    await Promise.all(sipp.map((p) => p.stop()));
+    peers.forEach((p) => p.close());
+    sipp = []; peers = [];
+    if (this.currentTest?.state === 'failed' && ctl) process.stderr.write(ctl.logs().split('\n').slice(-40).join('\n'));
+    await ctl?.kill();
+    await hangupAllChannels();
+  });
+
+  it('listen, then whisper, then barge in one session: who hears the supervisor changes as the mode says, and the phone rings once', async () => {
+    const { callId, caller, agent } = await connectedCall();
+    const sup = await supervisorPhone('e2e-sup-sam');
+    const started = await ctl.ok('POST', `/calls/${callId}/monitor`, { mode: 'listen' }, tokens.sam);
+    await events.waitFor((e) => e.type === 'monitor.connected' && e.monitorId === started.id, 10_000, 'monitor.connected');
+    await sleep(1500);
+
+    // listen: the supervisor hears both parties; neither hears the supervisor
+    assert.ok(sup.media.hears(CALLER_HZ) > HEARD, `supervisor hears the caller: ${sup.media.hears(CALLER_HZ)}`);
+    assert.ok(sup.media.hears(AGENT_HZ) > HEARD, `supervisor hears the agent: ${sup.media.hears(AGENT_HZ)}`);
+    assert.ok(agent.hears(SUPERVISOR_HZ) < NOT_HEARD, `listen: agent must not hear the supervisor (${agent.hears(SUPERVISOR_HZ)})`);
+    assert.ok(caller.hears(SUPERVISOR_HZ) < NOT_HEARD, `listen: caller must not hear the supervisor (${caller.hears(SUPERVISOR_HZ)})`);
+
+    // whisper: the agent hears the supervisor, the caller does not
+    await ctl.ok('PATCH', `/monitors/${started.id}`, { mode: 'whisper' }, tokens.sam);
+    await sleep(1500);
+    assert.ok(agent.hears(SUPERVISOR_HZ) > HEARD, `whisper: agent hears the supervisor (${agent.hears(SUPERVISOR_HZ)})`);
+    assert.ok(caller.hears(SUPERVISOR_HZ) < NOT_HEARD, `whisper: caller must not hear the supervisor (${caller.hears(SUPERVISOR_HZ)})`);
+    assert.ok(sup.media.hears(CALLER_HZ) > HEARD && sup.media.hears(AGENT_HZ) > HEARD, 'whisper: supervisor still hears both');
+
+    // barge: both hear the supervisor
+    await ctl.ok('PATCH', `/monitors/${started.id}`, { mode: 'barge' }, tokens.sam);
+    await sleep(1500);
+    assert.ok(agent.hears(SUPERVISOR_HZ) > HEARD, `barge: agent hears the supervisor (${agent.hears(SUPERVISOR_HZ)})`);
+    assert.ok(caller.hears(SUPERVISOR_HZ) > HEARD, `barge: caller hears the supervisor (${caller.hears(SUPERVISOR_HZ)})`);
+    assert.ok(sup.media.hears(CALLER_HZ) > HEARD && sup.media.hears(AGENT_HZ) > HEARD, 'barge: supervisor hears both');
+
+    // and back to listen: silence towards the parties again
+    await ctl.ok('PATCH', `/monitors/${started.id}`, { mode: 'listen' }, tokens.sam);
+    await sleep(1500);
+    assert.ok(caller.hears(SUPERVISOR_HZ) < NOT_HEARD && agent.hears(SUPERVISOR_HZ) < NOT_HEARD, 'back to listen');
+
+    assert.equal(sup.phone.invites().length, 1, 'the supervisor\'s phone rang once for the whole session');
+    const modes = events.all.filter((e) => e.type === 'monitor.mode_changed').map((e) => e.mode);
+    assert.deepEqual(modes, ['whisper', 'barge', 'listen']);
+
+    // stopping through the API ends the session and hangs up the supervisor's phone, not the call
+    const r = await ctl.request('DELETE', `/monitors/${started.id}`, undefined, tokens.sam);
+    assert.equal(r.status, 204);
+    const ended = await events.waitFor((e) => e.type === 'monitor.ended', 5000, 'monitor.ended');
+    assert.equal(ended.reason, 'stopped');
+    assert.equal((await sup.phone.wait(5000)).successful, 1);
+    await sleep(500);
+    assert.ok(caller.hears(AGENT_HZ, 500) > HEARD, 'the call goes on');
+  });
+
+  it('several supervisors monitor one call; the session ends when the call ends', async () => {
+    const { callId } = await connectedCall();
+    const sam = await supervisorPhone('e2e-sup-sam');
+    const pat = await supervisorPhone('e2e-sup-pat');
+    const m1 = await ctl.ok('POST', `/calls/${callId}/monitor`, { mode: 'listen' }, tokens.sam);
+    const m2 = await ctl.ok('POST', '/agents/a1/monitor', { mode: 'listen' }, tokens.pat);
+    await eventually(async () => events.all.filter((e) => e.type === 'monitor.connected').length === 2, 10_000, 'both connected');
+    await sleep(1200);
+    for (const s of [sam, pat]) assert.ok(s.media.hears(CALLER_HZ) > HEARD && s.media.hears(AGENT_HZ) > HEARD, 'each supervisor hears both parties');
+    await hangupCall(callId);
+    const ended = await eventually(async () => {
+      const e = events.all.filter((x) => x.type === 'monitor.ended');
+      return e.length === 2 && e;
+    }, 10_000, 'both sessions ended');
+    assert.deepEqual(ended.map((e: any) => e.reason), ['call-ended', 'call-ended']);
+    assert.deepEqual(new Set(ended.map((e: any) => e.monitorId)), new Set([m1.id, m2.id]));
+  });
+
+  it('the session ends when the supervisor hangs up', async () => {
+    const { callId } = await connectedCall();
+    const sup = await supervisorPhone('e2e-sup-sam', { hangupAfterMs: 1500 });
+    await ctl.ok('POST', `/calls/${callId}/monitor`, { mode: 'whisper' }, tokens.sam);
+    const ended = await events.waitFor((e) => e.type === 'monitor.ended', 10_000, 'monitor.ended');
+    assert.equal(ended.reason, 'supervisor-hung-up');
+    assert.equal((await sup.phone.wait(5000)).successful, 1);
+  });
+
+  it('a supervisor monitoring a call outside their queues gets 403; with "limit access to assigned queues" lifted they may', async () => {
+    const { callId } = await connectedCall();
+    const denied = await ctl.request('POST', `/calls/${callId}/monitor`, { mode: 'listen' }, tokens.sue);
+    assert.equal(denied.status, 403);
+    assert.equal(denied.body.error.code, 'FORBIDDEN');
+    assert.equal((await ctl.request('POST', `/calls/${callId}/monitor`, { mode: 'listen' }, tokens.agent)).status, 403, 'agents never');
+    assert.ok(!events.all.some((e) => e.type === 'monitor.started'), 'nothing started');
+    await supervisorPhone('e2e-sup-una');
+    const allowed = await ctl.request('POST', `/calls/${callId}/monitor`, { mode: 'listen' }, tokens.una);
+    assert.equal(allowed.status, 201);
+    await events.waitFor((e) => e.type === 'monitor.connected', 10_000, 'monitor.connected');
+  });
+
+  it('a protected agent can be monitored only with the monitorProtected permission', async () => {
+    const { callId } = await connectedCall({ protectedAgent: true });
+    const denied = await ctl.request('POST', `/calls/${callId}/monitor`, { mode: 'listen' }, tokens.sam);
+    assert.equal(denied.status, 403);
+    assert.match(denied.body.error.message, /protected/);
+    await supervisorPhone('e2e-sup-pat');
+    assert.equal((await ctl.request('POST', `/calls/${callId}/monitor`, { mode: 'barge' }, tokens.pat)).status, 201);
+    await events.waitFor((e) => e.type === 'monitor.connected', 10_000, 'monitor.connected');
+  });
+
+  it('refuses a bad mode (422), an unknown call (404), a session that does not exist (404)', async () => {
+    const { callId } = await connectedCall();
+    assert.equal((await ctl.request('POST', `/calls/${callId}/monitor`, { mode: 'spy' }, tokens.sam)).status, 422);
+    assert.equal((await ctl.request('POST', '/calls/nope/monitor', { mode: 'listen' }, tokens.sam)).status, 404);
+    assert.equal((await ctl.request('PATCH', '/monitors/nope', { mode: 'listen' }, tokens.sam)).status, 404);
+    assert.ok(!events.all.some((e) => e.type === 'monitor.started'));
+  });
+
+  /** The caller hangs up: through ARI, as if the caller's phone sent BYE. */
+  async function hangupCall(callId: string): Promise<void> {
+    await fetch(`http://127.0.0.1:${TEST_ENV.ariPort}/ari/channels/${callId}`, {
+      method: 'DELETE', headers: { authorization: `Basic ${Buffer.from(`acd:${TEST_ENV.ariPassword}`).toString('base64')}` },
+    });
+  }
+});
