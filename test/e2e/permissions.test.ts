@@ -1,0 +1,171 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { ADMIN_TOKEN, Controller } from './harness/controller';
+import { allocatePort } from './harness/ports';
+
+type Who = 'nobody' | 'admin' | 'supervisor' | 'supervisorPlus' | 'agent';
+const WHO: Who[] = ['nobody', 'admin', 'supervisor', 'supervisorPlus', 'agent'];
+const TOKENS: Record<Who, string | null> = {
+  nobody: null,
+  admin: ADMIN_TOKEN,
+  supervisor: 'matrix-supervisor-token-01',       // supervises sales, default permissions
+  supervisorPlus: 'matrix-supervisor-token-02',   // supervises sales; configAccess, accessRecordings
+  agent: 'matrix-agent-token-a1-00001',           // agent a1 (sales)
+};
+
+const fresh = (p: string) => `${p}${randomUUID().slice(0, 8)}`;
+const staticPhone = (id: string) => ({ mode: 'static', contact: `sip:${id}@127.0.0.1:5990` });
+
+interface Row {
+  method: string;
+  /** The route as the OpenAPI document names it. */
+  route: string;
+  /** Roles the route lets through; the others get 403 (and no token 401), except public routes. */
+  allowed: Who[] | 'public';
+  /** Statuses that count as "let through" for this cell: 2xx unless the fixture cannot make it so. */
+  ok?: number[];
+  /** Builds the request for one cell (fixtures created per cell as admin). */
+  make: (ctl: Controller, who: Who) => Promise<{ url: string; body?: unknown }>;
+}
+
+const STAFF: Who[] = ['admin', 'supervisor', 'supervisorPlus'];
+const EVERYONE: Who[] = ['admin', 'supervisor', 'supervisorPlus', 'agent'];
+const CONFIG: Who[] = ['admin', 'supervisorPlus'];
+const STATE_CHANGE = [200, 409];   // the permission passed; the agent's state decides the rest
+
+const newAgent = async (ctl: Controller, queue = 'sales') => {
+  const id = fresh('m');
+  await ctl.ok('POST', '/agents', { id, name: 'Matrix', queues: [queue], phone: staticPhone(id) });
+  return id;
+};
+const newUser = async (ctl: Controller) => {
+  const id = fresh('u');
+  await ctl.ok('POST', '/users', { id, role: 'supervisor' });
+  return id;
+};
+const newCallback = async (ctl: Controller) => (await ctl.ok('POST', '/callbacks', { queueId: 'sales', number: '15550999' })).id as string;
+
+const ROWS: Row[] = [
+  { method: 'GET', route: '/health', allowed: 'public', make: async () => ({ url: '/health' }) },
+  { method: 'GET', route: '/openapi.json', allowed: 'public', make: async () => ({ url: '/openapi.json' }) },
+  { method: 'GET', route: '/queues', allowed: EVERYONE, make: async () => ({ url: '/queues' }) },
+  { method: 'GET', route: '/queues/{id}', allowed: EVERYONE, make: async () => ({ url: '/queues/sales' }) },
+  { method: 'GET', route: '/queues/{id}/calls', allowed: STAFF, make: async () => ({ url: '/queues/sales/calls' }) },
+  { method: 'GET', route: '/agents', allowed: STAFF, make: async () => ({ url: '/agents' }) },
+  { method: 'POST', route: '/agents', allowed: CONFIG, make: async () => { const id = fresh('n'); return { url: '/agents', body: { id, name: 'N', queues: ['sales'], phone: staticPhone(id) } }; } },
+  { method: 'GET', route: '/agents/{id}', allowed: EVERYONE, make: async () => ({ url: '/agents/a1' }) },
+  { method: 'PUT', route: '/agents/{id}', allowed: CONFIG, make: async (ctl) => { const id = await newAgent(ctl); return { url: `/agents/${id}`, body: { name: 'Renamed', queues: ['sales'], phone: staticPhone(id) } }; } },
+  { method: 'DELETE', route: '/agents/{id}', allowed: CONFIG, make: async (ctl) => ({ url: `/agents/${await newAgent(ctl)}` }) },
+  ...(['login', 'logout', 'ready', 'pause'] as const).map((a): Row => ({
+    method: 'POST', route: `/agents/{id}/${a}`, allowed: EVERYONE, ok: STATE_CHANGE,
+    make: async () => ({ url: `/agents/a1/${a}`, body: a === 'pause' ? { reason: 'lunch' } : undefined }),
+  })),
+  { method: 'GET', route: '/calls', allowed: STAFF, make: async () => ({ url: '/calls' }) },
+  { method: 'POST', route: '/callbacks', allowed: STAFF, ok: [201], make: async () => ({ url: '/callbacks', body: { queueId: 'sales', number: '15550998' } }) },
+  { method: 'GET', route: '/callbacks', allowed: EVERYONE, make: async () => ({ url: '/callbacks' }) },
+  { method: 'GET', route: '/callbacks/{id}', allowed: EVERYONE, make: async (ctl) => ({ url: `/callbacks/${await newCallback(ctl)}` }) },
+  { method: 'GET', route: '/callbacks/{id}/message', allowed: EVERYONE, ok: [404], make: async (ctl) => ({ url: `/callbacks/${await newCallback(ctl)}/message` }) },
+  { method: 'POST', route: '/callbacks/{id}/complete', allowed: STAFF, make: async (ctl) => ({ url: `/callbacks/${await newCallback(ctl)}/complete` }) },
+  { method: 'POST', route: '/callbacks/{id}/reschedule', allowed: STAFF, make: async (ctl) => ({ url: `/callbacks/${await newCallback(ctl)}/reschedule`, body: { at: new Date(Date.now() + 3_600_000).toISOString() } }) },
+  { method: 'POST', route: '/callbacks/{id}/cancel', allowed: STAFF, make: async (ctl) => ({ url: `/callbacks/${await newCallback(ctl)}/cancel` }) },
+  { method: 'GET', route: '/users', allowed: ['admin'], make: async () => ({ url: '/users' }) },
+  { method: 'POST', route: '/users', allowed: ['admin'], make: async () => ({ url: '/users', body: { id: fresh('u'), role: 'agent', agentId: 'a2' } }) },
+  { method: 'GET', route: '/users/{id}', allowed: ['admin'], make: async (ctl) => ({ url: `/users/${await newUser(ctl)}` }) },
+  { method: 'PUT', route: '/users/{id}', allowed: ['admin'], make: async (ctl) => ({ url: `/users/${await newUser(ctl)}`, body: { role: 'supervisor', supervisedQueues: ['sales'] } }) },
+  { method: 'DELETE', route: '/users/{id}', allowed: ['admin'], make: async (ctl) => ({ url: `/users/${await newUser(ctl)}` }) },
+  { method: 'GET', route: '/users/{id}/tokens', allowed: ['admin'], make: async (ctl) => ({ url: `/users/${await newUser(ctl)}/tokens` }) },
+  { method: 'POST', route: '/users/{id}/tokens', allowed: ['admin'], make: async (ctl) => ({ url: `/users/${await newUser(ctl)}/tokens`, body: { label: 'x' } }) },
+  {
+    method: 'DELETE', route: '/users/{id}/tokens/{tokenId}', allowed: ['admin'],
+    make: async (ctl) => { const u = await newUser(ctl); const t = await ctl.ok('POST', `/users/${u}/tokens`, {}); return { url: `/users/${u}/tokens/${t.tokenId}` }; },
+  },
+  // no live call in this test: "let through" shows as 404 (unknown call) or 409 (agent not on a call)
+  { method: 'POST', route: '/calls/{id}/monitor', allowed: STAFF, ok: [404], make: async () => ({ url: '/calls/no-such-call/monitor', body: { mode: 'listen' } }) },
+  { method: 'POST', route: '/agents/{id}/monitor', allowed: STAFF, ok: [409], make: async () => ({ url: '/agents/a1/monitor', body: { mode: 'listen' } }) },
+  { method: 'GET', route: '/monitors', allowed: STAFF, make: async () => ({ url: '/monitors' }) },
+  { method: 'GET', route: '/monitors/{id}', allowed: STAFF, ok: [404], make: async () => ({ url: '/monitors/none' }) },
+  { method: 'PATCH', route: '/monitors/{id}', allowed: STAFF, ok: [404], make: async () => ({ url: '/monitors/none', body: { mode: 'barge' } }) },
+  { method: 'DELETE', route: '/monitors/{id}', allowed: STAFF, ok: [404], make: async () => ({ url: '/monitors/none' }) },
+];
+
+/** Scope, beyond the role: the same route on something outside the caller's reach is 403. */
+const SCOPE_ROWS: { what: string; who: Who; method: string; url: string; body?: unknown }[] = [
+  { what: 'an agent reading another agent', who: 'agent', method: 'GET', url: '/agents/a2' },
+  { what: 'an agent logging in another agent', who: 'agent', method: 'POST', url: '/agents/a2/login' },
+  { what: 'a supervisor acting on an agent outside their queues', who: 'supervisor', method: 'POST', url: '/agents/a3/pause', body: { reason: 'lunch' } },
+  { what: 'a supervisor reading the calls of a queue they do not supervise', who: 'supervisor', method: 'GET', url: '/queues/support/calls' },
+  { what: 'a supervisor asking a callback in a queue they do not supervise', who: 'supervisor', method: 'POST', url: '/callbacks', body: { queueId: 'support', number: '15550997' } },
+];
+
+describe('every route × every role', function () {
+  this.timeout(60_000);
+  let ctl: Controller;
+
+  before(async () => {
+    ctl = await Controller.start({
+      name: 'matrix',
+      httpPort: allocatePort(),
+      config: {
+        queues: [
+          { id: 'sales', name: 'Sales', extension: '8501', callbacks: { enabled: true } },
+          { id: 'support', name: 'Support', extension: '8502', callbacks: { enabled: true } },
+        ],
+        agents: [
+          { id: 'a1', name: 'A1', queues: ['sales'], phone: staticPhone('a1') },
+          { id: 'a2', name: 'A2', queues: ['sales'], phone: staticPhone('a2') },
+          { id: 'a3', name: 'A3', queues: ['support'], phone: staticPhone('a3') },
+        ],
+        users: [
+          { id: 'sup', role: 'supervisor', token: TOKENS.supervisor, supervisedQueues: ['sales'] },
+          { id: 'sup2', role: 'supervisor', token: TOKENS.supervisorPlus, supervisedQueues: ['sales'], permissions: { configAccess: true, accessRecordings: true } },
+          { id: 'al', role: 'agent', agentId: 'a1', token: TOKENS.agent },
+        ],
+      },
+    });
+  });
+  after(() => ctl?.kill());
+
+  it('covers every route of the OpenAPI document', async () => {
+    const doc = (await ctl.request('GET', '/openapi.json', undefined, null)).body;
+    const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>)
+      .flatMap(([p, ops]) => Object.keys(ops).filter((m) => m !== 'parameters').map((m) => `${m.toUpperCase()} ${p}`));
+    const tested = new Set(ROWS.map((r) => `${r.method} ${r.route}`));
+    assert.deepEqual(documented.filter((d) => !tested.has(d)), [], 'routes without a row');
+  });
+
+  for (const row of ROWS) {
+    it(`${row.method} ${row.route}`, async () => {
+      const got: string[] = [];
+      const want: string[] = [];
+      for (const who of WHO) {
+        const { url, body } = await row.make(ctl, who);
+        const r = await ctl.request(row.method, url, body, TOKENS[who]);
+        const pass = row.allowed === 'public' || row.allowed.includes(who);
+        const expected = pass ? (row.ok ?? [200, 201, 204]) : [who === 'nobody' ? 401 : 403];
+        got.push(`${who}:${expected.includes(r.status) ? 'as expected' : `${r.status} ${JSON.stringify(r.body?.error ?? '')}`}`);
+        want.push(`${who}:as expected`);
+      }
+      assert.deepEqual(got, want);
+    });
+  }
+
+  for (const s of SCOPE_ROWS) {
+    it(`scope: ${s.what} → 403`, async () => {
+      const r = await ctl.request(s.method, s.url, s.body, TOKENS[s.who]);
+      assert.equal(r.status, 403, JSON.stringify(r.body));
+    });
+  }
+
+  it('a revoked token stops working at once; a deleted user\'s tokens die with it', async () => {
+    const u = await newUser(ctl);
+    const { token, tokenId } = await ctl.ok('POST', `/users/${u}/tokens`, { label: 'laptop' });
+    assert.equal((await ctl.request('GET', '/queues', undefined, token)).status, 200);
+    const listed = await ctl.ok('GET', `/users/${u}/tokens`);
+    assert.deepEqual(listed.tokens.map((t: any) => [t.tokenId, t.label, 'token' in t]), [[tokenId, 'laptop', false]], 'tokens are never shown again');
+    await ctl.ok('DELETE', `/users/${u}/tokens/${tokenId}`);
+    assert.equal((await ctl.request('GET', '/queues', undefined, token)).status, 401);
+    const second = await ctl.ok('POST', `/users/${u}/tokens`, {});
+    await ctl.ok('DELETE', `/users/${u}`);
+    assert.equal((await ctl.request('GET', '/queues', undefined, second.token)).status, 401);
+  });
+});
