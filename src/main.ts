@@ -15,6 +15,7 @@ import { startLocalAsterisk, startLocalRedis } from './embedded/localEnvironment
 import { EventBus } from './events/bus';
 import { createLogger } from './logger';
 import { MonitorService } from './monitoring/monitorService';
+import { RecordingService } from './recording/recordingService';
 import { PhoneProvisioner } from './phones/provisioner';
 import { Registry } from './registry/registry';
 import { StateStore } from './state/store';
@@ -49,11 +50,12 @@ async function main(): Promise<void> {
   const phones = new PhoneProvisioner(ari, log);
   const calls = new CallService(ari, state, registry, config.nodeId, config.offerGraceMs, log);
   const callbacks = new CallbackService(ari, state, registry, calls, config.file.outboundDial, config.nodeId, config.offerGraceMs, log);
-  const dispatcher = new Dispatcher(calls, callbacks, state, registry, log);
+  const dispatcher = new Dispatcher(calls, callbacks, state, registry, log, () => ari.connected);
   calls.onCallWaiting = (queueId) => dispatcher.kick(queueId);
   callbacks.onWaiting = (queueId) => dispatcher.kick(queueId);
   const agents = new AgentService(registry, state);
   const monitors = new MonitorService(ari, state, registry, calls, policy, log);
+  const recordings = new RecordingService(ari, state, registry, calls, policy, config.nodeId, log);
   const bus = new EventBus(redis.duplicate(), state.keys.events(), log);
   const timers = new TimerService(state, {
     offer: ([id, token]) => (isCallback(id) ? callbacks.offerExpired(id, token) : calls.offerExpired(id, token)),
@@ -78,15 +80,18 @@ async function main(): Promise<void> {
       // waiting callers and callback requests may have been left unserved while we were away
       for (const q of registry.listQueues()) dispatcher.kick(q.id);
     } catch (err) {
-      log.error('reconcile after ARI connect failed', { error: (err as Error).message });
+      // a flapping connection can cut the reconcile short: try again while connected
+      log.error('reconcile after ARI connect failed, retrying', { error: (err as Error).message });
+      setTimeout(() => { if (ari.connected) void onAriConnected(); }, 1000);
     }
   }
 
   await bus.start();
   ari.start();
   timers.start();
+  recordings.startSweeping();
 
-  const app = createApp({ ari, redis, state, registry, agents, calls, callbacks, phones, users, policy, monitors, log });
+  const app = createApp({ ari, redis, state, registry, agents, calls, callbacks, phones, users, policy, monitors, recordings, log });
   const server = http.createServer(app);
   attachEventsHub(server, bus, users, log);
   await new Promise<void>((resolve, reject) => {
@@ -100,6 +105,7 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     log.info('shutting down', { signal });
     timers.stop();
+    recordings.stopSweeping();
     ari.stop();
     bus.stop();
     server.close();

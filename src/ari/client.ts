@@ -6,12 +6,22 @@ import type { AriBridge, AriChannel, AriEvent, AriEventOf, AriEventType, Origina
 /** The channel, bridge or object is gone (ARI 404). Normal in telephony: log at debug and move on. */
 export class AriGone extends Error {}
 
+/** The request never got an answer from Asterisk (connection lost or not yet back): nobody's fault. */
+export class AriUnavailable extends Error {}
+
 export interface AriOptions { url: string; user: string; password: string; app: string }
+
+const REQUEST_TIMEOUT_MS = 5000;
 
 // ari-client turns every HTTP error into Error(body): the status is lost, the body's message stays.
 function classify(err: unknown): Error {
   const text = err instanceof Error ? err.message : String(err);
+  const code = (err as { code?: string })?.code;
+  if (err instanceof AriUnavailable) return err;
   if (/not found/i.test(text)) return new AriGone(text);
+  if ((code && ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT'].includes(code)) || /socket hang up|ARI is not connected/i.test(text)) {
+    return new AriUnavailable(text);
+  }
   return err instanceof Error ? err : new Error(text);
 }
 
@@ -100,15 +110,25 @@ export class Ari extends EventEmitter {
   }
 
   private api(): Client {
-    if (!this.client || !this.connectedNow) throw new Error('ARI is not connected');
+    if (!this.client || !this.connectedNow) throw new AriUnavailable('ARI is not connected');
     return this.client;
   }
 
+  /**
+   * Every REST request has a deadline: a request whose connection died mid-flight can otherwise stay
+   * pending forever, and with it the handlers of its call (they run one at a time).
+   */
   private async call<T>(fn: (c: Record<string, Record<string, (a?: unknown) => Promise<unknown>>>) => Promise<unknown>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new AriUnavailable(`ARI request timed out after ${REQUEST_TIMEOUT_MS} ms`)), REQUEST_TIMEOUT_MS);
+    });
     try {
-      return (await fn(this.api() as never)) as T;
+      return (await Promise.race([fn(this.api() as never), deadline])) as T;
     } catch (err) {
       throw classify(err);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -139,6 +159,27 @@ export class Ari extends EventEmitter {
   }
   storedRecording(name: string) { return this.call<{ name: string; format: string }>((c) => c.recordings.getStored({ recordingName: name })); }
   storedRecordingFile(name: string) { return this.call<Buffer>((c) => c.recordings.getStoredFile({ recordingName: name })); }
+  deleteStoredRecording(name: string) { return this.call<void>((c) => c.recordings.deleteStored({ recordingName: name })); }
+  /** The stored file as a stream: a long call's WAV is tens of MB, not to be held in memory. */
+  async storedRecordingStream(name: string): Promise<{ body: ReadableStream<Uint8Array>; length?: number }> {
+    this.api();
+    // '/' in a name must be %2F: Asterisk decodes path segments after splitting them
+    const res = await fetch(`${this.opts.url}/ari/recordings/stored/${encodeURIComponent(name)}/file`, {
+      headers: { authorization: `Basic ${Buffer.from(`${this.opts.user}:${this.opts.password}`).toString('base64')}` },
+    });
+    if (res.status === 404) throw new AriGone(`stored recording ${name} not found`);
+    if (!res.ok || !res.body) throw new Error(`ARI GET stored recording ${name}: ${res.status}`);
+    const length = Number(res.headers.get('content-length'));
+    return { body: res.body, length: length > 0 ? length : undefined };
+  }
+  /** Record the mixed audio of a bridge (every party) into <spool>/recording/<name>.wav. */
+  recordBridge(bridgeId: string, name: string) {
+    return this.call<void>((c) => c.bridges.record({ bridgeId, name, format: 'wav', ifExists: 'fail' }));
+  }
+  /** Mute writes silence (the file keeps its timeline); pause would cut the time out. */
+  muteRecording(name: string) { return this.call<void>((c) => c.recordings.mute({ recordingName: name })); }
+  unmuteRecording(name: string) { return this.call<void>((c) => c.recordings.unmute({ recordingName: name })); }
+  stopRecording(name: string) { return this.call<void>((c) => c.recordings.stop({ recordingName: name })); }
 
   /** A Snoop channel on `channelId`: spy hears its audio, whisper speaks into it ('in' from it, 'out' to it). */
   snoop(channelId: string, snoopId: string, o: { spy: 'none' | 'in' | 'out' | 'both'; whisper: 'none' | 'in' | 'out' | 'both'; app: string; appArgs: string }) {

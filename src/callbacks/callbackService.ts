@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { Ari, AriGone } from '../ari/client';
+import { Ari, AriGone, AriUnavailable } from '../ari/client';
 import type { AriChannel } from '../ari/types';
 import type { CallbackSettings, Queue } from '../config/schema';
 import { describeIssues } from '../config/schema';
@@ -247,7 +247,8 @@ export class CallbackService {
       });
     } catch (err) {
       log.warn('agent phone could not be rung', { error: (err as Error).message });
-      await this.offerEnded(sv, 'unreachable', 'unreachable');
+      if (err instanceof AriUnavailable) await this.offerEnded(sv, 'lost', null);
+      else await this.offerEnded(sv, 'unreachable', 'unreachable');
     }
     return 'offered';
   }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { Ari, AriGone } from '../ari/client';
+import { Ari, AriGone, AriUnavailable } from '../ari/client';
 import type { AriChannel } from '../ari/types';
 import type { Queue } from '../config/schema';
 import type { Logger } from '../logger';
@@ -165,7 +165,10 @@ export class CallService {
       });
     } catch (err) {
       session.log.warn('agent phone could not be rung', { agentId, error: (err as Error).message });
-      await this.offerEnded(session, agentChannelId, 'unreachable', 'unreachable');
+      // an ARI connection failure is not the phone's: the agent stays ready, the caller is offered
+      // again once Asterisk answers (reconcile after reconnect dispatches every queue)
+      if (err instanceof AriUnavailable) await this.offerEnded(session, agentChannelId, 'lost', null);
+      else await this.offerEnded(session, agentChannelId, 'unreachable', 'unreachable');
     }
     return 'offered';
   }

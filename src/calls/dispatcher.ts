@@ -22,6 +22,8 @@ export class Dispatcher {
     private readonly state: StateStore,
     private readonly registry: Registry,
     private readonly log: Logger,
+    /** Offers need Asterisk: while ARI is down nothing is offered (reconnect dispatches every queue). */
+    private readonly online: () => boolean = () => true,
   ) {}
 
   onEvent(e: AcdEvent): void {
@@ -48,7 +50,7 @@ export class Dispatcher {
 
   private async dispatch(queueId: string): Promise<void> {
     const queue = this.registry.findQueue(queueId);
-    if (!queue) return;
+    if (!queue || !this.online()) return;
     const local = this.calls.localWaiting(queueId);
     // Callers in service order. A caller held by another controller is that controller's to offer;
     // a callback request has no channel yet, so any controller may serve it.

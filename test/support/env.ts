@@ -1,6 +1,7 @@
 /** What scripts/test.sh started for this run (one Redis, one Asterisk), as the tests see it. */
 export const TEST_ENV = {
   redisUrl: `redis://127.0.0.1:${process.env.ACD_TEST_REDIS_PORT ?? '6391'}`,
+  redisPort: Number(process.env.ACD_TEST_REDIS_PORT ?? 6391),
   sipPort: Number(process.env.ACD_TEST_SIP_PORT ?? 15060),
   ariPort: Number(process.env.ACD_TEST_ARI_PORT ?? 18088),
   ariPassword: process.env.ACD_TEST_ARI_PASSWORD ?? 'acd-test',
