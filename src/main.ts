@@ -71,8 +71,24 @@ async function main(): Promise<void> {
     void registry.onEvent(e).catch((err) => log.warn('registry refresh failed', { error: (err as Error).message }));
     dispatcher.onEvent(e);
   });
+  // One reconcile at a time: a flapping connection announces many connects; each one that arrives
+  // during a run asks for one more run after it, never a concurrent one.
+  let reconciling = false;
+  let reconcileAgain = false;
   ari.on('connected', () => void onAriConnected());
   async function onAriConnected(): Promise<void> {
+    if (reconciling) { reconcileAgain = true; return; }
+    reconciling = true;
+    try {
+      do {
+        reconcileAgain = false;
+        await reconcileOnce();
+      } while (reconcileAgain && ari.connected);
+    } finally {
+      reconciling = false;
+    }
+  }
+  async function reconcileOnce(): Promise<void> {
     try {
       for (const a of registry.listAgents()) await phones.provision(a);
       await calls.reconcile();
@@ -82,7 +98,7 @@ async function main(): Promise<void> {
     } catch (err) {
       // a flapping connection can cut the reconcile short: try again while connected
       log.error('reconcile after ARI connect failed, retrying', { error: (err as Error).message });
-      setTimeout(() => { if (ari.connected) void onAriConnected(); }, 1000);
+      setTimeout(() => { if (ari.connected) void onAriConnected(); }, 500);
     }
   }
 

@@ -247,8 +247,8 @@ export class CallbackService {
       });
     } catch (err) {
       log.warn('agent phone could not be rung', { error: (err as Error).message });
-      if (err instanceof AriUnavailable) await this.offerEnded(sv, 'lost', null);
-      else await this.offerEnded(sv, 'unreachable', 'unreachable');
+      // no answer from Asterisk: the phone may ring; the offer's Redis deadline settles it (see CallService.offer)
+      if (!(err instanceof AriUnavailable)) await this.offerEnded(sv, 'unreachable', 'unreachable');
     }
     return 'offered';
   }

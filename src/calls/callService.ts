@@ -165,10 +165,10 @@ export class CallService {
       });
     } catch (err) {
       session.log.warn('agent phone could not be rung', { agentId, error: (err as Error).message });
-      // an ARI connection failure is not the phone's: the agent stays ready, the caller is offered
-      // again once Asterisk answers (reconcile after reconnect dispatches every queue)
-      if (err instanceof AriUnavailable) await this.offerEnded(session, agentChannelId, 'lost', null);
-      else await this.offerEnded(session, agentChannelId, 'unreachable', 'unreachable');
+      // Without an answer from Asterisk we cannot know whether the phone rings: the offer stays
+      // pending, and the reconcile after reconnect (or the offer's Redis deadline) settles it from
+      // what Asterisk really has. Requeuing now could ring the agent twice.
+      if (!(err instanceof AriUnavailable)) await this.offerEnded(session, agentChannelId, 'unreachable', 'unreachable');
     }
     return 'offered';
   }

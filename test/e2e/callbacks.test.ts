@@ -63,7 +63,7 @@ describe('callbacks that keep the caller\'s place (real SIP)', function () {
     events?.close();
     await Promise.all(sipp.map((p) => p.stop()));
     sipp = [];
-    if (this.currentTest?.state === 'failed' && ctl) process.stderr.write(ctl.logs().split('\n').slice(-60).join('\n'));
+    if (this.currentTest?.state === 'failed' && ctl) ctl.dumpLogs(this.currentTest.title);
     await ctl?.kill();
     await hangupAllChannels();
   });

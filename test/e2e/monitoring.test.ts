@@ -77,7 +77,7 @@ describe('supervisor listen / whisper / barge (real SIP, proven by audio)', func
     await Promise.all(sipp.map((p) => p.stop()));
     peers.forEach((p) => p.close());
     sipp = []; peers = [];
-    if (this.currentTest?.state === 'failed' && ctl) process.stderr.write(ctl.logs().split('\n').slice(-40).join('\n'));
+    if (this.currentTest?.state === 'failed' && ctl) ctl.dumpLogs(this.currentTest.title);
     await ctl?.kill();
     await hangupAllChannels();
   });

@@ -54,7 +54,7 @@ describe('queue calls through real SIP (Asterisk + Redis + SIPp)', function () {
     rtp.forEach((l) => l.close());
     sipp = [];
     rtp = [];
-    if (this.currentTest?.state === 'failed' && ctl) process.stderr.write(ctl.logs().split('\n').slice(-40).join('\n'));
+    if (this.currentTest?.state === 'failed' && ctl) ctl.dumpLogs(this.currentTest.title);
     await ctl?.kill();
     await hangupAllChannels();
   });

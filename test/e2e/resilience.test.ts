@@ -42,7 +42,7 @@ describe('nothing lost: ARI reconnects and Redis blips (real SIP)', function () 
     events?.close();
     await Promise.all(sipp.map((p) => p.stop()));
     sipp = [];
-    if (this.currentTest?.state === 'failed' && ctl) process.stderr.write(ctl.logs().split('\n').slice(-40).join('\n'));
+    if (this.currentTest?.state === 'failed' && ctl) ctl.dumpLogs(this.currentTest.title);
     await ctl?.kill();
     await hangupAllChannels();
   });

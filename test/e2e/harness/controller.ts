@@ -76,6 +76,13 @@ export class Controller {
 
   logs(): string { return this.output; }
 
+  /** For a failed test: the whole log into a file (named in the output), its tail on stderr. */
+  dumpLogs(title: string): void {
+    const file = path.join(os.tmpdir(), `acd-failed-${title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}.log`);
+    fs.writeFileSync(file, this.output);
+    process.stderr.write(`${this.output.split('\n').slice(-30).join('\n')}\n(full controller log: ${file})\n`);
+  }
+
   async request<T = any>(method: string, route: string, body?: unknown, token: string | null = ADMIN_TOKEN, rawBody?: string): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = {};
     if (token) headers.authorization = `Bearer ${token}`;
