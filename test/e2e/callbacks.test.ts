@@ -12,6 +12,7 @@ const callbackSettings = {
 };
 const SALES = { id: 'sales', name: 'Sales', extension: '8301', ringTimeoutSec: 10, callbacks: callbackSettings };
 const PLAIN = { id: 'plain', name: 'Plain', extension: '8302' };
+const ASK = { id: 'ask', name: 'Ask', extension: '8303', callbacks: { ...callbackSettings, askNumber: true } };
 const agentToken = (id: string) => `e2e-agent-token-${id}-000001`;
 
 describe('callbacks that keep the caller\'s place (real SIP)', function () {
@@ -48,7 +49,7 @@ describe('callbacks that keep the caller\'s place (real SIP)', function () {
       httpPort: allocatePort(),
       config: {
         outboundDial: `PJSIP/{number}@${TRUNK}`,
-        queues: [SALES, PLAIN],
+        queues: [SALES, PLAIN, ASK],
         agents: [],
         users: [
           { id: 'sam', role: 'supervisor', token: SUPERVISOR_TOKEN, supervisedQueues: ['sales', 'support', 'plain'] },
@@ -202,6 +203,21 @@ describe('callbacks that keep the caller\'s place (real SIP)', function () {
     const at = Date.parse(offered.at);
     assert.ok(at >= due - 50 && at < due + 1500, `offered on time: ${at - due} ms after the due time`);
     assert.equal(offered.agentId, 'a1');
+  });
+
+  it('given a queue that asks for the number, the caller keys another number and confirms it, and the callback calls that number', async () => {
+    // 1 asks for a callback; the number prompt plays; the caller keys 15550777# and confirms with 1
+    // after hearing it read back; then leaves the message as usual
+    const b = track(startCaller({
+      extension: ASK.extension, callerNumber: '15550120', asteriskPort: TEST_ENV.sipPort, hangupAfterMs: 60_000,
+      dtmf: [{ afterMs: 1000, digits: '1' }, { afterMs: 4500, digits: '15550777#' }, { afterMs: 13_000, digits: '1' }],
+      speak: [{ afterMs: 22_000, ms: 1500 }],
+    }));
+    const queued = await events.waitFor((e) => e.type === 'callback.queued', 45_000, 'callback.queued');
+    assert.equal(queued.number, '15550777', 'the keyed number, not the caller ID');
+    const cb = await ctl.ok('GET', `/callbacks/${queued.callbackId}`);
+    assert.deepEqual([cb.number, cb.queueId], ['15550777', 'ask']);
+    assert.equal((await b.wait(20_000)).successful, 1);
   });
 
   it('refuses an invalid number, an unknown queue, a queue without callbacks and a time in the past with 422, creating nothing', async () => {
