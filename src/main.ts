@@ -11,7 +11,8 @@ import { APP, CallService } from './calls/callService';
 import { CallbackService, isCallback } from './callbacks/callbackService';
 import { Dispatcher } from './calls/dispatcher';
 import { Config, ConfigError, loadConfig } from './config';
-import { startLocalAsterisk, startLocalRedis } from './embedded/localEnvironment';
+import { localClipsDirs, startLocalAsterisk, startLocalRedis } from './embedded/localEnvironment';
+import { ClipService } from './clips/clipService';
 import { EventBus } from './events/bus';
 import { createLogger } from './logger';
 import { MonitorService } from './monitoring/monitorService';
@@ -56,11 +57,13 @@ async function main(): Promise<void> {
   const agents = new AgentService(registry, state);
   const monitors = new MonitorService(ari, state, registry, calls, policy, log);
   const recordings = new RecordingService(ari, state, registry, calls, policy, config.nodeId, log);
+  const clips = new ClipService(ari, state, calls, policy, config.clips ?? (embedded ? await localClipsDirs() : undefined), log);
   const bus = new EventBus(redis.duplicate(), state.keys.events(), log);
   const timers = new TimerService(state, {
     offer: ([id, token]) => (isCallback(id) ? callbacks.offerExpired(id, token) : calls.offerExpired(id, token)),
     callback: async ([id]) => { await state.callbackDue(id); },
     prefer: async ([id]) => { await state.callbackPreferEnd(id); },
+    wrapup: async ([agentId, token]) => { await state.wrapupEnd(agentId, token, true); },
   }, log);
 
   registry.onAgentChanged = (id, agent) => {
@@ -107,7 +110,7 @@ async function main(): Promise<void> {
   timers.start();
   recordings.startSweeping();
 
-  const app = createApp({ ari, redis, state, registry, agents, calls, callbacks, phones, users, policy, monitors, recordings, log });
+  const app = createApp({ ari, redis, state, registry, agents, calls, callbacks, phones, users, policy, monitors, recordings, clips, log });
   const server = http.createServer(app);
   attachEventsHub(server, bus, users, log);
   await new Promise<void>((resolve, reject) => {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { describeIssues } from '../config/schema';
-import { Conflict, Invalid } from '../errors';
+import type { Principal } from '../access/users';
+import { Conflict, Forbidden, Invalid } from '../errors';
 import type { Registry } from '../registry/registry';
 import type { AgentState, Outcome, StateStore } from '../state/store';
 
@@ -12,6 +13,7 @@ export const PauseBody = z.object({
 const WRONG_STATE: Record<string, string> = {
   AGENT_LOGGED_OUT: 'the agent is logged out',
   AGENT_BUSY: 'the agent is ringing or on a call',
+  AGENT_IN_WRAPUP: 'the agent is in wrap-up: end it (wrapup/end) first',
 };
 
 /** Agent state changes requested by agents or supervisors: login, logout, ready, pause. */
@@ -43,6 +45,33 @@ export class AgentService {
     if (!parsed.success) throw new Invalid('invalid pause request', describeIssues(parsed.error));
     this.done(await this.state.agentPause(agentId, parsed.data.reason));
     return this.state.agentState(agentId);
+  }
+
+  /** More after-call work. Agents may when their last call's queue allows it; supervisors always. */
+  async extendWrapUp(user: Principal, agentId: string): Promise<AgentState> {
+    this.registry.agent(agentId);
+    await this.mayChangeWrapUp(user, agentId, 'agentsMayExtend');
+    const r = await this.state.wrapupExtend(agentId);
+    if (!r.ok) throw new Conflict(r.code, r.code === 'WRAPUP_MAX' ? 'the wrap-up is at its maximum' : 'the agent is not in wrap-up');
+    return this.state.agentState(agentId);
+  }
+
+  /** End the after-call work now: the agent is ready at once. */
+  async endWrapUp(user: Principal, agentId: string): Promise<AgentState> {
+    this.registry.agent(agentId);
+    await this.mayChangeWrapUp(user, agentId, 'agentsMayEnd');
+    const r = await this.state.wrapupEnd(agentId);
+    if (!r.ok) throw new Conflict(r.code, 'the agent is not in wrap-up');
+    return this.state.agentState(agentId);
+  }
+
+  private async mayChangeWrapUp(user: Principal, agentId: string, setting: 'agentsMayEnd' | 'agentsMayExtend'): Promise<void> {
+    if (user.role !== 'agent') return;
+    const st = await this.state.agentState(agentId);
+    const queue = st.wrapUpQueue ? this.registry.findQueue(st.wrapUpQueue) : undefined;
+    if (queue && !queue.wrapUp[setting]) {
+      throw new Forbidden(`queue ${queue.id} does not let agents ${setting === 'agentsMayEnd' ? 'end' : 'extend'} their wrap-up`);
+    }
   }
 
   /** The queues a request names, or all the agent's assigned queues; each must be assigned. */

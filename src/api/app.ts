@@ -9,8 +9,11 @@ import type { AgentService } from '../agents/agentService';
 import type { Ari } from '../ari/client';
 import type { CallbackService } from '../callbacks/callbackService';
 import type { CallService } from '../calls/callService';
+import type { ClipService } from '../clips/clipService';
+import { Dispositions } from '../calls/dispositions';
 import type { Logger } from '../logger';
 import type { MonitorService } from '../monitoring/monitorService';
+import type { RecordingService } from '../recording/recordingService';
 import type { PhoneProvisioner } from '../phones/provisioner';
 import type { Registry } from '../registry/registry';
 import type { StateStore } from '../state/store';
@@ -18,9 +21,12 @@ import { authenticate } from './auth';
 import { errorHandler, notFoundRoute } from './errorHandler';
 import { agentsRouter } from './routes/agents';
 import { callbacksRouter } from './routes/callbacks';
+import { callControlRouter } from './routes/callControl';
 import { callsRouter } from './routes/calls';
+import { clipsRouter } from './routes/clips';
 import { healthRouter } from './routes/health';
 import { monitorsRouter } from './routes/monitors';
+import { recordingsRouter } from './routes/recordings';
 import { queuesRouter } from './routes/queues';
 import { usersRouter } from './routes/users';
 
@@ -29,6 +35,8 @@ export const OPENAPI_FILE = path.resolve(__dirname, '../../../src/api/openapi.ya
 export interface ApiDeps {
   ari: Ari; redis: Redis; state: StateStore; registry: Registry; agents: AgentService;
   calls: CallService; callbacks: CallbackService; phones: PhoneProvisioner; users: UserDirectory; policy: AccessPolicy; monitors: MonitorService; log: Logger;
+  recordings: RecordingService;
+  clips: ClipService;
 }
 
 export function createApp(d: ApiDeps): express.Express {
@@ -44,7 +52,10 @@ export function createApp(d: ApiDeps): express.Express {
   v1.use(agentsRouter(d.registry, d.agents, d.state, d.phones, d.policy));
   v1.use(usersRouter(d.users));
   v1.use(monitorsRouter(d.monitors));
-  v1.use(callsRouter(d.calls, d.state, d.policy));
+  v1.use(recordingsRouter(d.recordings));
+  v1.use(clipsRouter(d.clips));
+  v1.use(callsRouter(d.calls, d.state, d.policy, new Dispositions(d.state, d.registry, d.policy)));
+  v1.use(callControlRouter(d.calls, d.registry, d.policy));
   v1.use(callbacksRouter(d.callbacks, d.policy, (q) => Boolean(d.registry.findQueue(q))));
   app.use('/api/v1', v1);
   app.use(notFoundRoute);

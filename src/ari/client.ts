@@ -162,11 +162,21 @@ export class Ari extends EventEmitter {
   deleteStoredRecording(name: string) { return this.call<void>((c) => c.recordings.deleteStored({ recordingName: name })); }
   /** The stored file as a stream: a long call's WAV is tens of MB, not to be held in memory. */
   async storedRecordingStream(name: string): Promise<{ body: ReadableStream<Uint8Array>; length?: number }> {
-    this.api();
-    // '/' in a name must be %2F: Asterisk decodes path segments after splitting them
-    const res = await fetch(`${this.opts.url}/ari/recordings/stored/${encodeURIComponent(name)}/file`, {
-      headers: { authorization: `Basic ${Buffer.from(`${this.opts.user}:${this.opts.password}`).toString('base64')}` },
-    });
+    this.api();   // throws when not connected, like every other call
+    // the deadline covers the answer, not the transfer of the file
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), REQUEST_TIMEOUT_MS);
+    let res: Response;
+    try {
+      // '/' in a name must be %2F: Asterisk decodes path segments after splitting them
+      res = await fetch(`${this.opts.url}/ari/recordings/stored/${encodeURIComponent(name)}/file`, {
+        headers: { authorization: `Basic ${Buffer.from(`${this.opts.user}:${this.opts.password}`).toString('base64')}` }, signal: abort.signal,
+      });
+    } catch (err) {
+      throw new AriUnavailable(`ARI GET stored recording ${name}: ${(err as Error).message}`);
+    } finally {
+      clearTimeout(timer);
+    }
     if (res.status === 404) throw new AriGone(`stored recording ${name} not found`);
     if (!res.ok || !res.body) throw new Error(`ARI GET stored recording ${name}: ${res.status}`);
     const length = Number(res.headers.get('content-length'));
@@ -189,6 +199,12 @@ export class Ari extends EventEmitter {
   mute(channelId: string, direction: 'in' | 'out' | 'both') { return this.call<void>((c) => c.channels.mute({ channelId, direction })); }
   unmute(channelId: string, direction: 'in' | 'out' | 'both') { return this.call<void>((c) => c.channels.unmute({ channelId, direction })); }
 
+  sendDtmf(channelId: string, dtmf: string) { return this.call<void>((c) => c.channels.sendDTMF({ channelId, dtmf, between: 100, duration: 120 })); }
+  /** Leave Stasis for a dialplan location (a transfer out of the ACD). */
+  continueInDialplan(channelId: string, context: string, extension: string) {
+    return this.call<void>((c) => c.channels.continueInDialplan({ channelId, context, extension, priority: 1 }));
+  }
+
   /** Hang up a channel that may already be gone: the usual case at the end of a call. */
   async hangupQuietly(channelId: string | undefined, reason = 'normal'): Promise<void> {
     if (!channelId) return;
@@ -203,6 +219,10 @@ export class Ari extends EventEmitter {
   removeChannel(bridgeId: string, channelId: string) { return this.call<void>((c) => c.bridges.removeChannel({ bridgeId, channel: channelId })); }
   destroyBridge(bridgeId: string) { return this.call<void>((c) => c.bridges.destroy({ bridgeId })); }
   listBridges() { return this.call<AriBridge[]>((c) => c.bridges.list()); }
+  /** Play into a bridge: every party in it hears the media. */
+  playOnBridge(bridgeId: string, playbackId: string, media: string[]) {
+    return this.call<void>((c) => c.bridges.playWithId({ bridgeId, playbackId, media: media.join(',') }));
+  }
 
   // --- applications, endpoints, push configuration -------------------------------------------
   application(name: string) { return this.call<{ channel_ids: string[]; bridge_ids: string[] }>((c) => c.applications.get({ applicationName: name })); }

@@ -343,7 +343,7 @@ export class CallbackService {
     sv.state = 'ending';
     this.forget(sv);
     const talkMs = wasTalking && sv.talkFrom ? Date.now() - sv.talkFrom : 0;
-    const r = await this.state.callbackAttemptEnd(sv.id, outcome, talkMs);
+    const r = await this.state.callbackAttemptEnd(sv.id, outcome, talkMs, this.registry.wrapUpFor(sv.queue.id, sv.agentId));
     sv.log.info('callback attempt over', { outcome, talkMs, state: r.ok ? r.value : r.code });
     if (!wasTalking && outcome !== 'agent-hung-up') {
       // tell the agent the customer was not reached before hanging up on them

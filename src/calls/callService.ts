@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import { Ari, AriGone, AriUnavailable } from '../ari/client';
 import type { AriChannel } from '../ari/types';
 import type { Queue } from '../config/schema';
+import { Conflict } from '../errors';
 import type { Logger } from '../logger';
 import type { Registry } from '../registry/registry';
 import type { StateStore } from '../state/store';
@@ -152,12 +153,17 @@ export class CallService {
     session.offer = { token, agentId, agentChannelId };
     this.channels.set(agentChannelId, { callId, role: 'agent' });
     session.log.info('offering call', { agentId });
+    await this.ringAgent(session, queue, agentId, token, agentChannelId);
+    return 'offered';
+  }
+
+  private async ringAgent(session: CallSession, queue: Queue, agentId: string, token: string, agentChannelId: string): Promise<void> {
     try {
       await this.ari.originate({
         endpoint: `PJSIP/${agentId}`,
         channelId: agentChannelId,
         app: APP,
-        appArgs: `agent,${callId},${token}`,
+        appArgs: `agent,${session.callId},${token}`,
         // the agent's phone shows the caller's number and, as the name, the queue
         callerId: `"${queue.name.replace(/"/g, '')}" <${session.callerNumber}>`,
         timeoutSec: queue.ringTimeoutSec,
@@ -170,7 +176,6 @@ export class CallService {
       // what Asterisk really has. Requeuing now could ring the agent twice.
       if (!(err instanceof AriUnavailable)) await this.offerEnded(session, agentChannelId, 'unreachable', 'unreachable');
     }
-    return 'offered';
   }
 
   private async agentAnswered(channel: AriChannel, callId: string, token: string): Promise<void> {
@@ -259,7 +264,7 @@ export class CallService {
     const c = s.connected;
     this.forget(s);
     this.lifecycle.emit('ended', s);
-    await this.state.release(s.callId, endedBy);
+    await this.state.release(s.callId, endedBy, c ? this.registry.wrapUpFor(s.queueId, c.agentId) : undefined);
     s.log.info('call ended', { endedBy, agentId: c?.agentId });
     await Promise.all([
       this.ari.hangupQuietly(endedBy === 'caller' ? c?.agentChannelId : s.callerChannelId),
@@ -272,6 +277,84 @@ export class CallService {
     this.channels.delete(s.callerChannelId);
     if (s.offer) this.channels.delete(s.offer.agentChannelId);
     if (s.connected) this.channels.delete(s.connected.agentChannelId);
+  }
+
+  // --- in-call control ------------------------------------------------------------------------
+  private connectedSession(callId: string): CallSession & { connected: NonNullable<CallSession['connected']> } {
+    const s = this.sessions.get(callId);
+    if (!s || s.state !== 'connected' || !s.connected) throw new Conflict('CALL_NOT_CONNECTED', 'the call is not connected on this controller');
+    return s as CallSession & { connected: NonNullable<CallSession['connected']> };
+  }
+
+  /** Hold: the caller leaves the bridge for music on hold, so nothing the agent says reaches them. */
+  async hold(callId: string, on: boolean, userId: string): Promise<void> {
+    await this.serializeOrThrow(callId, async () => {
+      const s = this.connectedSession(callId);
+      const r = await this.state.callHold(callId, on, userId);
+      if (!r.ok) { if (r.code === 'NO_CHANGE') return; throw new Conflict('CALL_NOT_CONNECTED', 'the call is not connected'); }
+      const queue = this.registry.findQueue(s.queueId);
+      if (on) {
+        await this.ari.removeChannel(s.connected.bridgeId, s.callerChannelId);
+        await this.ari.startMoh(s.callerChannelId, queue?.mohClass ?? 'default');
+      } else {
+        await this.ari.stopMoh(s.callerChannelId).catch(() => undefined);
+        await this.ari.addChannels(s.connected.bridgeId, [s.callerChannelId]);
+      }
+      s.log.info(on ? 'caller on hold' : 'caller off hold');
+    });
+  }
+
+  async sendDtmf(callId: string, to: 'caller' | 'agent', digits: string): Promise<void> {
+    const s = this.connectedSession(callId);
+    await this.ari.sendDtmf(to === 'caller' ? s.callerChannelId : s.connected.agentChannelId, digits);
+  }
+
+  /**
+   * Blind transfer: to another agent (rung now; if they do not answer the caller waits in the queue
+   * at their original place), to a queue (keeping their original time), or out of the ACD to a
+   * dialplan extension (context acd-transfer). The agent who had the call goes to wrap-up.
+   */
+  async transfer(callId: string, t: { kind: 'agent' | 'queue' | 'external'; target: string }, userId: string): Promise<void> {
+    await this.serializeOrThrow(callId, async () => {
+      const s = this.connectedSession(callId);
+      const from = s.connected;
+      const queue = this.registry.findQueue(s.queueId);
+      const token = randomUUID();
+      const agentChannelId = `offer-${token}`;
+      const r = await this.state.callTransfer(callId, {
+        ...t, token, agentChannelId, expiresAt: Date.now() + (queue?.ringTimeoutSec ?? 20) * 1000 + this.offerGraceMs,
+      }, this.registry.wrapUpFor(s.queueId, from.agentId), userId);
+      if (!r.ok) throw new Conflict(r.code, r.code === 'TARGET_NOT_READY' ? `agent ${t.target} is not ready` : 'the call cannot be transferred now');
+      s.log.info('call transferred', { fromAgentId: from.agentId, ...t });
+      this.channels.delete(from.agentChannelId);
+      (s as CallSession).connected = undefined;
+      this.lifecycle.emit('ended', s);
+      await this.ari.removeChannel(from.bridgeId, s.callerChannelId).catch(() => undefined);
+      await Promise.all([this.ari.hangupQuietly(from.agentChannelId), this.ari.destroyBridge(from.bridgeId).catch(() => undefined)]);
+      if (t.kind === 'external') {
+        this.forget(s);
+        await this.ari.continueInDialplan(s.callerChannelId, 'acd-transfer', t.target);
+        return;
+      }
+      const target = this.registry.findQueue(t.kind === 'queue' ? t.target : s.queueId) ?? queue!;
+      await this.ari.startMoh(s.callerChannelId, target.mohClass).catch(() => undefined);
+      if (t.kind === 'queue') {
+        s.state = 'waiting';
+        s.queueId = t.target;
+        this.onCallQueued(s, target);
+        return;
+      }
+      s.state = 'offered';
+      s.offer = { token, agentId: t.target, agentChannelId };
+      this.channels.set(agentChannelId, { callId, role: 'agent' });
+      await this.ringAgent(s, target, t.target, token, agentChannelId);
+    });
+  }
+
+  /** Like serialize, but the caller (an API request) gets the handler's error. */
+  private serializeOrThrow(callId: string, fn: () => Promise<void>): Promise<void> {
+    let failure: unknown;
+    return this.serialize(callId, () => fn().catch((err) => { failure = err; })).then(() => { if (failure) throw failure; });
   }
 
   // --- timers and reconcile ------------------------------------------------------------------

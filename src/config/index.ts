@@ -18,6 +18,12 @@ export interface Config {
   readonly embedded: { readonly sipPort: number; readonly ariPort: number; readonly redisPort: number; readonly ariPassword: string };
   /** Extra time past a queue's ring timeout before a reservation counts as lost (controller died mid-offer). */
   readonly offerGraceMs: number;
+  /**
+   * Prepared audio clips: `dir` is where the controller writes them, `mediaDir` the same folder as
+   * Asterisk sees it (it plays sound:<mediaDir>/<id>). Absent: the embedded default picks the local
+   * Asterisk's folder; otherwise the clip routes answer 503.
+   */
+  readonly clips?: { readonly dir: string; readonly mediaDir: string };
   readonly configFile: string;
   readonly file: FileConfig;
 }
@@ -44,6 +50,8 @@ const EnvSchema = z.object({
   ACD_ARI_PORT: port.default(8088),
   ACD_REDIS_PORT: port.default(6390),
   ACD_OFFER_GRACE_MS: z.coerce.number().int().min(500).max(60000).default(3000),
+  ACD_CLIPS_DIR: z.string().startsWith('/', 'an absolute path').optional(),
+  ACD_CLIPS_MEDIA_DIR: z.string().startsWith('/', 'an absolute path').optional(),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).default('pretty'),
 });
@@ -71,6 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, repoRoot = path
   if (!parsed.success) throw new ConfigError('invalid environment', describeIssues(parsed.error));
   const e = parsed.data;
   if (e.ARI_URL && !e.ARI_PASSWORD) throw new ConfigError('ARI_URL is set but ARI_PASSWORD is not');
+  if (e.ACD_CLIPS_MEDIA_DIR && !e.ACD_CLIPS_DIR) throw new ConfigError('ACD_CLIPS_MEDIA_DIR is set but ACD_CLIPS_DIR is not');
   const configFile = path.resolve(e.ACD_CONFIG ?? path.join(repoRoot, 'config/sample.yaml'));
   const ari = e.ARI_URL ? { url: e.ARI_URL.replace(/\/+$/, ''), user: e.ARI_USER, password: e.ARI_PASSWORD as string } : undefined;
   const config: Config = {
@@ -85,6 +94,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, repoRoot = path
     redisUrl: e.REDIS_URL,
     embedded: { sipPort: e.ACD_SIP_PORT, ariPort: e.ACD_ARI_PORT, redisPort: e.ACD_REDIS_PORT, ariPassword: e.ARI_PASSWORD ?? 'acd-local' },
     offerGraceMs: e.ACD_OFFER_GRACE_MS,
+    // one path for both when the controller and Asterisk see the same file system
+    clips: e.ACD_CLIPS_DIR ? { dir: e.ACD_CLIPS_DIR, mediaDir: e.ACD_CLIPS_MEDIA_DIR ?? e.ACD_CLIPS_DIR } : undefined,
     configFile,
     file: loadFileConfig(configFile),
   };

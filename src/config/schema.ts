@@ -39,6 +39,19 @@ export const QueueSchema = z.object({
   ringTimeoutSec: z.number().int().min(5).max(300).default(20),
   mohClass: z.string().regex(/^[a-z0-9_-]+$/i).default('default'),
   callbacks: CallbackSettingsSchema.default(CallbackSettingsSchema.parse({})),
+  /** After-call work: the agent is in wrap-up for all queues until it expires, is extended or ended. */
+  wrapUp: z.object({
+    sec: z.number().int().min(0).max(3600).default(0),
+    extendStepSec: z.number().int().min(5).max(3600).default(30),
+    /** The longest a wrap-up may last, extensions included. */
+    maxSec: z.number().int().min(0).max(7200).default(300),
+    agentsMayEnd: z.boolean().default(true),
+    agentsMayExtend: z.boolean().default(true),
+    /** Dispositions an agent records for a call (queues with wrap-up time only). */
+    dispositions: z.array(z.string().min(1).max(60)).max(100).default([]),
+    /** Tags offered for calls; agents with createTags may add their own. */
+    tags: z.array(z.string().min(1).max(40)).max(200).default([]),
+  }).strict().default({ sec: 0, extendStepSec: 30, maxSec: 300, agentsMayEnd: true, agentsMayExtend: true, dispositions: [], tags: [] }),
   recording: z.object({
     /** all: every call is recorded from the moment it is bridged; on-demand: when someone starts it. */
     policy: z.enum(['all', 'none', 'on-demand']).default('none'),
@@ -62,6 +75,8 @@ export const AgentSchema = z.object({
   queues: z.array(Id).max(200).default([]),
   /** Queues (among `queues`) in which this agent is offered callback requests. */
   callbackQueues: z.array(Id).max(200).default([]),
+  /** Overrides the queue's wrap-up time for this agent. */
+  wrapUpSec: z.number().int().min(0).max(3600).optional(),
   /** Protected agents may be monitored only by supervisors with monitorProtected. */
   protected: z.boolean().default(false),
   phone: PhoneSchema,

@@ -19,6 +19,17 @@ export async function startLocalAsterisk(config: Config, log: Logger): Promise<{
   return { url: `http://127.0.0.1:${ariPort}`, user: 'acd', password: ariPassword };
 }
 
+/**
+ * Where the embedded default keeps prepared audio clips: in the local Asterisk's sounds folder.
+ * Asterisk runs chrooted in <root>, so the controller writes under <root> and Asterisk reads the
+ * same folder by its path inside the root.
+ */
+export async function localClipsDirs(): Promise<{ dir: string; mediaDir: string }> {
+  const { stdout } = await run('bash', [path.join(SCRIPTS, 'asterisk.sh'), 'root'], { timeout: 10_000 });
+  const mediaDir = '/var/lib/asterisk/sounds/acd-clips';
+  return { dir: path.join(stdout.trim(), mediaDir), mediaDir };
+}
+
 export async function startLocalRedis(config: Config, log: Logger): Promise<string> {
   log.info('starting the local Redis', { port: config.embedded.redisPort });
   await script('redis.sh', ['start'], { ACD_REDIS_PORT: String(config.embedded.redisPort) });

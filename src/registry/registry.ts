@@ -2,7 +2,7 @@ import { Agent, AgentSchema, FileConfig, Queue, describeIssues } from '../config
 import { Conflict, Invalid, NotFound } from '../errors';
 import type { AcdEvent } from '../events/bus';
 import type { Logger } from '../logger';
-import type { StateStore } from '../state/store';
+import type { StateStore, WrapUp } from '../state/store';
 
 /**
  * Queue and agent definitions. Redis holds them (shared by every controller); this keeps a copy in
@@ -59,6 +59,13 @@ export class Registry {
     return q;
   }
   queueByExtension(ext: string): Queue | undefined { return this.byExtension.get(ext); }
+
+  /** The after-call work a call of this queue gives this agent (the agent's override wins). */
+  wrapUpFor(queueId: string, agentId: string): WrapUp {
+    const w = this.queues.get(queueId)?.wrapUp;
+    const sec = this.agents.get(agentId)?.wrapUpSec ?? w?.sec ?? 0;
+    return { ms: sec * 1000, maxMs: (w?.maxSec ?? 0) * 1000, stepMs: (w?.extendStepSec ?? 0) * 1000 };
+  }
 
   listAgents(): Agent[] { return [...this.agents.values()].sort((a, b) => a.id.localeCompare(b.id)); }
   findAgent(id: string): Agent | undefined { return this.agents.get(id); }

@@ -11,6 +11,12 @@ export class Keys {
   registry(kind: 'queues' | 'agents' | 'users') { return `${this.prefix}registry:${kind}`; }
   monitor(id: string) { return `${this.prefix}monitor:${id}`; }
   monitors() { return `${this.prefix}monitors`; }
+  recording(id: string) { return `${this.prefix}recording:${id}`; }
+  recordings() { return `${this.prefix}recordings`; }
+  /** A call's active recording id and its recording counter. */
+  callRecording(callId: string) { return `${this.prefix}call:${callId}:recording`; }
+  clip(id: string) { return `${this.prefix}clip:${id}`; }
+  clips() { return `${this.prefix}clips`; }
   tokens() { return `${this.prefix}tokens`; }
   userTokens(userId: string) { return `${this.prefix}user:${userId}:tokens`; }
   callbacks() { return `${this.prefix}callbacks`; }

@@ -5,7 +5,11 @@ import { Keys } from './keys';
 
 export type RegistryKind = 'queues' | 'agents' | 'users';
 
-export type AgentStateName = 'logged_out' | 'ready' | 'reserved' | 'on_call' | 'paused';
+export type AgentStateName = 'logged_out' | 'ready' | 'reserved' | 'on_call' | 'wrap_up' | 'paused';
+
+/** After-call work for one call: 0 ms means the agent is ready at once. */
+export interface WrapUp { ms: number; maxMs: number; stepMs: number }
+export const NO_WRAPUP: WrapUp = { ms: 0, maxMs: 0, stepMs: 0 };
 export interface AgentState {
   agentId: string;
   state: AgentStateName;
@@ -16,6 +20,8 @@ export interface AgentState {
   offerToken: string | null;
   callsToday: number;
   queues: string[];
+  wrapUpUntil: number | null;
+  wrapUpQueue: string | null;
 }
 
 export type CallStateName = 'waiting' | 'offered' | 'connected' | 'ended' | 'abandoned' | 'callback'
@@ -50,9 +56,27 @@ export interface CallRecord {
   lastAgentId?: string;
   fromCallId?: string;
   servedBy?: string;
+  disposition?: string;
+  tags?: string;
+  notes?: string;
 }
 
 export interface CallbackAttempt { n: number; at: number; agentId: string; outcome: string; talkMs: number }
+
+/** A call recording's metadata. Offsets (ms) are positions in the file: a pause is silence in it. */
+export interface RecordingRecord {
+  id: string; callId: string; queueId: string; agentId: string; node: string; name: string;
+  state: 'recording' | 'paused' | 'stopped' | 'failed';
+  startedAt: number; startedBy: string; endedAt?: number; durationMs?: number;
+  pausedIntervals: { fromMs: number; toMs: number }[];
+  pausedFrom?: number;
+}
+
+/** A prepared audio clip: personal (ownerAgentId set) or public. `file` is its name in the clips directory. */
+export interface ClipRecord {
+  id: string; name: string; scope: 'personal' | 'public'; ownerAgentId?: string; createdBy: string;
+  createdAt: number; updatedAt: number; archived: boolean; file: string; sampleRate: number; durationMs: number; bytes: number;
+}
 
 /** Expected outcomes of a transition are values, not exceptions: {ok:false, code} names why. */
 export type Outcome<T = undefined> = { ok: true; value: T } | { ok: false; code: string };
@@ -67,6 +91,9 @@ const TRANSITIONS = [
   'callback_reschedule', 'callback_cancel',
   'token_issue', 'token_revoke',
   'monitor_start', 'monitor_connected', 'monitor_mode', 'monitor_end',
+  'recording_start', 'recording_pause', 'recording_resume', 'recording_stop', 'recording_delete',
+  'wrapup_extend', 'wrapup_end', 'call_disposition', 'call_hold', 'call_transfer',
+  'clip_create', 'clip_update', 'clip_delete', 'clip_played',
 ] as const;
 type Transition = (typeof TRANSITIONS)[number];
 
@@ -129,8 +156,25 @@ export class StateStore {
   async abandon(callId: string): Promise<Outcome<string>> {
     return StateStore.outcome(await this.run('call_abandon', callId), String);
   }
-  async release(callId: string, endedBy: 'caller' | 'agent' | 'system'): Promise<Outcome<string>> {
-    return StateStore.outcome(await this.run('call_release', callId, endedBy), String);
+  async release(callId: string, endedBy: 'caller' | 'agent' | 'system', wrap: WrapUp = NO_WRAPUP): Promise<Outcome<string>> {
+    return StateStore.outcome(await this.run('call_release', callId, endedBy, wrap.ms, wrap.maxMs, wrap.stepMs), String);
+  }
+  async callDisposition(callId: string, d: { disposition: string; tags: string[]; notes: string }, userId: string): Promise<Outcome> {
+    return StateStore.outcome(await this.run('call_disposition', callId, d.disposition, JSON.stringify(d.tags), d.notes, userId), () => undefined);
+  }
+  async callHold(callId: string, hold: boolean, userId: string): Promise<Outcome> {
+    return StateStore.outcome(await this.run('call_hold', callId, hold ? '1' : '0', userId), () => undefined);
+  }
+  async callTransfer(callId: string, t: { kind: 'agent' | 'queue' | 'external'; target: string; token?: string; expiresAt?: number; agentChannelId?: string },
+    wrap: WrapUp, userId: string): Promise<Outcome<string>> {
+    return StateStore.outcome(await this.run('call_transfer', callId, t.kind, t.target, t.token ?? '', t.expiresAt ?? 0, t.agentChannelId ?? '',
+      wrap.ms, wrap.maxMs, wrap.stepMs, userId), String);
+  }
+  async wrapupExtend(agentId: string): Promise<Outcome<number>> {
+    return StateStore.outcome(await this.run('wrapup_extend', agentId), Number);
+  }
+  async wrapupEnd(agentId: string, token = '', fromTimer = false): Promise<Outcome> {
+    return StateStore.outcome(await this.run('wrapup_end', agentId, token, fromTimer ? '1' : '0'), () => undefined);
   }
 
   // --- callbacks -----------------------------------------------------------------------------
@@ -148,8 +192,8 @@ export class StateStore {
   async callbackPreferEnd(id: string): Promise<Outcome> {
     return StateStore.outcome(await this.run('callback_prefer_end', id), () => undefined);
   }
-  async callbackAttemptEnd(id: string, outcome: string, talkMs: number): Promise<Outcome<string>> {
-    return StateStore.outcome(await this.run('callback_attempt_end', id, outcome, talkMs), String);
+  async callbackAttemptEnd(id: string, outcome: string, talkMs: number, wrap: WrapUp = NO_WRAPUP): Promise<Outcome<string>> {
+    return StateStore.outcome(await this.run('callback_attempt_end', id, outcome, talkMs, wrap.ms, wrap.maxMs, wrap.stepMs), String);
   }
   async callbackComplete(id: string): Promise<Outcome<string>> {
     return StateStore.outcome(await this.run('callback_complete', id), String);
@@ -205,6 +249,71 @@ export class StateStore {
     return this.redis.smembers(this.keys.monitors());
   }
 
+  // --- recordings ----------------------------------------------------------------------------
+  async recordingStart(callId: string, startedBy: string, onlyIfNeverRecorded = false): Promise<Outcome<string>> {
+    return StateStore.outcome(await this.run('recording_start', callId, startedBy, onlyIfNeverRecorded ? '1' : '0'), String);
+  }
+  async recordingPause(id: string): Promise<Outcome<number>> {
+    return StateStore.outcome(await this.run('recording_pause', id), Number);
+  }
+  async recordingResume(id: string): Promise<Outcome<number>> {
+    return StateStore.outcome(await this.run('recording_resume', id), Number);
+  }
+  async recordingStop(id: string, outcome: 'stopped' | 'failed'): Promise<Outcome<number>> {
+    return StateStore.outcome(await this.run('recording_stop', id, outcome), Number);
+  }
+  async recordingDelete(id: string, retentionMs: number): Promise<Outcome<string>> {
+    return StateStore.outcome(await this.run('recording_delete', id, retentionMs), String);
+  }
+  async recording(id: string): Promise<RecordingRecord | undefined> {
+    const h = await this.redis.hgetall(this.keys.recording(id));
+    if (!h.id) return undefined;
+    const n = (v?: string) => (v === undefined || v === '' ? undefined : Number(v));
+    const intervals = JSON.parse(h.pausedIntervals || '[]');
+    return {
+      ...(h as unknown as RecordingRecord),
+      startedAt: Number(h.startedAt), endedAt: n(h.endedAt), durationMs: n(h.durationMs), pausedFrom: n(h.pausedFrom),
+      pausedIntervals: Array.isArray(intervals) ? intervals : [],   // cjson writes an empty list as {}
+    };
+  }
+  /** Recording ids, oldest first; `startedBefore` limits them to those started before that time. */
+  async recordingIds(startedBefore = Infinity): Promise<string[]> {
+    return this.redis.zrangebyscore(this.keys.recordings(), '-inf', startedBefore === Infinity ? '+inf' : `(${startedBefore}`);
+  }
+  async activeRecordingId(callId: string): Promise<string | undefined> {
+    return (await this.redis.hget(this.keys.callRecording(callId), 'active')) ?? undefined;
+  }
+
+  // --- prepared audio clips -----------------------------------------------------------------
+  async clipCreate(c: Omit<ClipRecord, 'createdAt' | 'updatedAt' | 'archived'>): Promise<Outcome<string>> {
+    const r = await this.run('clip_create', c.id, c.name, c.scope, c.ownerAgentId ?? '', c.createdBy, c.file, c.sampleRate, c.durationMs, c.bytes);
+    return StateStore.outcome(r, String);
+  }
+  async clipUpdate(id: string, change: { name?: string; archived?: boolean }, by: string): Promise<Outcome<'updated' | 'unchanged'>> {
+    const archived = change.archived === undefined ? '' : change.archived ? '1' : '0';
+    return StateStore.outcome(await this.run('clip_update', id, change.name ?? '', archived, by), (v) => v as 'updated' | 'unchanged');
+  }
+  /** The deleted clip's file name. */
+  async clipDelete(id: string, by: string): Promise<Outcome<string>> {
+    return StateStore.outcome(await this.run('clip_delete', id, by), String);
+  }
+  async clipPlayed(p: { callId: string; clipId: string; queueId: string; agentId: string; by: string; then: string; outcome: string }): Promise<void> {
+    await this.run('clip_played', p.callId, p.clipId, p.queueId, p.agentId, p.by, p.then, p.outcome);
+  }
+  async clip(id: string): Promise<ClipRecord | undefined> {
+    const h = await this.redis.hgetall(this.keys.clip(id));
+    if (!h.id) return undefined;
+    return {
+      ...(h as unknown as ClipRecord), ownerAgentId: h.ownerAgentId || undefined, archived: h.archived === '1',
+      createdAt: Number(h.createdAt), updatedAt: Number(h.updatedAt), sampleRate: Number(h.sampleRate), durationMs: Number(h.durationMs), bytes: Number(h.bytes),
+    };
+  }
+  /** Every clip, oldest first. */
+  async clips(): Promise<ClipRecord[]> {
+    const all = await Promise.all((await this.redis.zrange(this.keys.clips(), 0, -1)).map((id) => this.clip(id)));
+    return all.filter((c): c is ClipRecord => c !== undefined);
+  }
+
   // --- API tokens ----------------------------------------------------------------------------
   async tokenIssue(userId: string, tokenId: string, sha256: string, label: string, seed = false): Promise<Outcome> {
     return StateStore.outcome(await this.run('token_issue', userId, tokenId, sha256, label, seed ? 'seed' : 'issue'), () => undefined);
@@ -237,6 +346,8 @@ export class StateStore {
       offerToken: h.offerToken || null,
       callsToday: Number(h.callsToday ?? 0),
       queues: queues.sort(),
+      wrapUpUntil: h.state === 'wrap_up' ? num(h.wrapupUntil) : null,
+      wrapUpQueue: h.state === 'wrap_up' ? h.wrapupQueue ?? null : null,
     };
   }
 

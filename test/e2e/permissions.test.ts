@@ -61,6 +61,10 @@ const ROWS: Row[] = [
     make: async () => ({ url: `/agents/a1/${a}`, body: a === 'pause' ? { reason: 'lunch' } : undefined }),
   })),
   { method: 'GET', route: '/calls', allowed: STAFF, make: async () => ({ url: '/calls' }) },
+  // a1 is not in wrap-up and no call exists here: "let through" shows as 409 / 404
+  ...(['extend', 'end'] as const).map((a): Row => ({ method: 'POST', route: `/agents/{id}/wrapup/${a}`, allowed: EVERYONE, ok: [409], make: async () => ({ url: `/agents/a1/wrapup/${a}` }) })),
+  { method: 'GET', route: '/calls/{id}', allowed: EVERYONE, ok: [404], make: async () => ({ url: '/calls/no-such-call' }) },
+  { method: 'POST', route: '/calls/{id}/disposition', allowed: EVERYONE, ok: [404], make: async () => ({ url: '/calls/no-such-call/disposition', body: { notes: 'x' } }) },
   { method: 'POST', route: '/callbacks', allowed: STAFF, ok: [201], make: async () => ({ url: '/callbacks', body: { queueId: 'sales', number: '15550998' } }) },
   { method: 'GET', route: '/callbacks', allowed: EVERYONE, make: async () => ({ url: '/callbacks' }) },
   { method: 'GET', route: '/callbacks/{id}', allowed: EVERYONE, make: async (ctl) => ({ url: `/callbacks/${await newCallback(ctl)}` }) },
@@ -86,6 +90,12 @@ const ROWS: Row[] = [
   { method: 'GET', route: '/monitors/{id}', allowed: STAFF, ok: [404], make: async () => ({ url: '/monitors/none' }) },
   { method: 'PATCH', route: '/monitors/{id}', allowed: STAFF, ok: [404], make: async () => ({ url: '/monitors/none', body: { mode: 'barge' } }) },
   { method: 'DELETE', route: '/monitors/{id}', allowed: STAFF, ok: [404], make: async () => ({ url: '/monitors/none' }) },
+  ...(['start', 'stop', 'pause', 'resume'] as const).map((a): Row => ({
+    method: 'POST', route: `/calls/{id}/recording/${a}`, allowed: EVERYONE, ok: [404], make: async () => ({ url: `/calls/no-such-call/recording/${a}` }),
+  })),
+  { method: 'GET', route: '/recordings', allowed: ['admin', 'supervisorPlus'], make: async () => ({ url: '/recordings' }) },
+  { method: 'GET', route: '/recordings/{id}', allowed: ['admin', 'supervisorPlus'], ok: [404], make: async () => ({ url: '/recordings/none' }) },
+  { method: 'GET', route: '/recordings/{id}/audio', allowed: ['admin', 'supervisorPlus'], ok: [404], make: async () => ({ url: '/recordings/none/audio' }) },
 ];
 
 /** Scope, beyond the role: the same route on something outside the caller's reach is 403. */

@@ -22,7 +22,10 @@ export function agentsRouter(registry: Registry, agents: AgentService, state: St
     const phone = a.phone.mode === 'static' ? { mode: 'static', contact: a.phone.contact } : { mode: 'register', username: a.id };
     return {
       id: a.id, name: a.name, queues: a.queues, phone, device,
-      state: { state: st.state, reason: st.reason, since: st.since, loggedInQueues: st.queues, callId: st.callId, callsToday: st.callsToday },
+      state: {
+        state: st.state, reason: st.reason, since: st.since, loggedInQueues: st.queues, callId: st.callId, callsToday: st.callsToday,
+        wrapUpUntil: st.wrapUpUntil ? new Date(st.wrapUpUntil).toISOString() : null,
+      },
     };
   };
 
@@ -59,5 +62,15 @@ export function agentsRouter(registry: Registry, agents: AgentService, state: St
       res.json({ agentId: id, state: st.state, reason: st.reason, loggedInQueues: st.queues });
     });
   action('login'); action('logout'); action('ready'); action('pause');
+
+  const wrapUp = (name: 'extend' | 'end') =>
+    r.post(`/agents/:id/wrapup/${name}`, async (req, res) => {
+      const id = String(req.params.id);
+      const user = userOf(req);
+      policy.agent(user, id);
+      const st = name === 'extend' ? await agents.extendWrapUp(user, id) : await agents.endWrapUp(user, id);
+      res.json({ agentId: id, state: st.state, wrapUpUntil: st.wrapUpUntil ? new Date(st.wrapUpUntil).toISOString() : null });
+    });
+  wrapUp('extend'); wrapUp('end');
   return r;
 }

@@ -43,7 +43,21 @@ local function agent_set_state(id, state, reason, fields, clear)
   if clear and #clear > 0 then redis.call('HDEL', k('agent', id), unpack(clear)) end
   local a = agent_get(id)
   ready_sets(id, state == 'ready', tonumber(a.idleSince) or NOW)
-  emit('agent.state', { agentId = id, state = state, reason = reason or cjson.null, queues = agent_queues(id), callId = a.callId or cjson.null })
+  emit('agent.state', { agentId = id, state = state, reason = reason or cjson.null, queues = agent_queues(id), callId = a.callId or cjson.null,
+    wrapUpUntil = state == 'wrap_up' and tonumber(a.wrapupUntil) or cjson.null })
+end
+
+-- After a call: wrap-up until a deadline (a Redis timer any controller may fire), or ready at once.
+-- wrap_ms / max_ms / step_ms from the queue (or the agent's override); 0 means no wrap-up.
+local function agent_after_call(id, wrap_ms, max_ms, step_ms, queue_id, clear)
+  if wrap_ms > 0 then
+    local token = redis.sha1hex(id .. ':' .. NOW)
+    redis.call('ZADD', k('timers'), NOW + wrap_ms, 'wrapup|' .. id .. '|' .. token)
+    agent_set_state(id, 'wrap_up', nil, {'wrapupToken', token, 'wrapupUntil', NOW + wrap_ms, 'wrapupMax', NOW + math.max(max_ms, wrap_ms),
+      'wrapupStep', step_ms, 'wrapupQueue', queue_id, 'lastCallEnd', NOW}, clear)
+  else
+    agent_set_state(id, 'ready', nil, {'idleSince', NOW, 'lastCallEnd', NOW}, clear)
+  end
 end
 
 local function call_get(id)

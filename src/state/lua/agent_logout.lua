@@ -14,7 +14,9 @@ for _, q in ipairs(queues) do
   redis.call('ZREM', k('queue', q, 'ready'), id)
 end
 if redis.call('SCARD', k('agent', id, 'queues')) == 0 then
-  agent_set_state(id, 'logged_out', nil, {}, {'idleSince', 'loginAt'})
+  -- logging out ends a wrap-up too (the agent's day is over)
+  if a.wrapupToken then redis.call('ZREM', k('timers'), 'wrapup|' .. id .. '|' .. a.wrapupToken) end
+  agent_set_state(id, 'logged_out', nil, {}, {'idleSince', 'loginAt', 'wrapupToken', 'wrapupUntil', 'wrapupMax', 'wrapupStep', 'wrapupQueue'})
 else
   agent_set_state(id, a.state, a.reason ~= '' and a.reason or nil)
 end

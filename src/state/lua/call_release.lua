@@ -1,8 +1,9 @@
--- call_release: a connected call ended (either side hung up); the agent is free again.
--- ARGV: 3 callId, 4 endedBy (caller | agent | system)
+-- call_release: a connected call ended (either side hung up); the agent goes to wrap-up (after-call
+-- work, for all queues) or is ready at once when the queue has none.
+-- ARGV: 3 callId, 4 endedBy (caller | agent | system), 5 wrap-up ms (0: none), 6 wrap-up max ms, 7 extend step ms
 -- Result: {1, agentId} | {0, 'NOT_CONNECTED'}
--- Events: call.ended (with talk time), agent.state(ready)
--- The agent's idle time starts now and calls today counts up (longest-idle and fewest-calls read them).
+-- Events: call.ended (with talk time), agent.state(wrap_up with its deadline, or ready)
+-- Calls today counts up; the agent's idle time starts when it is ready again.
 local call_id, ended_by = ARGV[3], ARGV[4]
 local c = call_get(call_id)
 if not c or c.state ~= 'connected' then return {0, 'NOT_CONNECTED'} end
@@ -14,6 +15,6 @@ emit('call.ended', { callId = call_id, queueId = c.queueId, agentId = c.agentId,
 local a = agent_get(c.agentId)
 if a.state == 'on_call' and a.callId == call_id then
   redis.call('HINCRBY', k('agent', c.agentId), 'callsToday', 1)
-  agent_set_state(c.agentId, 'ready', nil, {'idleSince', NOW, 'lastCallEnd', NOW}, {'callId'})
+  agent_after_call(c.agentId, tonumber(ARGV[5]) or 0, tonumber(ARGV[6]) or 0, tonumber(ARGV[7]) or 0, c.queueId, {'callId'})
 end
 return {1, c.agentId}

@@ -1,9 +1,10 @@
 -- callback_attempt_end: the agent's callback call is over; the attempt is recorded with its outcome
 -- and the agent is free again. The request now awaits the agent's word (complete or reschedule),
 -- unless it was marked complete during the call.
--- ARGV: 3 callbackId, 4 outcome (answered | no-answer | busy | failed | agent-hung-up), 5 customer talk ms
+-- ARGV: 3 callbackId, 4 outcome (answered | no-answer | busy | failed | agent-hung-up), 5 customer talk ms,
+--       6 wrap-up ms, 7 wrap-up max ms, 8 extend step ms
 -- Result: {1, state} | {0, 'NOT_CONNECTED'}
--- Events: callback.attempted, agent.state(ready)
+-- Events: callback.attempted, agent.state(wrap_up or ready)
 local id, outcome, talk = ARGV[3], ARGV[4], tonumber(ARGV[5])
 local c = call_get(id)
 if not c or c.state ~= 'connected' then return {0, 'NOT_CONNECTED'} end
@@ -16,6 +17,6 @@ emit('callback.attempted', { callbackId = id, queueId = c.queueId, agentId = c.a
 local a = agent_get(c.agentId)
 if a.state == 'on_call' and a.callId == id then
   redis.call('HINCRBY', k('agent', c.agentId), 'callsToday', 1)
-  agent_set_state(c.agentId, 'ready', nil, {'idleSince', NOW, 'lastCallEnd', NOW}, {'callId'})
+  agent_after_call(c.agentId, tonumber(ARGV[6]) or 0, tonumber(ARGV[7]) or 0, tonumber(ARGV[8]) or 0, c.queueId, {'callId'})
 end
 return {1, state}

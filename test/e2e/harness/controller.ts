@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,6 +9,10 @@ import { TEST_ENV, uniquePrefix } from '../../support/env';
 const MAIN = path.resolve(__dirname, '../../../src/main.js');
 export const ADMIN_TOKEN = 'e2e-admin-token-0000000001';
 export const SUPERVISOR_TOKEN = 'e2e-supervisor-token-00001';
+/** Clips go where the run's chrooted Asterisk plays them from (the root is the same for every instance). */
+const CLIPS_MEDIA_DIR = '/var/lib/asterisk/sounds/acd-clips';
+export const CLIPS_DIR = path.join(
+  execFileSync('bash', [path.resolve(__dirname, '../../../../scripts/asterisk.sh'), 'root'], { encoding: 'utf8' }).trim(), CLIPS_MEDIA_DIR);
 
 export interface ApiResponse<T = any> { status: number; body: T }
 
@@ -48,6 +52,8 @@ export class Controller {
         ACD_HTTP_PORT: String(this.httpPort),
         ACD_ADMIN_TOKEN: ADMIN_TOKEN,
         ACD_OFFER_GRACE_MS: String(offerGraceMs),
+        ACD_CLIPS_DIR: CLIPS_DIR,
+        ACD_CLIPS_MEDIA_DIR: CLIPS_MEDIA_DIR,
         LOG_LEVEL: 'debug',
         LOG_FORMAT: 'json',
       },

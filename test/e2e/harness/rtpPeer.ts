@@ -18,7 +18,7 @@ function linearToUlaw(sample: number): number {
 }
 
 /** Goertzel power of one frequency in 8 kHz samples, normalised by the block's energy (0..1). */
-function toneShare(samples: number[], hz: number): number {
+export function toneShare(samples: number[], hz: number): number {
   if (samples.length < 80) return 0;
   const k = (2 * Math.cos((2 * Math.PI * hz) / 8000));
   let s1 = 0, s2 = 0, energy = 0;

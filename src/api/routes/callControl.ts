@@ -1,0 +1,61 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { AccessPolicy } from '../../access/policy';
+import type { Principal } from '../../access/users';
+import type { CallService } from '../../calls/callService';
+import { describeIssues } from '../../config/schema';
+import { Forbidden, Invalid, NotFound } from '../../errors';
+import type { Registry } from '../../registry/registry';
+import { userOf } from '../auth';
+
+const DtmfBody = z.object({ digits: z.string().regex(/^[0-9*#A-D]{1,32}$/, 'DTMF digits 0-9 * # A-D'), to: z.enum(['caller', 'agent']).default('caller') }).strict();
+const TransferBody = z.object({
+  agentId: z.string().optional(),
+  queueId: z.string().optional(),
+  extension: z.string().regex(/^[0-9*#+]{2,32}$/, 'a dialplan extension or number').optional(),
+}).strict().refine((b) => [b.agentId, b.queueId, b.extension].filter(Boolean).length === 1, { message: 'give exactly one of agentId, queueId, extension' });
+
+/** In-call control: the agent on the call, supervisors in scope, admins. */
+export function callControlRouter(calls: CallService, registry: Registry, policy: AccessPolicy): Router {
+  const r = Router();
+  const live = (user: Principal, callId: string) => {
+    const s = calls.liveSession(callId);
+    if (!s) throw new NotFound('call', callId);
+    const mine = user.role === 'agent' && s.connected?.agentId === user.agentId;
+    if (user.role === 'agent' ? !mine : !policy.canQueue(user, s.queueId)) throw new Forbidden('not a call you may control');
+    return s;
+  };
+  const parse = <T>(schema: z.ZodType<T>, body: unknown, what: string): T => {
+    const p = schema.safeParse(body ?? {});
+    if (!p.success) throw new Invalid(`invalid ${what}`, describeIssues(p.error));
+    return p.data;
+  };
+  const id = (p: unknown) => String(p);
+
+  for (const [path, on] of [['hold', true], ['unhold', false]] as const) {
+    r.post(`/calls/:id/${path}`, async (req, res) => {
+      const user = userOf(req);
+      live(user, id(req.params.id));
+      await calls.hold(id(req.params.id), on, user.id);
+      res.status(204).end();
+    });
+  }
+  r.post('/calls/:id/dtmf', async (req, res) => {
+    live(userOf(req), id(req.params.id));
+    const b = parse(DtmfBody, req.body, 'DTMF request');
+    await calls.sendDtmf(id(req.params.id), b.to, b.digits);
+    res.status(204).end();
+  });
+  r.post('/calls/:id/transfer', async (req, res) => {
+    const user = userOf(req);
+    live(user, id(req.params.id));
+    const b = parse(TransferBody, req.body, 'transfer');
+    if (b.agentId && !registry.findAgent(b.agentId)) throw new Invalid(`unknown agent ${b.agentId}`);
+    if (b.queueId && !registry.findQueue(b.queueId)) throw new Invalid(`unknown queue ${b.queueId}`);
+    const t = b.agentId ? { kind: 'agent' as const, target: b.agentId }
+      : b.queueId ? { kind: 'queue' as const, target: b.queueId } : { kind: 'external' as const, target: b.extension! };
+    await calls.transfer(id(req.params.id), t, user.id);
+    res.status(202).json({ callId: id(req.params.id), transfer: t });
+  });
+  return r;
+}
