@@ -39,9 +39,18 @@ export class RtpPeer {
   private seq = 0;
   private sent = 0;
   private readonly ssrc = (Math.random() * 0xffffffff) >>> 0;
+  private lastEventTs = -1;
+  /** DTMF digits received as RFC 4733 events, in order. */
+  digits = '';
 
   private constructor(readonly port: number, private readonly rtp: dgram.Socket, private readonly rtcp: dgram.Socket, private readonly toneHz?: number) {
     rtp.on('message', (msg, rinfo) => {
+      // RFC 4733 telephone-event: one digit per event timestamp (its end packets repeat)
+      if (msg.length >= 16 && (msg[1] & 0x7f) === 101) {
+        const ts = msg.readUInt32BE(4);
+        if (ts !== this.lastEventTs) { this.lastEventTs = ts; this.digits += '0123456789*#ABCD'[msg[12]] ?? '?'; }
+        return;
+      }
       if (msg.length <= 12 || (msg[1] & 0x7f) !== 0) return;
       if (!this.remote) { this.remote = { address: rinfo.address, port: rinfo.port }; this.startSending(); }
       const samples = Array.from(msg.subarray(12), ulawToLinear);

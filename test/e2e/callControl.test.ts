@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { TEST_ENV } from '../support/env';
+import { hangupAllChannels, staticEndpoint } from './harness/asterisk';
+import { Controller, EventLog, SUPERVISOR_TOKEN, eventually, sleep } from './harness/controller';
+import { allocatePort } from './harness/ports';
+import { RtpPeer } from './harness/rtpPeer';
+import { SippProcess, startAgentPhone, startCaller } from './harness/sipp';
+
+const CALLER_HZ = 440;
+const A1_HZ = 660;
+const A2_HZ = 880;
+const HEARD = 0.08;
+const NOT_HEARD = 0.02;
+const A1_TOKEN = 'e2e-agent-token-a1-0000005';
+
+describe('in-call control: hold, DTMF, blind transfers (real SIP)', function () {
+  this.timeout(60_000);
+  let ctl: Controller;
+  let events: EventLog;
+  let sipp: SippProcess[] = [];
+  let peers: RtpPeer[] = [];
+  const track = (p: SippProcess) => { sipp.push(p); return p; };
+  const peer = async (hz: number) => { const p = await RtpPeer.open(hz); peers.push(p); return p; };
+
+  /** An agent whose phone answers, its media an RtpPeer sending `hz`. */
+  const agent = async (id: string, queues: string[], hz: number) => {
+    const media = await peer(hz);
+    const port = allocatePort();
+    const phone = track(startAgentPhone({ port, calls: 1, mediaPort: media.port }));
+    await ctl.ok('POST', '/agents', { id, name: id, queues, phone: { mode: 'static', contact: `sip:${id}@127.0.0.1:${port}` } });
+    return { media, phone };
+  };
+  /** A caller (440 Hz) connected to a1 (660 Hz) in sales. */
+  const connected = async () => {
+    const a1 = await agent('a1', ['sales'], A1_HZ);
+    await ctl.ok('POST', '/agents/a1/login');
+    const caller = await peer(CALLER_HZ);
+    track(startCaller({ extension: '8801', callerNumber: '15550501', asteriskPort: TEST_ENV.sipPort, hangupAfterMs: 60_000, mediaPort: caller.port }));
+    const answered = await events.waitFor((e) => e.type === 'call.answered', 10_000, 'call.answered');
+    await eventually(async () => caller.hears(A1_HZ, 500) > HEARD, 5000, 'caller hears a1');
+    return { callId: answered.callId as string, caller, a1 };
+  };
+
+  beforeEach(async function () {
+    ctl = await Controller.start({
+      name: this.currentTest?.title.slice(0, 24) ?? 'ctl',
+      httpPort: allocatePort(),
+      config: {
+        queues: [
+          { id: 'sales', name: 'Sales', extension: '8801', wrapUp: { sec: 30 } },
+          { id: 'support', name: 'Support', extension: '8802' },
+        ],
+        agents: [],
+        users: [
+          { id: 'sam', role: 'supervisor', token: SUPERVISOR_TOKEN, supervisedQueues: ['sales', 'support'] },
+          { id: 'al', role: 'agent', agentId: 'a1', token: A1_TOKEN },
+        ],
+      },
+    });
+    events = await ctl.events();
+  });
+
+  afterEach(async function () {
+    events?.close();
+    await Promise.all(sipp.map((p) => p.stop()));
+    peers.forEach((p) => p.close());
+    sipp = []; peers = [];
+    if (this.currentTest?.state === 'failed' && ctl) ctl.dumpLogs(this.currentTest.title);
+    await ctl?.kill();
+    await hangupAllChannels();
+  });
+
+  it('hold: the caller hears music and not the agent; unhold: they talk again', async () => {
+    const { callId, caller } = await connected();
+    assert.equal((await ctl.request('POST', `/calls/${callId}/hold`, undefined, A1_TOKEN)).status, 204);
+    await events.waitFor((e) => e.type === 'call.held' && e.callId === callId);
+    await sleep(1500);
+    assert.ok(caller.hears(A1_HZ) < NOT_HEARD, `on hold the caller must not hear the agent (${caller.hears(A1_HZ)})`);
+    assert.ok(caller.level() > 60, `on hold the caller hears music (level ${caller.level()})`);
+    assert.equal((await ctl.request('POST', `/calls/${callId}/unhold`, undefined, A1_TOKEN)).status, 204);
+    await events.waitFor((e) => e.type === 'call.unheld' && e.callId === callId);
+    await eventually(async () => caller.hears(A1_HZ, 500) > HEARD, 5000, 'talking again after unhold');
+  });
+
+  it('DTMF sent through the API reaches the caller as RFC 4733 events', async () => {
+    const { callId, caller } = await connected();
+    assert.equal((await ctl.request('POST', `/calls/${callId}/dtmf`, { digits: '12#9' }, A1_TOKEN)).status, 204);
+    await eventually(async () => caller.digits === '12#9', 5000, `digits received (got "${caller.digits}")`);
+    assert.equal((await ctl.request('POST', `/calls/${callId}/dtmf`, { digits: 'x1' }, A1_TOKEN)).status, 422);
+  });
+
+  it('blind transfer to another agent: the caller is then with that agent; the first agent goes to wrap-up', async () => {
+    const { callId, caller } = await connected();
+    await agent('a2', ['support'], A2_HZ);
+    await ctl.ok('POST', '/agents/a2/login');
+    const r = await ctl.request('POST', `/calls/${callId}/transfer`, { agentId: 'a2' }, A1_TOKEN);
+    assert.equal(r.status, 202);
+    const t = await events.waitFor((e) => e.type === 'call.transferred', 5000, 'call.transferred');
+    assert.deepEqual([t.fromAgentId, t.kind, t.target], ['a1', 'agent', 'a2']);
+    await events.waitFor((e) => e.type === 'call.answered' && e.agentId === 'a2' && e.callId === callId, 10_000, 'a2 answered');
+    await eventually(async () => caller.hears(A2_HZ, 500) > HEARD, 5000, 'the caller hears a2');
+    assert.equal((await ctl.agentState('a1')).state, 'wrap_up');
+    assert.equal((await ctl.agentState('a2')).state, 'on_call');
+  });
+
+  it('blind transfer to a queue keeps the caller\'s original time: ahead of later callers there', async () => {
+    const { callId } = await connected();
+    // a later caller already waits in support
+    track(startCaller({ extension: '8802', callerNumber: '15550502', asteriskPort: TEST_ENV.sipPort, hangupAfterMs: 60_000 }));
+    const later = await events.waitFor((e) => e.type === 'call.queued' && e.queueId === 'support');
+    await ctl.ok('POST', `/calls/${callId}/transfer`, { queueId: 'support' }, A1_TOKEN);
+    const requeued = await events.waitFor((e) => e.type === 'call.queued' && e.callId === callId && e.transferred, 5000, 'requeued');
+    assert.equal(requeued.position, 1, 'ahead of the caller who came later');
+    const list = await ctl.ok('GET', '/queues/support/calls', undefined, SUPERVISOR_TOKEN);
+    assert.deepEqual(list.calls.map((c: any) => c.callId), [callId, later.callId]);
+    await agent('a2', ['support'], A2_HZ);
+    await ctl.ok('POST', '/agents/a2/login');
+    const served = await events.waitFor((e) => e.type === 'call.answered' && e.agentId === 'a2', 10_000, 'served in support');
+    assert.equal(served.callId, callId);
+  });
+
+  it('blind transfer to an extension: the caller leaves the ACD for that extension\'s phone', async () => {
+    const { callId } = await connected();
+    const port = allocatePort();
+    const desk = track(startAgentPhone({ port, calls: 1, expectFromUser: '15550501' }));
+    await staticEndpoint('7001', port);
+    await ctl.ok('POST', `/calls/${callId}/transfer`, { extension: '7001' }, A1_TOKEN);
+    await eventually(async () => desk.invites().length === 1, 10_000, 'the extension rings');
+    assert.match(desk.invites()[0].requestUri, /^sip:7001@/);
+    const rec = await ctl.ok('GET', `/calls/${callId}`, undefined, SUPERVISOR_TOKEN);
+    assert.equal(rec.state, 'ended');
+    assert.equal((await ctl.agentState('a1')).state, 'wrap_up');
+  });
+
+  it('refuses control of someone else\'s call (403) and bad transfer targets (422)', async () => {
+    const { callId } = await connected();
+    await ctl.ok('POST', '/agents', { id: 'a9', name: 'other', queues: ['sales'], phone: { mode: 'static', contact: 'sip:a9@127.0.0.1:5999' } });
+    await ctl.ok('POST', '/users', { id: 'u9', role: 'agent', agentId: 'a9' });
+    const { token } = await ctl.ok('POST', '/users/u9/tokens', {});
+    assert.equal((await ctl.request('POST', `/calls/${callId}/hold`, undefined, token)).status, 403);
+    assert.equal((await ctl.request('POST', `/calls/${callId}/transfer`, { agentId: 'nobody' }, A1_TOKEN)).status, 422);
+    assert.equal((await ctl.request('POST', `/calls/${callId}/transfer`, { agentId: 'a9', queueId: 'support' }, A1_TOKEN)).status, 422);
+    assert.equal((await ctl.request('POST', `/calls/${callId}/transfer`, { agentId: 'a9' }, A1_TOKEN)).status, 409, 'a9 is not ready');
+    assert.ok(!events.all.some((e) => e.type === 'call.transferred'));
+  });
+});
