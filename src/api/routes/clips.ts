@@ -34,6 +34,7 @@ export function clipsRouter(clips: ClipService): Router {
   r.get('/clips/:id/audio', async (req, res) => {
     const audio = await clips.audio(userOf(req), id(req.params.id));
     res.type('audio/wav').setHeader('content-length', audio.bytes);
+    res.setHeader('content-disposition', `attachment; filename="${id(req.params.id).replace(/[^\w.-]/g, '_')}.wav"`);
     const body = fs.createReadStream(audio.file);
     body.on('error', (err) => res.destroy(err));   // headers are sent by then: cut the download short
     body.pipe(res);
