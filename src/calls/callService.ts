@@ -47,6 +47,7 @@ export class CallService {
   ) {
     ari.routeStasis('inbound', (channel, [extension]) => void this.inbound(channel, extension ?? ''));
     ari.routeStasis('agent', (channel, [callId, token]) => void this.serialize(callId, () => this.agentAnswered(channel, callId, token)));
+    ari.routeStasis('party', (channel, [callId, partyId]) => void this.serialize(callId, () => this.partyAnswered(channel, callId, partyId)));
     ari.onEvent('StasisEnd', (e) => this.onChannelGone(e.channel, 'left', 0));
     ari.onEvent('ChannelDestroyed', (e) => this.onChannelGone(e.channel, 'destroyed', e.cause));
   }
@@ -219,7 +220,9 @@ export class CallService {
     void this.serialize(ref.callId, async () => {
       const s = this.sessions.get(ref.callId);
       if (!s) { this.channels.delete(channel.id); return; }
-      if (ref.role === 'caller') {
+      if (ref.role === 'party') {
+        await this.partyGone(s, ref.partyId!);
+      } else if (ref.role === 'caller') {
         await this.callerGone(s);
       } else if (s.state === 'offered' && s.offer?.agentChannelId === channel.id) {
         if (how === 'destroyed') {
@@ -262,6 +265,7 @@ export class CallService {
 
   private async finish(s: CallSession, endedBy: 'caller' | 'agent'): Promise<void> {
     const c = s.connected;
+    for (const p of s.parties?.values() ?? []) void this.ari.hangupQuietly(p.channelId);
     this.forget(s);
     this.lifecycle.emit('ended', s);
     await this.state.release(s.callId, endedBy, c ? this.registry.wrapUpFor(s.queueId, c.agentId) : undefined);
@@ -349,6 +353,58 @@ export class CallService {
       this.channels.set(agentChannelId, { callId, role: 'agent' });
       await this.ringAgent(s, target, t.target, token, agentChannelId);
     });
+  }
+
+  /**
+   * Three-way call: ring a third party (a PJSIP endpoint: an extension, an expert's desk, another
+   * agent's phone) and, on answer, add them to the call's bridge, where all three hear each other.
+   */
+  async addParty(callId: string, target: string, userId: string): Promise<string> {
+    const s = this.connectedSession(callId);
+    const partyId = randomUUID().slice(0, 8);
+    const channelId = `party-${callId}-${partyId}`;
+    s.parties ??= new Map();
+    s.parties.set(partyId, { channelId, target, joined: false });
+    this.channels.set(channelId, { callId, role: 'party', partyId });
+    try {
+      await this.ari.originate({
+        endpoint: `PJSIP/${target}`, channelId, app: APP, appArgs: `party,${callId},${partyId}`,
+        callerId: `"${(this.registry.findQueue(s.queueId)?.name ?? 'ACD').replace(/"/g, '')}" <${s.callerNumber}>`, timeoutSec: 30,
+      });
+    } catch (err) {
+      s.parties.delete(partyId);
+      this.channels.delete(channelId);
+      throw new Conflict('PARTY_NOT_REACHED', `could not call ${target}: ${(err as Error).message}`);
+    }
+    s.log.info('calling a third party', { partyId, target, userId });
+    return partyId;
+  }
+
+  private async partyAnswered(channel: AriChannel, callId: string, partyId: string): Promise<void> {
+    const s = this.sessions.get(callId);
+    const p = s?.parties?.get(partyId);
+    if (!s || !p || s.state !== 'connected' || !s.connected) { await this.ari.hangupQuietly(channel.id); return; }
+    const r = await this.state.callParty(callId, partyId, 'join', p.target, '');
+    if (!r.ok) { await this.ari.hangupQuietly(channel.id); return; }
+    p.joined = true;
+    await this.ari.addChannels(s.connected.bridgeId, [channel.id]);
+    s.log.info('third party joined', { partyId, target: p.target });
+  }
+
+  /** Drop a third party again; the call goes on between caller and agent. */
+  async dropParty(callId: string, partyId: string): Promise<void> {
+    const s = this.sessions.get(callId);
+    const p = s?.parties?.get(partyId);
+    if (!s || !p) throw new Conflict('NOT_A_PARTY', `no party ${partyId} in call ${callId}`);
+    await this.ari.hangupQuietly(p.channelId);
+  }
+
+  private async partyGone(s: CallSession, partyId: string): Promise<void> {
+    const p = s.parties?.get(partyId);
+    if (!p) return;
+    s.parties!.delete(partyId);
+    this.channels.delete(p.channelId);
+    if (p.joined) await this.state.callParty(s.callId, partyId, 'leave', p.target, '');
   }
 
   /** Like serialize, but the caller (an API request) gets the handler's error. */

@@ -13,11 +13,13 @@ export interface CallSession {
   state: 'waiting' | 'offered' | 'connected' | 'ivr';
   offer?: { token: string; agentId: string; agentChannelId: string };
   connected?: { agentId: string; agentChannelId: string; bridgeId: string };
+  /** Third parties in a three-way call: party id → their channel. */
+  parties?: Map<string, { channelId: string; target: string; joined: boolean }>;
   log: Logger;
 }
 
 /** Which call a channel belongs to, and as which party. */
-export interface ChannelRef { callId: string; role: 'caller' | 'agent' }
+export interface ChannelRef { callId: string; role: 'caller' | 'agent' | 'party'; partyId?: string }
 
 /** Why an offered agent leg ended without answer, from the Q.850 cause, and how the agent is paused. */
 export function unansweredOutcome(cause: number): { outcome: string; pauseReason: string } {

@@ -92,7 +92,7 @@ const TRANSITIONS = [
   'token_issue', 'token_revoke',
   'monitor_start', 'monitor_connected', 'monitor_mode', 'monitor_end',
   'recording_start', 'recording_pause', 'recording_resume', 'recording_stop', 'recording_delete',
-  'wrapup_extend', 'wrapup_end', 'call_disposition', 'call_hold', 'call_transfer',
+  'wrapup_extend', 'wrapup_end', 'call_disposition', 'call_hold', 'call_transfer', 'call_party',
   'clip_create', 'clip_update', 'clip_delete', 'clip_played',
 ] as const;
 type Transition = (typeof TRANSITIONS)[number];
@@ -169,6 +169,9 @@ export class StateStore {
     wrap: WrapUp, userId: string): Promise<Outcome<string>> {
     return StateStore.outcome(await this.run('call_transfer', callId, t.kind, t.target, t.token ?? '', t.expiresAt ?? 0, t.agentChannelId ?? '',
       wrap.ms, wrap.maxMs, wrap.stepMs, userId), String);
+  }
+  async callParty(callId: string, partyId: string, what: 'join' | 'leave', target: string, userId: string): Promise<Outcome> {
+    return StateStore.outcome(await this.run('call_party', callId, partyId, what, target, userId), () => undefined);
   }
   async wrapupExtend(agentId: string): Promise<Outcome<number>> {
     return StateStore.outcome(await this.run('wrapup_extend', agentId), Number);

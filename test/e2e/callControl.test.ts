@@ -132,6 +132,26 @@ describe('in-call control: hold, DTMF, blind transfers (real SIP)', function () 
     assert.equal((await ctl.agentState('a1')).state, 'wrap_up');
   });
 
+  it('three-way call: a third party joins and all three hear each other; dropped, the call goes on', async () => {
+    const { callId, caller, a1 } = await connected();
+    const third = await peer(A2_HZ);
+    const port = allocatePort();
+    const desk = track(startAgentPhone({ port, calls: 1, mediaPort: third.port }));
+    await staticEndpoint('7002', port);
+    const r = await ctl.ok('POST', `/calls/${callId}/conference`, { extension: '7002' }, A1_TOKEN);
+    await events.waitFor((e) => e.type === 'call.party_joined' && e.partyId === r.partyId, 10_000, 'party joined');
+    // everyone hears the two others (mixed about half and half)
+    await eventually(async () => caller.hears(A1_HZ) > HEARD && caller.hears(A2_HZ) > HEARD, 5000,
+      `caller hears agent and third party (${caller.hears(A1_HZ)}, ${caller.hears(A2_HZ)})`);
+    await eventually(async () => a1.media.hears(CALLER_HZ) > HEARD && a1.media.hears(A2_HZ) > HEARD, 5000, 'agent hears caller and third party');
+    await eventually(async () => third.hears(CALLER_HZ) > HEARD && third.hears(A1_HZ) > HEARD, 5000, 'third party hears caller and agent');
+    assert.equal((await ctl.request('DELETE', `/calls/${callId}/conference/${r.partyId}`, undefined, A1_TOKEN)).status, 204);
+    await events.waitFor((e) => e.type === 'call.party_left' && e.partyId === r.partyId, 5000, 'party left');
+    assert.equal((await desk.wait(5000)).successful, 1, 'the third party was hung up');
+    await sleep(1000);
+    assert.ok(caller.hears(A1_HZ) > HEARD && caller.hears(A2_HZ) < NOT_HEARD, 'caller and agent go on, alone');
+  });
+
   it('refuses control of someone else\'s call (403) and bad transfer targets (422)', async () => {
     const { callId } = await connected();
     await ctl.ok('POST', '/agents', { id: 'a9', name: 'other', queues: ['sales'], phone: { mode: 'static', contact: 'sip:a9@127.0.0.1:5999' } });

@@ -15,6 +15,11 @@ const TransferBody = z.object({
   extension: z.string().regex(/^[0-9*#+]{2,32}$/, 'a dialplan extension or number').optional(),
 }).strict().refine((b) => [b.agentId, b.queueId, b.extension].filter(Boolean).length === 1, { message: 'give exactly one of agentId, queueId, extension' });
 
+const PartyBody = z.object({
+  agentId: z.string().optional(),
+  extension: z.string().regex(/^[A-Za-z0-9_+*#-]{2,64}$/, 'a PJSIP endpoint or extension').optional(),
+}).strict().refine((b) => Boolean(b.agentId) !== Boolean(b.extension), { message: 'give exactly one of agentId, extension' });
+
 /** In-call control: the agent on the call, supervisors in scope, admins. */
 export function callControlRouter(calls: CallService, registry: Registry, policy: AccessPolicy): Router {
   const r = Router();
@@ -56,6 +61,20 @@ export function callControlRouter(calls: CallService, registry: Registry, policy
       : b.queueId ? { kind: 'queue' as const, target: b.queueId } : { kind: 'external' as const, target: b.extension! };
     await calls.transfer(id(req.params.id), t, user.id);
     res.status(202).json({ callId: id(req.params.id), transfer: t });
+  });
+  r.post('/calls/:id/conference', async (req, res) => {
+    const user = userOf(req);
+    live(user, id(req.params.id));
+    const b = parse(PartyBody, req.body, 'conference request');
+    const target = b.agentId ?? b.extension!;
+    if (b.agentId && !registry.findAgent(b.agentId)) throw new Invalid(`unknown agent ${b.agentId}`);
+    const partyId = await calls.addParty(id(req.params.id), target, user.id);
+    res.status(202).json({ callId: id(req.params.id), partyId, target });
+  });
+  r.delete('/calls/:id/conference/:partyId', async (req, res) => {
+    live(userOf(req), id(req.params.id));
+    await calls.dropParty(id(req.params.id), id(req.params.partyId));
+    res.status(204).end();
   });
   return r;
 }
