@@ -48,6 +48,7 @@ export class CallService {
     ari.routeStasis('inbound', (channel, [extension]) => void this.inbound(channel, extension ?? ''));
     ari.routeStasis('agent', (channel, [callId, token]) => void this.serialize(callId, () => this.agentAnswered(channel, callId, token)));
     ari.routeStasis('party', (channel, [callId, partyId]) => void this.serialize(callId, () => this.partyAnswered(channel, callId, partyId)));
+    ari.routeStasis('consult', (channel, [callId, consultId]) => void this.serialize(callId, () => this.consultAnswered(channel, callId, consultId)));
     ari.onEvent('StasisEnd', (e) => this.onChannelGone(e.channel, 'left', 0));
     ari.onEvent('ChannelDestroyed', (e) => this.onChannelGone(e.channel, 'destroyed', e.cause));
   }
@@ -222,6 +223,8 @@ export class CallService {
       if (!s) { this.channels.delete(channel.id); return; }
       if (ref.role === 'party') {
         await this.partyGone(s, ref.partyId!);
+      } else if (ref.role === 'consult') {
+        if (s.consult?.channelId === channel.id) await this.consultOver(s, s.consult.answered ? 'target-hung-up' : 'not-answered');
       } else if (ref.role === 'caller') {
         await this.callerGone(s);
       } else if (s.state === 'offered' && s.offer?.agentChannelId === channel.id) {
@@ -266,6 +269,7 @@ export class CallService {
   private async finish(s: CallSession, endedBy: 'caller' | 'agent'): Promise<void> {
     const c = s.connected;
     for (const p of s.parties?.values() ?? []) void this.ari.hangupQuietly(p.channelId);
+    if (s.consult) { void this.state.consultCancel(s.callId, s.consult.id, 'call-ended'); void this.ari.hangupQuietly(s.consult.channelId); }
     this.forget(s);
     this.lifecycle.emit('ended', s);
     await this.state.release(s.callId, endedBy, c ? this.registry.wrapUpFor(s.queueId, c.agentId) : undefined);
@@ -294,18 +298,23 @@ export class CallService {
   async hold(callId: string, on: boolean, userId: string): Promise<void> {
     await this.serializeOrThrow(callId, async () => {
       const s = this.connectedSession(callId);
-      const r = await this.state.callHold(callId, on, userId);
-      if (!r.ok) { if (r.code === 'NO_CHANGE') return; throw new Conflict('CALL_NOT_CONNECTED', 'the call is not connected'); }
-      const queue = this.registry.findQueue(s.queueId);
-      if (on) {
-        await this.ari.removeChannel(s.connected.bridgeId, s.callerChannelId);
-        await this.ari.startMoh(s.callerChannelId, queue?.mohClass ?? 'default');
-      } else {
-        await this.ari.stopMoh(s.callerChannelId).catch(() => undefined);
-        await this.ari.addChannels(s.connected.bridgeId, [s.callerChannelId]);
-      }
-      s.log.info(on ? 'caller on hold' : 'caller off hold');
+      if (s.consult) throw new Conflict('CONSULT_IN_PROGRESS', 'the caller holds for a consultation: complete or cancel it');
+      await this.holdNow(s, on, userId);
     });
+  }
+
+  private async holdNow(s: CallSession, on: boolean, userId: string): Promise<void> {
+    const r = await this.state.callHold(s.callId, on, userId);
+    if (!r.ok) { if (r.code === 'NO_CHANGE') return; throw new Conflict('CALL_NOT_CONNECTED', 'the call is not connected'); }
+    const bridgeId = s.connected!.bridgeId;
+    if (on) {
+      await this.ari.removeChannel(bridgeId, s.callerChannelId);
+      await this.ari.startMoh(s.callerChannelId, this.registry.findQueue(s.queueId)?.mohClass ?? 'default');
+    } else {
+      await this.ari.stopMoh(s.callerChannelId).catch(() => undefined);
+      await this.ari.addChannels(bridgeId, [s.callerChannelId]);
+    }
+    s.log.info(on ? 'caller on hold' : 'caller off hold');
   }
 
   async sendDtmf(callId: string, to: 'caller' | 'agent', digits: string): Promise<void> {
@@ -405,6 +414,84 @@ export class CallService {
     s.parties!.delete(partyId);
     this.channels.delete(p.channelId);
     if (p.joined) await this.state.callParty(s.callId, partyId, 'leave', p.target, '');
+  }
+
+  /**
+   * Attended transfer: the caller holds (music) while the agent's target rings; on answer the agent
+   * and the target talk in the call's bridge. Complete: the caller joins the target and the agent
+   * leaves; cancel (or the target not answering): the caller is back with the agent.
+   */
+  async consult(callId: string, target: { kind: 'agent' | 'extension'; id: string }, userId: string): Promise<string> {
+    let consultId = '';
+    await this.serializeOrThrow(callId, async () => {
+      const s = this.connectedSession(callId);
+      consultId = randomUUID().slice(0, 8);
+      const r = await this.state.consultStart(callId, consultId, target.kind, target.id, userId);
+      if (!r.ok) throw new Conflict(r.code, r.code === 'TARGET_NOT_READY' ? `agent ${target.id} is not ready` : `cannot consult now: ${r.code}`);
+      const channelId = `consult-${callId}-${consultId}`;
+      s.consult = { id: consultId, channelId, kind: target.kind, target: target.id, answered: false };
+      this.channels.set(channelId, { callId, role: 'consult' });
+      await this.holdNow(s, true, userId);
+      try {
+        await this.ari.originate({
+          endpoint: `PJSIP/${target.id}`, channelId, app: APP, appArgs: `consult,${callId},${consultId}`,
+          callerId: `"Transfer ${(this.registry.findQueue(s.queueId)?.name ?? '').replace(/"/g, '')}" <${s.callerNumber}>`, timeoutSec: 30,
+        });
+      } catch (err) {
+        await this.consultOver(s, 'failed');
+        throw new Conflict('CONSULT_NOT_REACHED', `could not call ${target.id}: ${(err as Error).message}`);
+      }
+      s.log.info('consulting', { consultId, ...target });
+    });
+    return consultId;
+  }
+
+  private async consultAnswered(channel: AriChannel, callId: string, consultId: string): Promise<void> {
+    const s = this.sessions.get(callId);
+    if (!s?.consult || s.consult.id !== consultId || !s.connected) { await this.ari.hangupQuietly(channel.id); return; }
+    const r = await this.state.consultAnswered(callId, consultId);
+    if (!r.ok) { await this.ari.hangupQuietly(channel.id); return; }
+    s.consult.answered = true;
+    await this.ari.addChannels(s.connected.bridgeId, [channel.id]);
+  }
+
+  async completeConsult(callId: string, userId: string): Promise<void> {
+    await this.serializeOrThrow(callId, async () => {
+      const s = this.connectedSession(callId);
+      const c = s.consult;
+      if (!c) throw new Conflict('NO_CONSULT', 'no consultation in progress');
+      const from = s.connected;
+      const r = await this.state.consultComplete(callId, c.id, this.registry.wrapUpFor(s.queueId, from.agentId), userId);
+      if (!r.ok) throw new Conflict(r.code === 'NOT_ANSWERED' ? 'CONSULT_NOT_ANSWERED' : r.code, r.code === 'NOT_ANSWERED' ? 'the target has not answered yet' : 'no consultation in progress');
+      s.consult = undefined;
+      this.channels.delete(from.agentChannelId);
+      // the target takes the agent's place in the session: its hang-up now ends the call
+      this.channels.set(c.channelId, { callId, role: 'agent' });
+      s.connected = { agentId: c.kind === 'agent' ? c.target : '', agentChannelId: c.channelId, bridgeId: from.bridgeId };
+      await this.ari.hangupQuietly(from.agentChannelId);
+      await this.ari.stopMoh(s.callerChannelId).catch(() => undefined);
+      await this.ari.addChannels(from.bridgeId, [s.callerChannelId]);
+      s.log.info('attended transfer completed', { fromAgentId: from.agentId, to: c.target });
+    });
+  }
+
+  async cancelConsult(callId: string): Promise<void> {
+    await this.serializeOrThrow(callId, async () => {
+      const s = this.connectedSession(callId);
+      if (!s.consult) throw new Conflict('NO_CONSULT', 'no consultation in progress');
+      await this.consultOver(s, 'cancelled');
+    });
+  }
+
+  /** The consultation ends without transfer: target hung up, caller back with the agent. */
+  private async consultOver(s: CallSession, reason: string): Promise<void> {
+    const c = s.consult;
+    if (!c) return;
+    s.consult = undefined;
+    this.channels.delete(c.channelId);
+    await this.state.consultCancel(s.callId, c.id, reason);
+    await this.ari.hangupQuietly(c.channelId);
+    if (s.state === 'connected') await this.holdNow(s, false, '');
   }
 
   /** Like serialize, but the caller (an API request) gets the handler's error. */

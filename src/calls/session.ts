@@ -15,11 +15,13 @@ export interface CallSession {
   connected?: { agentId: string; agentChannelId: string; bridgeId: string };
   /** Third parties in a three-way call: party id → their channel. */
   parties?: Map<string, { channelId: string; target: string; joined: boolean }>;
+  /** Attended transfer in progress: the target being consulted while the caller holds. */
+  consult?: { id: string; channelId: string; kind: 'agent' | 'extension'; target: string; answered: boolean };
   log: Logger;
 }
 
 /** Which call a channel belongs to, and as which party. */
-export interface ChannelRef { callId: string; role: 'caller' | 'agent' | 'party'; partyId?: string }
+export interface ChannelRef { callId: string; role: 'caller' | 'agent' | 'party' | 'consult'; partyId?: string }
 
 /** Why an offered agent leg ended without answer, from the Q.850 cause, and how the agent is paused. */
 export function unansweredOutcome(cause: number): { outcome: string; pauseReason: string } {

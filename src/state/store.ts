@@ -93,6 +93,7 @@ const TRANSITIONS = [
   'monitor_start', 'monitor_connected', 'monitor_mode', 'monitor_end',
   'recording_start', 'recording_pause', 'recording_resume', 'recording_stop', 'recording_delete',
   'wrapup_extend', 'wrapup_end', 'call_disposition', 'call_hold', 'call_transfer', 'call_party',
+  'consult_start', 'consult_answered', 'consult_complete', 'consult_cancel',
   'clip_create', 'clip_update', 'clip_delete', 'clip_played',
 ] as const;
 type Transition = (typeof TRANSITIONS)[number];
@@ -172,6 +173,18 @@ export class StateStore {
   }
   async callParty(callId: string, partyId: string, what: 'join' | 'leave', target: string, userId: string): Promise<Outcome> {
     return StateStore.outcome(await this.run('call_party', callId, partyId, what, target, userId), () => undefined);
+  }
+  async consultStart(callId: string, consultId: string, kind: 'agent' | 'extension', target: string, userId: string): Promise<Outcome> {
+    return StateStore.outcome(await this.run('consult_start', callId, consultId, kind, target, userId), () => undefined);
+  }
+  async consultAnswered(callId: string, consultId: string): Promise<Outcome> {
+    return StateStore.outcome(await this.run('consult_answered', callId, consultId), () => undefined);
+  }
+  async consultComplete(callId: string, consultId: string, wrap: WrapUp, userId: string): Promise<Outcome<'agent' | 'extension'>> {
+    return StateStore.outcome(await this.run('consult_complete', callId, consultId, wrap.ms, wrap.maxMs, wrap.stepMs, userId), (v) => v as 'agent' | 'extension');
+  }
+  async consultCancel(callId: string, consultId: string, reason: string): Promise<Outcome> {
+    return StateStore.outcome(await this.run('consult_cancel', callId, consultId, reason), () => undefined);
   }
   async wrapupExtend(agentId: string): Promise<Outcome<number>> {
     return StateStore.outcome(await this.run('wrapup_extend', agentId), Number);

@@ -152,6 +152,43 @@ describe('in-call control: hold, DTMF, blind transfers (real SIP)', function () 
     assert.ok(caller.hears(A1_HZ) > HEARD && caller.hears(A2_HZ) < NOT_HEARD, 'caller and agent go on, alone');
   });
 
+  it('attended transfer completed: the caller holds while a1 consults a2, then talks with a2; a1 goes to wrap-up', async () => {
+    const { callId, caller, a1 } = await connected();
+    const a2 = await agent('a2', ['support'], A2_HZ);
+    await ctl.ok('POST', '/agents/a2/login');
+    await ctl.ok('POST', `/calls/${callId}/consult`, { agentId: 'a2' }, A1_TOKEN);
+    await events.waitFor((e) => e.type === 'call.consult_answered', 10_000, 'a2 answered the consultation');
+    assert.equal((await ctl.agentState('a2')).state, 'on_call', 'a2 is busy with this call, never offered another');
+    await eventually(async () => a1.media.hears(A2_HZ) > HEARD && a2.media.hears(A1_HZ) > HEARD, 5000, 'a1 and a2 talk');
+    await sleep(1000);
+    assert.ok(caller.hears(A1_HZ, 800) < NOT_HEARD && caller.hears(A2_HZ, 800) < NOT_HEARD,
+      `the caller hears neither meanwhile (${caller.hears(A1_HZ, 800)}, ${caller.hears(A2_HZ, 800)})`);
+    assert.ok(caller.level(800) > 60, 'the caller hears music meanwhile');
+    assert.equal((await ctl.request('POST', `/calls/${callId}/consult/complete`, undefined, A1_TOKEN)).status, 204);
+    const t = await events.waitFor((e) => e.type === 'call.transferred', 5000, 'call.transferred');
+    assert.deepEqual([t.kind, t.fromAgentId, t.target], ['attended', 'a1', 'a2']);
+    await eventually(async () => caller.hears(A2_HZ, 500) > HEARD && a2.media.hears(CALLER_HZ, 500) > HEARD, 5000, 'caller and a2 talk');
+    assert.equal((await ctl.agentState('a1')).state, 'wrap_up');
+    assert.equal((await ctl.agentState('a2')).state, 'on_call');
+    assert.equal((await ctl.ok('GET', `/calls/${callId}`, undefined, SUPERVISOR_TOKEN)).agentId, 'a2');
+  });
+
+  it('attended transfer cancelled: the target is hung up and ready, the caller is back with the agent', async () => {
+    const { callId, caller } = await connected();
+    const a2 = await agent('a2', ['support'], A2_HZ);
+    await ctl.ok('POST', '/agents/a2/login');
+    await ctl.ok('POST', `/calls/${callId}/consult`, { agentId: 'a2' }, A1_TOKEN);
+    await events.waitFor((e) => e.type === 'call.consult_answered', 10_000, 'a2 answered');
+    assert.equal((await ctl.request('POST', `/calls/${callId}/consult/cancel`, undefined, A1_TOKEN)).status, 204);
+    const ended = await events.waitFor((e) => e.type === 'call.consult_ended', 5000, 'consultation ended');
+    assert.equal(ended.reason, 'cancelled');
+    assert.equal((await a2.phone.wait(5000)).successful, 1, 'a2 was hung up');
+    await eventually(async () => caller.hears(A1_HZ, 500) > HEARD, 5000, 'the caller talks with a1 again');
+    assert.equal((await ctl.agentState('a2')).state, 'ready');
+    assert.equal((await ctl.agentState('a1')).state, 'on_call');
+    assert.ok(!events.all.some((e) => e.type === 'call.transferred'));
+  });
+
   it('refuses control of someone else\'s call (403) and bad transfer targets (422)', async () => {
     const { callId } = await connected();
     await ctl.ok('POST', '/agents', { id: 'a9', name: 'other', queues: ['sales'], phone: { mode: 'static', contact: 'sip:a9@127.0.0.1:5999' } });

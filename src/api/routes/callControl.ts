@@ -71,6 +71,26 @@ export function callControlRouter(calls: CallService, registry: Registry, policy
     const partyId = await calls.addParty(id(req.params.id), target, user.id);
     res.status(202).json({ callId: id(req.params.id), partyId, target });
   });
+  r.post('/calls/:id/consult', async (req, res) => {
+    const user = userOf(req);
+    live(user, id(req.params.id));
+    const b = parse(PartyBody, req.body, 'consultation request');
+    if (b.agentId && !registry.findAgent(b.agentId)) throw new Invalid(`unknown agent ${b.agentId}`);
+    const target = b.agentId ? { kind: 'agent' as const, id: b.agentId } : { kind: 'extension' as const, id: b.extension! };
+    const consultId = await calls.consult(id(req.params.id), target, user.id);
+    res.status(202).json({ callId: id(req.params.id), consultId, target });
+  });
+  r.post('/calls/:id/consult/complete', async (req, res) => {
+    const user = userOf(req);
+    live(user, id(req.params.id));
+    await calls.completeConsult(id(req.params.id), user.id);
+    res.status(204).end();
+  });
+  r.post('/calls/:id/consult/cancel', async (req, res) => {
+    live(userOf(req), id(req.params.id));
+    await calls.cancelConsult(id(req.params.id));
+    res.status(204).end();
+  });
   r.delete('/calls/:id/conference/:partyId', async (req, res) => {
     live(userOf(req), id(req.params.id));
     await calls.dropParty(id(req.params.id), id(req.params.partyId));

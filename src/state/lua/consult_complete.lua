@@ -1,0 +1,28 @@
+-- consult_complete: attended transfer done: the caller now talks with the target; the agent who
+-- consulted goes to wrap-up. A target agent becomes the call's agent; with an extension the call
+-- leaves the ACD (its record ends here, the two parties stay bridged until one hangs up).
+-- ARGV: 3 callId, 4 consultId, 5 wrap ms, 6 wrap max ms, 7 step ms, 8 userId
+-- Result: {1, kind} | {0, 'NO_CONSULT'} | {0, 'NOT_ANSWERED'}
+-- Events: call.transferred (kind attended), agent.state
+local id, cid = ARGV[3], ARGV[4]
+local c = call_get(id)
+if not c or c.consultId ~= cid or c.state ~= 'connected' then return {0, 'NO_CONSULT'} end
+if c.consultAnswered ~= '1' then return {0, 'NOT_ANSWERED'} end
+local from, kind, target = c.agentId, c.consultKind, c.consultTarget
+redis.call('HDEL', k('call', id), 'consultId', 'consultKind', 'consultTarget', 'consultAnswered', 'held', 'heldAt')
+redis.call('HINCRBY', k('call', id), 'transfers', 1)
+emit('call.transferred', { callId = id, queueId = c.queueId, fromAgentId = from, kind = 'attended', target = target, by = ARGV[8] })
+if kind == 'agent' then
+  redis.call('HSET', k('call', id), 'agentId', target)
+  redis.call('HDEL', k('agent', target), 'consultFor')
+else
+  redis.call('HSET', k('call', id), 'state', 'ended', 'endedAt', NOW, 'endedBy', 'transfer', 'transferredTo', target)
+  redis.call('SREM', k('node', c.node, 'calls'), id)
+  redis.call('EXPIRE', k('call', id), RECORD_TTL)
+end
+local a = agent_get(from)
+if a.state == 'on_call' and a.callId == id then
+  redis.call('HINCRBY', k('agent', from), 'callsToday', 1)
+  agent_after_call(from, tonumber(ARGV[5]) or 0, tonumber(ARGV[6]) or 0, tonumber(ARGV[7]) or 0, c.queueId, {'callId'})
+end
+return {1, kind}
