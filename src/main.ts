@@ -64,6 +64,7 @@ async function main(): Promise<void> {
     callback: async ([id]) => { await state.callbackDue(id); },
     prefer: async ([id]) => { await state.callbackPreferEnd(id); },
     wrapup: async ([agentId, token]) => { await state.wrapupEnd(agentId, token, true); },
+    park: ([callId]) => calls.unpark(callId, '', true).catch(() => undefined),
   }, log);
 
   registry.onAgentChanged = (id, agent) => {

@@ -22,6 +22,7 @@ import { errorHandler, notFoundRoute } from './errorHandler';
 import { agentsRouter } from './routes/agents';
 import { callbacksRouter } from './routes/callbacks';
 import { callControlRouter } from './routes/callControl';
+import { parkingRouter } from './routes/parking';
 import { callsRouter } from './routes/calls';
 import { clipsRouter } from './routes/clips';
 import { healthRouter } from './routes/health';
@@ -56,6 +57,7 @@ export function createApp(d: ApiDeps): express.Express {
   v1.use(clipsRouter(d.clips));
   v1.use(callsRouter(d.calls, d.state, d.policy, new Dispositions(d.state, d.registry, d.policy)));
   v1.use(callControlRouter(d.calls, d.registry, d.policy));
+  v1.use(parkingRouter(d.calls, d.state, d.policy));
   v1.use(callbacksRouter(d.callbacks, d.policy, (q) => Boolean(d.registry.findQueue(q))));
   app.use('/api/v1', v1);
   app.use(notFoundRoute);

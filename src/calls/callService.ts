@@ -244,6 +244,7 @@ export class CallService {
     if (s.state === 'connected') return this.finish(s, 'caller');
     // hanging up while leaving a callback message is how many callers end it: not an abandon
     if (s.state === 'ivr') return this.onIvrCallerGone(s);
+    // a parked caller who hangs up is abandoned too: call_abandon frees the slot
     const r = await this.state.abandon(s.callId);
     const ringing = s.offer?.agentChannelId;
     this.forget(s);
@@ -494,6 +495,60 @@ export class CallService {
     if (s.state === 'connected') await this.holdNow(s, false, '');
   }
 
+  /** Park: the caller waits in a slot with music; the agent is free. */
+  async park(callId: string, userId: string): Promise<number> {
+    let slot = 0;
+    await this.serializeOrThrow(callId, async () => {
+      const s = this.connectedSession(callId);
+      if (s.consult) throw new Conflict('CONSULT_IN_PROGRESS', 'complete or cancel the consultation first');
+      const queue = this.registry.findQueue(s.queueId);
+      const from = s.connected;
+      const r = await this.state.park(callId, Date.now() + (queue?.parkTimeoutSec ?? 60) * 1000, this.registry.wrapUpFor(s.queueId, from.agentId), userId);
+      if (!r.ok) throw new Conflict(r.code, r.code === 'NO_FREE_SLOT' ? 'every parking slot is taken' : 'the call is not connected');
+      slot = r.value;
+      this.channels.delete(from.agentChannelId);
+      (s as CallSession).connected = undefined;
+      s.state = 'parked';
+      this.lifecycle.emit('ended', s);
+      await this.ari.removeChannel(from.bridgeId, s.callerChannelId).catch(() => undefined);
+      await this.ari.startMoh(s.callerChannelId, queue?.mohClass ?? 'default').catch(() => undefined);
+      await Promise.all([this.ari.hangupQuietly(from.agentChannelId), this.ari.destroyBridge(from.bridgeId).catch(() => undefined)]);
+      s.log.info('call parked', { slot, by: from.agentId });
+    });
+    return slot;
+  }
+
+  /**
+   * A parked call leaves its slot for an agent (retrieve), or, at the timeout (agentId ''), for the
+   * agent who parked it; when that agent cannot take it, it waits in the queue at its place.
+   */
+  async unpark(callId: string, agentId: string, fromTimer: boolean): Promise<void> {
+    await this.serializeOrThrow(callId, async () => {
+      const s = this.sessions.get(callId);
+      if (!s || s.state !== 'parked') {
+        if (fromTimer) return;   // another controller's call: its controller (or reconcile) handles it
+        throw new Conflict('NOT_PARKED', 'the call is not parked on this controller');
+      }
+      const queue = this.registry.findQueue(s.queueId);
+      const token = randomUUID();
+      const agentChannelId = `offer-${token}`;
+      const r = await this.state.unpark(callId, agentId, token, Date.now() + (queue?.ringTimeoutSec ?? 20) * 1000 + this.offerGraceMs, agentChannelId, fromTimer);
+      if (r[0] !== 1) {
+        if (fromTimer) return;
+        throw new Conflict(String(r[1]), r[1] === 'AGENT_NOT_READY' ? `agent ${agentId} is not ready` : 'the call is not parked');
+      }
+      if (r[1] === 'queued') {
+        s.state = 'waiting';
+        this.onCallQueued(s, queue!);
+        return;
+      }
+      s.state = 'offered';
+      s.offer = { token, agentId: String(r[2]), agentChannelId };
+      this.channels.set(agentChannelId, { callId, role: 'agent' });
+      await this.ringAgent(s, queue!, String(r[2]), token, agentChannelId);
+    });
+  }
+
   /** Like serialize, but the caller (an API request) gets the handler's error. */
   private serializeOrThrow(callId: string, fn: () => Promise<void>): Promise<void> {
     let failure: unknown;
@@ -550,6 +605,11 @@ export class CallService {
     if (!caller) return this.callerGone(Object.assign(s, rec.state === 'offered'
       ? { state: 'offered' as const, offer: { token: rec.offerToken!, agentId: rec.agentId!, agentChannelId: rec.agentChannelId! } }
       : { state: 'waiting' as const }));
+    if (rec.state === 'parked') {
+      s.state = 'parked';
+      if (queue) await this.ari.startMoh(rec.channelId, queue.mohClass).catch(() => undefined);
+      return;
+    }
     if (rec.state === 'waiting') {
       s.state = 'waiting';
       if (queue) this.onCallQueued(s, queue);

@@ -10,7 +10,7 @@ export interface CallSession {
   callerChannelId: string;
   callerNumber: string;
   /** ivr: the caller is requesting a callback (prompts, recording); no agent is offered meanwhile. */
-  state: 'waiting' | 'offered' | 'connected' | 'ivr';
+  state: 'waiting' | 'offered' | 'connected' | 'ivr' | 'parked';
   offer?: { token: string; agentId: string; agentChannelId: string };
   connected?: { agentId: string; agentChannelId: string; bridgeId: string };
   /** Third parties in a three-way call: party id → their channel. */

@@ -52,6 +52,8 @@ export const QueueSchema = z.object({
     /** Tags offered for calls; agents with createTags may add their own. */
     tags: z.array(z.string().min(1).max(40)).max(200).default([]),
   }).strict().default({ sec: 0, extendStepSec: 30, maxSec: 300, agentsMayEnd: true, agentsMayExtend: true, dispositions: [], tags: [] }),
+  /** A parked call nobody retrieves rings the agent who parked it after this long. */
+  parkTimeoutSec: z.number().int().min(5).max(3600).default(60),
   recording: z.object({
     /** all: every call is recorded from the moment it is bridged; on-demand: when someone starts it. */
     policy: z.enum(['all', 'none', 'on-demand']).default('none'),

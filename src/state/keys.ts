@@ -17,6 +17,7 @@ export class Keys {
   callRecording(callId: string) { return `${this.prefix}call:${callId}:recording`; }
   clip(id: string) { return `${this.prefix}clip:${id}`; }
   clips() { return `${this.prefix}clips`; }
+  parked() { return `${this.prefix}parked`; }
   tokens() { return `${this.prefix}tokens`; }
   userTokens(userId: string) { return `${this.prefix}user:${userId}:tokens`; }
   callbacks() { return `${this.prefix}callbacks`; }

@@ -25,7 +25,7 @@ export interface AgentState {
 }
 
 export type CallStateName = 'waiting' | 'offered' | 'connected' | 'ended' | 'abandoned' | 'callback'
-  | 'scheduled' | 'attempted' | 'completed' | 'cancelled';
+  | 'scheduled' | 'attempted' | 'completed' | 'cancelled' | 'parked';
 /** A caller's call, or (kind 'callback') a callback request: both wait in the same queue order. */
 export interface CallRecord {
   id: string;
@@ -57,6 +57,8 @@ export interface CallRecord {
   fromCallId?: string;
   servedBy?: string;
   disposition?: string;
+  parkSlot?: string;
+  parkedBy?: string;
   tags?: string;
   notes?: string;
 }
@@ -93,7 +95,7 @@ const TRANSITIONS = [
   'monitor_start', 'monitor_connected', 'monitor_mode', 'monitor_end',
   'recording_start', 'recording_pause', 'recording_resume', 'recording_stop', 'recording_delete',
   'wrapup_extend', 'wrapup_end', 'call_disposition', 'call_hold', 'call_transfer', 'call_party',
-  'consult_start', 'consult_answered', 'consult_complete', 'consult_cancel',
+  'consult_start', 'consult_answered', 'consult_complete', 'consult_cancel', 'call_park', 'call_unpark',
   'clip_create', 'clip_update', 'clip_delete', 'clip_played',
 ] as const;
 type Transition = (typeof TRANSITIONS)[number];
@@ -185,6 +187,17 @@ export class StateStore {
   }
   async consultCancel(callId: string, consultId: string, reason: string): Promise<Outcome> {
     return StateStore.outcome(await this.run('consult_cancel', callId, consultId, reason), () => undefined);
+  }
+  async park(callId: string, timeoutAt: number, wrap: WrapUp, userId: string): Promise<Outcome<number>> {
+    return StateStore.outcome(await this.run('call_park', callId, timeoutAt, wrap.ms, wrap.maxMs, wrap.stepMs, userId), Number);
+  }
+  /** Raw result: [1, 'offered', agentId] | [1, 'queued'] | [0, code]. */
+  async unpark(callId: string, agentId: string, token: string, expiresAt: number, agentChannelId: string, fromTimer = false): Promise<(string | number)[]> {
+    return this.run('call_unpark', callId, agentId, token, expiresAt, agentChannelId, fromTimer ? '1' : '0') as unknown as Promise<(string | number)[]>;
+  }
+  async parkedCalls(): Promise<{ slot: number; callId: string }[]> {
+    const h = await this.redis.hgetall(this.keys.parked());
+    return Object.entries(h).map(([slot, callId]) => ({ slot: Number(slot), callId })).sort((a, b) => a.slot - b.slot);
   }
   async wrapupExtend(agentId: string): Promise<Outcome<number>> {
     return StateStore.outcome(await this.run('wrapup_extend', agentId), Number);

@@ -30,12 +30,17 @@ describe('in-call control: hold, DTMF, blind transfers (real SIP)', function () 
     await ctl.ok('POST', '/agents', { id, name: id, queues, phone: { mode: 'static', contact: `sip:${id}@127.0.0.1:${port}` } });
     return { media, phone };
   };
-  /** A caller (440 Hz) connected to a1 (660 Hz) in sales. */
-  const connected = async () => {
-    const a1 = await agent('a1', ['sales'], A1_HZ);
+  /** A caller (440 Hz) connected to a1 (660 Hz) in sales (or support). */
+  const connected = async (o: { queue?: 'sales' | 'support'; a1Calls?: number } = {}) => {
+    const media = await peer(A1_HZ);
+    const port = allocatePort();
+    const phone = track(startAgentPhone({ port, calls: o.a1Calls ?? 1, mediaPort: media.port }));
+    await ctl.ok('POST', '/agents', { id: 'a1', name: 'a1', queues: ['sales', 'support'], phone: { mode: 'static', contact: `sip:a1@127.0.0.1:${port}` } });
+    const a1 = { media, phone };
     await ctl.ok('POST', '/agents/a1/login');
     const caller = await peer(CALLER_HZ);
-    track(startCaller({ extension: '8801', callerNumber: '15550501', asteriskPort: TEST_ENV.sipPort, hangupAfterMs: 60_000, mediaPort: caller.port }));
+    const extension = o.queue === 'support' ? '8802' : '8801';
+    track(startCaller({ extension, callerNumber: '15550501', asteriskPort: TEST_ENV.sipPort, hangupAfterMs: 60_000, mediaPort: caller.port }));
     const answered = await events.waitFor((e) => e.type === 'call.answered', 10_000, 'call.answered');
     await eventually(async () => caller.hears(A1_HZ, 500) > HEARD, 5000, 'caller hears a1');
     return { callId: answered.callId as string, caller, a1 };
@@ -48,7 +53,7 @@ describe('in-call control: hold, DTMF, blind transfers (real SIP)', function () 
       config: {
         queues: [
           { id: 'sales', name: 'Sales', extension: '8801', wrapUp: { sec: 30 } },
-          { id: 'support', name: 'Support', extension: '8802' },
+          { id: 'support', name: 'Support', extension: '8802', parkTimeoutSec: 5 },
         ],
         agents: [],
         users: [
@@ -187,6 +192,38 @@ describe('in-call control: hold, DTMF, blind transfers (real SIP)', function () 
     assert.equal((await ctl.agentState('a2')).state, 'ready');
     assert.equal((await ctl.agentState('a1')).state, 'on_call');
     assert.ok(!events.all.some((e) => e.type === 'call.transferred'));
+  });
+
+  it('park: the caller waits in a slot with music; another agent of the queue retrieves it to their phone', async () => {
+    const { callId, caller } = await connected();
+    const parked = await ctl.ok('POST', `/calls/${callId}/park`, undefined, A1_TOKEN);
+    assert.ok(parked.slot >= 1);
+    await events.waitFor((e) => e.type === 'call.parked' && e.callId === callId, 5000, 'call.parked');
+    await sleep(1500);
+    assert.ok(caller.hears(A1_HZ, 800) < NOT_HEARD && caller.level(800) > 60, 'parked: music, not the agent');
+    assert.equal((await ctl.agentState('a1')).state, 'wrap_up', 'the parking agent is free of the call');
+    const list = await ctl.ok('GET', '/parked', undefined, SUPERVISOR_TOKEN);
+    assert.deepEqual(list.parked.map((p: any) => [p.slot, p.callId, p.parkedBy]), [[parked.slot, callId, 'a1']]);
+
+    const a2 = await agent('a2', ['sales'], A2_HZ);
+    await ctl.ok('POST', '/agents/a2/login');
+    await ctl.ok('POST', '/users', { id: 'u2', role: 'agent', agentId: 'a2' });
+    const { token } = await ctl.ok('POST', '/users/u2/tokens', {});
+    assert.equal((await ctl.request('POST', `/parked/${parked.slot}/retrieve`, {}, token)).status, 202);
+    await events.waitFor((e) => e.type === 'call.answered' && e.callId === callId && e.agentId === 'a2', 10_000, 'a2 has the call');
+    await eventually(async () => caller.hears(A2_HZ, 500) > HEARD && a2.media.hears(CALLER_HZ, 500) > HEARD, 5000, 'caller and a2 talk');
+    assert.deepEqual((await ctl.ok('GET', '/parked', undefined, SUPERVISOR_TOKEN)).parked, [], 'the slot is free');
+  });
+
+  it('park timeout: a call nobody retrieves comes back to the agent who parked it', async () => {
+    const { callId, caller } = await connected({ queue: 'support', a1Calls: 2 });
+    await ctl.ok('POST', `/calls/${callId}/park`, undefined, A1_TOKEN);
+    const parkedAt = Date.now();
+    const back = await events.waitFor((e) => e.type === 'call.unparked' && e.callId === callId, 10_000, 'park timeout');
+    assert.deepEqual([back.reason, back.agentId], ['timeout', 'a1']);
+    assert.ok(Date.now() - parkedAt >= 4500, 'not before the 5 s park timeout');
+    await events.waitFor((e) => e.type === 'call.answered' && e.callId === callId && e.agentId === 'a1' && Date.parse(e.at) > parkedAt, 10_000, 'back with a1');
+    await eventually(async () => caller.hears(A1_HZ, 500) > HEARD, 5000, 'caller and a1 talk again');
   });
 
   it('refuses control of someone else\'s call (403) and bad transfer targets (422)', async () => {

@@ -1,10 +1,15 @@
--- call_abandon: the caller hung up before reaching an agent.
+-- call_abandon: the caller hung up before reaching an agent (waiting, ringing an agent, or parked).
 -- ARGV: 3 callId
 -- Result: {1, agentId or ''} (agentId: the agent whose ringing offer is now void) | {0, 'NOT_WAITING'}
 -- Events: call.abandoned (with the wait), agent.state(ready) when an offer was ringing
 local call_id = ARGV[3]
 local c = call_get(call_id)
-if not c or (c.state ~= 'waiting' and c.state ~= 'offered') then return {0, 'NOT_WAITING'} end
+if not c or (c.state ~= 'waiting' and c.state ~= 'offered' and c.state ~= 'parked') then return {0, 'NOT_WAITING'} end
+if c.state == 'parked' then
+  -- a parked caller who hangs up frees the slot and its timer
+  redis.call('HDEL', k('parked'), c.parkSlot)
+  redis.call('ZREM', k('timers'), 'park|' .. call_id .. '|' .. c.parkSlot)
+end
 redis.call('ZREM', k('queue', c.queueId, 'waiting'), call_id)
 redis.call('SREM', k('node', c.node, 'calls'), call_id)
 local wait = NOW - tonumber(c.enqueuedAt)

@@ -52,7 +52,11 @@ export class RtpPeer {
         return;
       }
       if (msg.length <= 12 || (msg[1] & 0x7f) !== 0) return;
-      if (!this.remote) { this.remote = { address: rinfo.address, port: rinfo.port }; this.startSending(); }
+      // follow whoever sends to us now (a second call on the same phone uses another Asterisk port)
+      if (!this.remote || this.remote.port !== rinfo.port || this.remote.address !== rinfo.address) {
+        this.remote = { address: rinfo.address, port: rinfo.port };
+        this.startSending();
+      }
       const samples = Array.from(msg.subarray(12), ulawToLinear);
       this.received.push({ at: Date.now(), samples });
     });
