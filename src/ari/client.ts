@@ -205,6 +205,10 @@ export class Ari extends EventEmitter {
     return this.call<void>((c) => c.channels.continueInDialplan({ channelId, context, extension, priority: 1 }));
   }
 
+  setVar(channelId: string, variable: string, value: string) { return this.call<void>((c) => c.channels.setChannelVar({ channelId, variable, value })); }
+  /** Tell a phone how the transfer it asked for (REFER) went: channel_answered, channel_declined, ... */
+  transferProgress(channelId: string, states: string) { return this.call<void>((c) => c.channels.transfer_progress({ channelId, states })); }
+
   /** Hang up a channel that may already be gone: the usual case at the end of a call. */
   async hangupQuietly(channelId: string | undefined, reason = 'normal'): Promise<void> {
     if (!channelId) return;

@@ -25,7 +25,15 @@ export interface AriLiveRecording { name: string; format: string; state: string;
 export interface RecordingFinished extends Base { type: 'RecordingFinished'; recording: AriLiveRecording }
 export interface RecordingFailed extends Base { type: 'RecordingFailed'; recording: AriLiveRecording }
 
-export type AriEvent = StasisStart | StasisEnd | ChannelDestroyed | ChannelStateChange | ApplicationReplaced
+/** A REFER from a phone, when the channel's transfers are handled by the app (PJSIP_TRANSFER_HANDLING=ari-only). */
+export interface ChannelTransfer extends Base {
+  type: 'ChannelTransfer';
+  state?: string;
+  refer_to: { requested_destination: { destination?: string; protocol_id?: string } };
+  referred_by: { source_channel: AriChannel };
+}
+
+export type AriEvent = ChannelTransfer | StasisStart | StasisEnd | ChannelDestroyed | ChannelStateChange | ApplicationReplaced
   | ChannelDtmfReceived | PlaybackStarted | PlaybackFinished | RecordingFinished | RecordingFailed;
 export type AriEventType = AriEvent['type'];
 export type AriEventOf<T extends AriEventType> = Extract<AriEvent, { type: T }>;

@@ -51,6 +51,7 @@ export class CallService {
     ari.routeStasis('consult', (channel, [callId, consultId]) => void this.serialize(callId, () => this.consultAnswered(channel, callId, consultId)));
     ari.onEvent('StasisEnd', (e) => this.onChannelGone(e.channel, 'left', 0));
     ari.onEvent('ChannelDestroyed', (e) => this.onChannelGone(e.channel, 'destroyed', e.cause));
+    ari.onEvent('ChannelTransfer', (e) => void this.phoneTransfer(e.referred_by.source_channel.id, e.refer_to.requested_destination));
   }
 
   /** Ids of this controller's waiting calls in a queue (dispatch offers only calls it can bridge). */
@@ -197,6 +198,9 @@ export class CallService {
       return;
     }
     const agentId = s.offer.agentId;
+    // a REFER from the agent's phone comes to us (ChannelTransfer) instead of being done by Asterisk
+    // behind our back: it is tracked like an API transfer
+    void this.ari.setVar(channel.id, 'PJSIP_TRANSFER_HANDLING()', 'ari-only').catch(() => undefined);
     s.state = 'connected';
     s.connected = { agentId, agentChannelId: channel.id, bridgeId };
     s.offer = undefined;
@@ -267,7 +271,15 @@ export class CallService {
     }
   }
 
-  private async finish(s: CallSession, endedBy: 'caller' | 'agent'): Promise<void> {
+  /** End a connected call from the API: both legs are hung up. */
+  async hangup(callId: string): Promise<void> {
+    await this.serializeOrThrow(callId, async () => {
+      const s = this.connectedSession(callId);
+      await this.finish(s, 'api');
+    });
+  }
+
+  private async finish(s: CallSession, endedBy: 'caller' | 'agent' | 'api'): Promise<void> {
     const c = s.connected;
     for (const p of s.parties?.values() ?? []) void this.ari.hangupQuietly(p.channelId);
     if (s.consult) { void this.state.consultCancel(s.callId, s.consult.id, 'call-ended'); void this.ari.hangupQuietly(s.consult.channelId); }
@@ -276,6 +288,7 @@ export class CallService {
     await this.state.release(s.callId, endedBy, c ? this.registry.wrapUpFor(s.queueId, c.agentId) : undefined);
     s.log.info('call ended', { endedBy, agentId: c?.agentId });
     await Promise.all([
+      endedBy === 'api' ? this.ari.hangupQuietly(c?.agentChannelId) : undefined,
       this.ari.hangupQuietly(endedBy === 'caller' ? c?.agentChannelId : s.callerChannelId),
       c ? this.ari.destroyBridge(c.bridgeId).catch(() => undefined) : undefined,
     ]);
@@ -547,6 +560,31 @@ export class CallService {
       this.channels.set(agentChannelId, { callId, role: 'agent' });
       await this.ringAgent(s, queue!, String(r[2]), token, agentChannelId);
     });
+  }
+
+  /**
+   * The agent's phone sent a REFER (blind transfer). Its target user part names a queue extension,
+   * an agent, or else a dialplan extension; it is done exactly like POST /calls/{id}/transfer.
+   */
+  private async phoneTransfer(channelId: string, dest: { destination?: string; protocol_id?: string }): Promise<void> {
+    const ref = this.channels.get(channelId);
+    const s = ref?.role === 'agent' ? this.sessions.get(ref.callId) : undefined;
+    const target = dest.destination ?? '';
+    if (!s?.connected || s.connected.agentChannelId !== channelId || !target) {
+      // attended transfers from the phone (Replaces) are not taken over: refuse rather than guess
+      await this.ari.transferProgress(channelId, 'channel_declined').catch(() => undefined);
+      return;
+    }
+    const queue = this.registry.queueByExtension(target);
+    const t = queue ? { kind: 'queue' as const, target: queue.id }
+      : this.registry.findAgent(target) ? { kind: 'agent' as const, target } : { kind: 'external' as const, target };
+    try {
+      await this.ari.transferProgress(channelId, 'channel_answered').catch(() => undefined);
+      await this.transfer(s.callId, t, `phone:${s.connected.agentId}`);
+    } catch (err) {
+      s.log.warn('transfer from the phone refused', { ...t, error: (err as Error).message });
+      await this.ari.transferProgress(channelId, 'channel_declined').catch(() => undefined);
+    }
   }
 
   /** Like serialize, but the caller (an API request) gets the handler's error. */

@@ -159,7 +159,7 @@ export class StateStore {
   async abandon(callId: string): Promise<Outcome<string>> {
     return StateStore.outcome(await this.run('call_abandon', callId), String);
   }
-  async release(callId: string, endedBy: 'caller' | 'agent' | 'system', wrap: WrapUp = NO_WRAPUP): Promise<Outcome<string>> {
+  async release(callId: string, endedBy: 'caller' | 'agent' | 'api' | 'system', wrap: WrapUp = NO_WRAPUP): Promise<Outcome<string>> {
     return StateStore.outcome(await this.run('call_release', callId, endedBy, wrap.ms, wrap.maxMs, wrap.stepMs), String);
   }
   async callDisposition(callId: string, d: { disposition: string; tags: string[]; notes: string }, userId: string): Promise<Outcome> {

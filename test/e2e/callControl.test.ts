@@ -87,6 +87,15 @@ describe('in-call control: hold, DTMF, blind transfers (real SIP)', function () 
     await eventually(async () => caller.hears(A1_HZ, 500) > HEARD, 5000, 'talking again after unhold');
   });
 
+  it('hang up through the API: both parties are hung up, the call ends, the agent goes to wrap-up', async () => {
+    const { callId, a1 } = await connected();
+    assert.equal((await ctl.request('POST', `/calls/${callId}/hangup`, undefined, A1_TOKEN)).status, 204);
+    const ended = await events.waitFor((e) => e.type === 'call.ended' && e.callId === callId, 5000, 'call.ended');
+    assert.equal(ended.endedBy, 'api');
+    assert.equal((await a1.phone.wait(5000)).successful, 1, 'the agent\'s phone got BYE');
+    assert.equal((await ctl.agentState('a1')).state, 'wrap_up');
+  });
+
   it('DTMF sent through the API reaches the caller as RFC 4733 events', async () => {
     const { callId, caller } = await connected();
     assert.equal((await ctl.request('POST', `/calls/${callId}/dtmf`, { digits: '12#9' }, A1_TOKEN)).status, 204);
@@ -224,6 +233,22 @@ describe('in-call control: hold, DTMF, blind transfers (real SIP)', function () 
     assert.ok(Date.now() - parkedAt >= 4500, 'not before the 5 s park timeout');
     await events.waitFor((e) => e.type === 'call.answered' && e.callId === callId && e.agentId === 'a1' && Date.parse(e.at) > parkedAt, 10_000, 'back with a1');
     await eventually(async () => caller.hears(A1_HZ, 500) > HEARD, 5000, 'caller and a1 talk again');
+  });
+
+  it('a REFER from the agent\'s phone is honoured and tracked like an API transfer: to a queue, keeping the caller\'s time', async () => {
+    // a1's phone answers, then after 1.5 s sends REFER to support's extension
+    const port = allocatePort();
+    const phone = track(startAgentPhone({ port, calls: 1, referTo: '8802', referAfterMs: 1500 }));
+    await ctl.ok('POST', '/agents', { id: 'a1', name: 'a1', queues: ['sales'], phone: { mode: 'static', contact: `sip:a1@127.0.0.1:${port}` } });
+    await ctl.ok('POST', '/agents/a1/login');
+    track(startCaller({ extension: '8801', callerNumber: '15550503', asteriskPort: TEST_ENV.sipPort, hangupAfterMs: 60_000 }));
+    const answered = await events.waitFor((e) => e.type === 'call.answered', 10_000, 'call.answered');
+    const t = await events.waitFor((e) => e.type === 'call.transferred', 10_000, 'call.transferred from the phone');
+    assert.deepEqual([t.callId, t.kind, t.target, t.by], [answered.callId, 'queue', 'support', 'phone:a1']);
+    const requeued = await events.waitFor((e) => e.type === 'call.queued' && e.callId === answered.callId && e.transferred, 5000, 'in support');
+    assert.equal(requeued.queueId, 'support');
+    assert.equal((await phone.wait(10_000)).successful, 1, 'the phone got 202, NOTIFY and BYE');
+    assert.equal((await ctl.agentState('a1')).state, 'wrap_up');
   });
 
   it('refuses control of someone else\'s call (403) and bad transfer targets (422)', async () => {

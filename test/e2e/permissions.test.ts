@@ -80,7 +80,7 @@ const ROWS: Row[] = [
   { method: 'POST', route: '/parked/{slot}/retrieve', allowed: EVERYONE, ok: [404], make: async () => ({ url: '/parked/99/retrieve', body: {} }) },
   { method: 'DELETE', route: '/calls/{id}/conference/{partyId}', allowed: EVERYONE, ok: [404], make: async () => ({ url: '/calls/no-such-call/conference/p1' }) },
   ...([['hold', undefined], ['unhold', undefined], ['dtmf', { digits: '1' }], ['transfer', { queueId: 'sales' }], ['conference', { extension: '7002' }],
-    ['consult', { extension: '7002' }], ['consult/complete', undefined], ['consult/cancel', undefined], ['park', undefined]] as const).map(([a, body]): Row => ({
+    ['consult', { extension: '7002' }], ['consult/complete', undefined], ['consult/cancel', undefined], ['park', undefined], ['hangup', undefined]] as const).map(([a, body]): Row => ({
     method: 'POST', route: `/calls/{id}/${a}`, allowed: EVERYONE, ok: [404], make: async () => ({ url: `/calls/no-such-call/${a}`, body }),
   })),
   { method: 'POST', route: '/calls/{id}/disposition', allowed: EVERYONE, ok: [404], make: async () => ({ url: '/calls/no-such-call/disposition', body: { notes: 'x' } }) },

@@ -91,6 +91,11 @@ export function callControlRouter(calls: CallService, registry: Registry, policy
     await calls.cancelConsult(id(req.params.id));
     res.status(204).end();
   });
+  r.post('/calls/:id/hangup', async (req, res) => {
+    live(userOf(req), id(req.params.id));
+    await calls.hangup(id(req.params.id));
+    res.status(204).end();
+  });
   r.post('/calls/:id/park', async (req, res) => {
     const user = userOf(req);
     live(user, id(req.params.id));

@@ -1,6 +1,6 @@
 -- call_release: a connected call ended (either side hung up); the agent goes to wrap-up (after-call
 -- work, for all queues) or is ready at once when the queue has none.
--- ARGV: 3 callId, 4 endedBy (caller | agent | system), 5 wrap-up ms (0: none), 6 wrap-up max ms, 7 extend step ms
+-- ARGV: 3 callId, 4 endedBy (caller | agent | api | system), 5 wrap-up ms (0: none), 6 wrap-up max ms, 7 extend step ms
 -- Result: {1, agentId} | {0, 'NOT_CONNECTED'}
 -- Events: call.ended (with talk time), agent.state(wrap_up with its deadline, or ready)
 -- Calls today counts up; the agent's idle time starts when it is ready again.

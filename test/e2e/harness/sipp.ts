@@ -511,6 +511,9 @@ export interface AgentPhoneOptions {
   rtpEcho?: boolean;
   /** Advertise this RTP port (a test's RtpPeer) in the answer's SDP instead of sipp's own. */
   mediaPort?: number;
+  /** Blind transfer from the phone: REFER to this user part (a queue extension, an agent id, an extension) after referAfterMs. */
+  referTo?: string;
+  referAfterMs?: number;
   /** Global safety for the sipp process (default 6 min). */
   lifetimeMs?: number;
 }
@@ -520,6 +523,7 @@ export function startAgentPhone(o: AgentPhoneOptions): SippProcess {
   const port = o.port ?? allocatePort();
   const answerAfterMs = o.answerAfterMs ?? 100;
   const hangup = o.hangupAfterMs !== undefined;
+  const refer = o.referTo !== undefined;
 
   const checks: string[] = [];
   // The From header Asterisk sends: "Sales" <sip:+15551230001@127.0.0.1>;tag=...
@@ -529,7 +533,7 @@ export function startAgentPhone(o: AgentPhoneOptions): SippProcess {
     // "_" is the one variable sipp lets us assign without reading it back.
     ...checks.map((re) => `<ereg regexp="${xmlAttr(re)}" search_in="hdr" header="From:" check_it="true" assign_to="_"/>`),
     // A BYE from the UAS side swaps From and To, so keep the INVITE's headers.
-    ...(hangup ? ['<ereg regexp="[^[:space:]].*" search_in="hdr" header="From:" assign_to="remote"/>', '<ereg regexp="[^[:space:]].*" search_in="hdr" header="To:" assign_to="local"/>'] : []),
+    ...(hangup || refer ? ['<ereg regexp="[^[:space:]].*" search_in="hdr" header="From:" assign_to="remote"/>', '<ereg regexp="[^[:space:]].*" search_in="hdr" header="To:" assign_to="local"/>'] : []),
   ];
   const tag = ';tag=[pid]SIPpTag01[call_number]';
   const ringing = send(`SIP/2.0 180 Ringing
@@ -564,6 +568,29 @@ Content-Length: 0`,
   ' retrans="500"',
 )}
   <recv response="200" next="done"/>`;
+  // REFER from the phone, then Asterisk's NOTIFYs (transfer progress) until its BYE.
+  const referBlock = refer ? `  <label id="refer"/>
+${send(
+  `REFER [next_url] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+[routes]
+From: [$local]${tag}
+To: [$remote]
+Call-ID: [call_id]
+CSeq: 1 REFER
+Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+Refer-To: <sip:${cdataSafe(o.referTo!, 'referTo')}@[local_ip]>
+Referred-By: <sip:phone@[local_ip]:[local_port]>
+Max-Forwards: 70
+Content-Length: 0`,
+  ' retrans="500"',
+)}
+  <recv response="202"/>
+  <label id="referwait"/>
+  <recv request="NOTIFY" optional="true" next="notify"/>
+  <recv request="BYE" next="farbye"/>
+  <label id="notify"/>
+${okNoBody(' next="referwait"')}` : '';
   // A CANCEL while ringing falls through into the `cancelled` block; the ring timeout jumps past it.
   const body = o.noAnswer
     ? `  <recv request="CANCEL" timeout="${BYE_WAIT_MS}"/>
@@ -571,8 +598,9 @@ ${cancelled}`
     : `${answerAfterMs > 0 ? `  <recv request="CANCEL" timeout="${Math.round(answerAfterMs)}" ontimeout="answer"/>\n${cancelled}\n` : ''}  <label id="answer"/>
 ${okWithSdp(tag, o.mediaPort)}
   <recv request="ACK"/>
-${talkPhase(o.hangupAfterMs ?? BYE_WAIT_MS, hangup ? 'hangup' : undefined, o.mediaPort)}
-${hangup ? hangupBlock : ''}
+${talkPhase(refer ? o.referAfterMs ?? 1000 : o.hangupAfterMs ?? BYE_WAIT_MS, refer ? 'refer' : hangup ? 'hangup' : undefined, o.mediaPort)}
+${hangup && !refer ? hangupBlock : ''}
+${referBlock}
   <label id="farbye"/>
 ${okNoBody()}`;
   const xml = scenario(
