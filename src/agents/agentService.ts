@@ -1,19 +1,22 @@
 import { z } from 'zod';
-import { describeIssues } from '../config/schema';
+import { PauseReason, describeIssues } from '../config/schema';
 import type { Principal } from '../access/users';
-import { Conflict, Forbidden, Invalid } from '../errors';
+import { AcdError, Conflict, Forbidden, Invalid } from '../errors';
 import type { Registry } from '../registry/registry';
 import type { AgentState, Outcome, StateStore } from '../state/store';
 
 export const QueuesBody = z.object({ queues: z.array(z.string()).min(1).max(200).optional() }).strict();
 export const PauseBody = z.object({
   reason: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/i, 'a reason code: letters, digits, "-", "_", at most 40'),
+  /** Pause only in these queues; the agent keeps taking calls from its others. */
+  queues: z.array(z.string()).min(1).max(200).optional(),
 }).strict();
 
 const WRONG_STATE: Record<string, string> = {
   AGENT_LOGGED_OUT: 'the agent is logged out',
   AGENT_BUSY: 'the agent is ringing or on a call',
   AGENT_IN_WRAPUP: 'the agent is in wrap-up: end it (wrapup/end) first',
+  NOT_LOGGED_IN_QUEUE: 'the agent is not logged in to one of those queues',
 };
 
 /** Agent state changes requested by agents or supervisors: login, logout, ready, pause. */
@@ -33,9 +36,10 @@ export class AgentService {
     return this.state.agentState(agentId);
   }
 
-  async ready(agentId: string): Promise<AgentState> {
+  async ready(agentId: string, body: unknown = {}): Promise<AgentState> {
     this.registry.agent(agentId);
-    this.done(await this.state.agentReady(agentId));
+    const queues = body && Object.keys(body).length ? this.queuesOf(agentId, body, true) : [];
+    this.done(await this.state.agentReady(agentId, queues));
     return this.state.agentState(agentId);
   }
 
@@ -43,7 +47,12 @@ export class AgentService {
     this.registry.agent(agentId);
     const parsed = PauseBody.safeParse(body ?? {});
     if (!parsed.success) throw new Invalid('invalid pause request', describeIssues(parsed.error));
-    this.done(await this.state.agentPause(agentId, parsed.data.reason));
+    const reasons = await this.state.registryAll<PauseReason>('pauseReasons');
+    if (!reasons.some((r) => r.code === parsed.data.reason)) {
+      throw new AcdError(422, 'UNKNOWN_PAUSE_REASON', `no pause reason ${parsed.data.reason}`, { allowed: reasons.map((r) => r.code).sort() });
+    }
+    const queues = parsed.data.queues ? this.queuesOf(agentId, { queues: parsed.data.queues }, true) : [];
+    this.done(await this.state.agentPause(agentId, parsed.data.reason, queues));
     return this.state.agentState(agentId);
   }
 
@@ -75,14 +84,15 @@ export class AgentService {
   }
 
   /** The queues a request names, or all the agent's assigned queues; each must be assigned. */
-  private queuesOf(agentId: string, body: unknown): string[] {
+  private queuesOf(agentId: string, body: unknown, anyKnownQueue = false): string[] {
     const agent = this.registry.agent(agentId);
     const parsed = QueuesBody.safeParse(body ?? {});
     if (!parsed.success) throw new Invalid('invalid queue list', describeIssues(parsed.error));
     const queues = parsed.data.queues ?? agent.queues;
     const unknown = queues.filter((q) => !this.registry.findQueue(q));
     if (unknown.length) throw new Invalid(`unknown queues: ${unknown.join(', ')}`, { queues: unknown });
-    const unassigned = queues.filter((q) => !agent.queues.includes(q));
+    // pausing or readying in a queue the agent is logged in to (assigned or not) is for the state to judge
+    const unassigned = anyKnownQueue ? [] : queues.filter((q) => !agent.queues.includes(q));
     if (unassigned.length) throw new Invalid(`agent ${agentId} is not assigned to: ${unassigned.join(', ')}`, { queues: unassigned });
     if (!queues.length) throw new Invalid(`agent ${agentId} is assigned to no queue`);
     return queues;

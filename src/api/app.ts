@@ -23,10 +23,13 @@ import { agentsRouter } from './routes/agents';
 import { callbacksRouter } from './routes/callbacks';
 import { callControlRouter } from './routes/callControl';
 import { parkingRouter } from './routes/parking';
+import { pauseReasonsRouter } from './routes/pauseReasons';
 import { callsRouter } from './routes/calls';
 import { clipsRouter } from './routes/clips';
 import { healthRouter } from './routes/health';
 import { monitorsRouter } from './routes/monitors';
+import { metricsRouter } from './routes/metrics';
+import type { MetricsService } from '../metrics/metricsService';
 import { recordingsRouter } from './routes/recordings';
 import { queuesRouter } from './routes/queues';
 import { usersRouter } from './routes/users';
@@ -38,6 +41,7 @@ export interface ApiDeps {
   calls: CallService; callbacks: CallbackService; phones: PhoneProvisioner; users: UserDirectory; policy: AccessPolicy; monitors: MonitorService; log: Logger;
   recordings: RecordingService;
   clips: ClipService;
+  metrics: MetricsService;
 }
 
 export function createApp(d: ApiDeps): express.Express {
@@ -53,11 +57,13 @@ export function createApp(d: ApiDeps): express.Express {
   v1.use(agentsRouter(d.registry, d.agents, d.state, d.phones, d.policy));
   v1.use(usersRouter(d.users));
   v1.use(monitorsRouter(d.monitors));
+  v1.use(metricsRouter(d.metrics, d.registry, d.policy));
   v1.use(recordingsRouter(d.recordings));
   v1.use(clipsRouter(d.clips));
   v1.use(callsRouter(d.calls, d.state, d.policy, new Dispositions(d.state, d.registry, d.policy)));
   v1.use(callControlRouter(d.calls, d.registry, d.policy));
   v1.use(parkingRouter(d.calls, d.state, d.policy));
+  v1.use(pauseReasonsRouter(d.state));
   v1.use(callbacksRouter(d.callbacks, d.policy, (q) => Boolean(d.registry.findQueue(q))));
   app.use('/api/v1', v1);
   app.use(notFoundRoute);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import YAML from 'yaml';
 import { FileConfig, FileConfigSchema, describeIssues } from './schema';
+import { isTimeZone } from '../metrics/day';
 
 /** The only reader of process.env: everything else receives a frozen Config. */
 export interface Config {
@@ -24,6 +25,8 @@ export interface Config {
    * Asterisk's folder; otherwise the clip routes answer 503.
    */
   readonly clips?: { readonly dir: string; readonly mediaDir: string };
+  /** IANA time zone whose calendar day is "today" for the metrics. */
+  readonly timeZone: string;
   readonly configFile: string;
   readonly file: FileConfig;
 }
@@ -52,6 +55,7 @@ const EnvSchema = z.object({
   ACD_OFFER_GRACE_MS: z.coerce.number().int().min(500).max(60000).default(3000),
   ACD_CLIPS_DIR: z.string().startsWith('/', 'an absolute path').optional(),
   ACD_CLIPS_MEDIA_DIR: z.string().startsWith('/', 'an absolute path').optional(),
+  ACD_TIMEZONE: z.string().default('UTC').refine(isTimeZone, 'an IANA time zone such as Europe/Paris'),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).default('pretty'),
 });
@@ -96,6 +100,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, repoRoot = path
     offerGraceMs: e.ACD_OFFER_GRACE_MS,
     // one path for both when the controller and Asterisk see the same file system
     clips: e.ACD_CLIPS_DIR ? { dir: e.ACD_CLIPS_DIR, mediaDir: e.ACD_CLIPS_MEDIA_DIR ?? e.ACD_CLIPS_DIR } : undefined,
+    timeZone: e.ACD_TIMEZONE,
     configFile,
     file: loadFileConfig(configFile),
   };

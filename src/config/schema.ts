@@ -52,6 +52,8 @@ export const QueueSchema = z.object({
     /** Tags offered for calls; agents with createTags may add their own. */
     tags: z.array(z.string().min(1).max(40)).max(200).default([]),
   }).strict().default({ sec: 0, extendStepSec: 30, maxSec: 300, agentsMayEnd: true, agentsMayExtend: true, dispositions: [], tags: [] }),
+  /** Service level: the share of calls answered within this many seconds of waiting (metrics). */
+  serviceLevelSec: z.number().int().min(1).max(3600).default(20),
   /** A parked call nobody retrieves rings the agent who parked it after this long. */
   parkTimeoutSec: z.number().int().min(5).max(3600).default(60),
   recording: z.object({
@@ -115,7 +117,19 @@ export const FileUserSchema = z.object({
     return { user: user.data, token: token as string | undefined, tokenSha256: tokenSha256 as string | undefined };
   });
 
+/** A reason an agent may pause with (break, lunch, ...). The system's own (no-answer, busy, ...) are not listed. */
+export const PauseReasonSchema = z.object({
+  code: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/i, 'a code: letters, digits, "-", "_", at most 40'),
+  name: z.string().min(1).max(80),
+}).strict();
+export type PauseReason = z.infer<typeof PauseReasonSchema>;
+export const DEFAULT_PAUSE_REASONS: PauseReason[] = [
+  { code: 'break', name: 'Break' }, { code: 'lunch', name: 'Lunch' }, { code: 'meeting', name: 'Meeting' },
+  { code: 'training', name: 'Training' }, { code: 'admin', name: 'Administrative work' },
+];
+
 export const FileConfigSchema = z.object({
+  pauseReasons: z.array(PauseReasonSchema).default(DEFAULT_PAUSE_REASONS),
   /**
    * How a customer is dialed for a callback: {number} is replaced by the number's digits
    * (and a leading +). Point it at your trunk, e.g. PJSIP/{number}@my-trunk.

@@ -23,6 +23,7 @@ export class Registry {
       const r = await this.state.registryPut('queues', q.id, q, 'seed');
       if (!r.ok) this.log.info('queue from the config file already in Redis: kept the stored one', { queueId: q.id });
     }
+    for (const p of file.pauseReasons) await this.state.registryPut('pauseReasons', p.code, p, 'seed');
     for (const a of file.agents) {
       const r = await this.state.registryPut('agents', a.id, a, 'seed');
       if (!r.ok) this.log.info('agent from the config file already in Redis: kept the stored one', { agentId: a.id });
@@ -40,12 +41,14 @@ export class Registry {
   /** Keeps the copy current when any controller (or this one) changes the registry. */
   async onEvent(e: AcdEvent): Promise<void> {
     if (e.type !== 'registry.changed') return;
-    const kind = e.kind as 'queues' | 'agents';
+    const kind = e.kind as string;
     const id = String(e.id);
     if (kind === 'queues') {
       await this.reload();
       return;
     }
+    // users and pause reasons share the event; they are not agents (an id may be the same)
+    if (kind !== 'agents') return;
     const a = await this.state.registryGet<Agent>('agents', id);
     if (a) this.agents.set(id, a); else this.agents.delete(id);
     await this.onAgentChanged(id, a);

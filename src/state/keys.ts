@@ -3,12 +3,13 @@ export class Keys {
   constructor(readonly prefix: string) {}
   agent(id: string) { return `${this.prefix}agent:${id}`; }
   agentQueues(id: string) { return `${this.prefix}agent:${id}:queues`; }
+  agentPausedQueues(id: string) { return `${this.prefix}agent:${id}:paused`; }
   queueAgents(q: string) { return `${this.prefix}queue:${q}:agents`; }
   queueReady(q: string) { return `${this.prefix}queue:${q}:ready`; }
   queueWaiting(q: string) { return `${this.prefix}queue:${q}:waiting`; }
   call(id: string) { return `${this.prefix}call:${id}`; }
   nodeCalls(node: string) { return `${this.prefix}node:${node}:calls`; }
-  registry(kind: 'queues' | 'agents' | 'users') { return `${this.prefix}registry:${kind}`; }
+  registry(kind: 'queues' | 'agents' | 'users' | 'pauseReasons') { return `${this.prefix}registry:${kind}`; }
   monitor(id: string) { return `${this.prefix}monitor:${id}`; }
   monitors() { return `${this.prefix}monitors`; }
   recording(id: string) { return `${this.prefix}recording:${id}`; }
@@ -24,4 +25,9 @@ export class Keys {
   callbackAttempts(id: string) { return `${this.prefix}call:${id}:attempts`; }
   timers() { return `${this.prefix}timers`; }
   events() { return `${this.prefix}events`; }
+  /** Real-time metrics (metrics_apply.lua): the last applied stream id, day aggregates, the agent's tracked state. */
+  metricsCursor() { return `${this.prefix}metrics:cursor`; }
+  metricsQueueDay(q: string, day: string) { return `${this.prefix}metrics:queue:${q}:${day}`; }
+  metricsAgentDay(a: string, day: string) { return `${this.prefix}metrics:agent:${a}:${day}`; }
+  metricsAgent(a: string) { return `${this.prefix}metrics:agent:${a}`; }
 }

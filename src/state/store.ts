@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { Keys } from './keys';
 
-export type RegistryKind = 'queues' | 'agents' | 'users';
+export type RegistryKind = 'queues' | 'agents' | 'users' | 'pauseReasons';
 
 export type AgentStateName = 'logged_out' | 'ready' | 'reserved' | 'on_call' | 'wrap_up' | 'paused';
 
@@ -22,6 +22,8 @@ export interface AgentState {
   queues: string[];
   wrapUpUntil: number | null;
   wrapUpQueue: string | null;
+  /** Queues where the agent is paused on its own (queue → reason) while taking calls from the others. */
+  pausedQueues: Record<string, string>;
 }
 
 export type CallStateName = 'waiting' | 'offered' | 'connected' | 'ended' | 'abandoned' | 'callback'
@@ -97,6 +99,7 @@ const TRANSITIONS = [
   'wrapup_extend', 'wrapup_end', 'call_disposition', 'call_hold', 'call_transfer', 'call_party',
   'consult_start', 'consult_answered', 'consult_complete', 'consult_cancel', 'call_park', 'call_unpark',
   'clip_create', 'clip_update', 'clip_delete', 'clip_played',
+  'metrics_apply',
 ] as const;
 type Transition = (typeof TRANSITIONS)[number];
 
@@ -135,11 +138,11 @@ export class StateStore {
   async agentLogout(agentId: string, queues: string[]): Promise<Outcome<AgentStateName>> {
     return StateStore.outcome(await this.run('agent_logout', agentId, JSON.stringify(queues)), (v) => v as AgentStateName);
   }
-  async agentReady(agentId: string): Promise<Outcome<AgentStateName>> {
-    return StateStore.outcome(await this.run('agent_ready', agentId), (v) => v as AgentStateName);
+  async agentReady(agentId: string, queues: string[] = []): Promise<Outcome<AgentStateName>> {
+    return StateStore.outcome(await this.run('agent_ready', agentId, JSON.stringify(queues)), (v) => v as AgentStateName);
   }
-  async agentPause(agentId: string, reason: string): Promise<Outcome<AgentStateName>> {
-    return StateStore.outcome(await this.run('agent_pause', agentId, reason), (v) => v as AgentStateName);
+  async agentPause(agentId: string, reason: string, queues: string[] = []): Promise<Outcome<AgentStateName>> {
+    return StateStore.outcome(await this.run('agent_pause', agentId, reason, JSON.stringify(queues)), (v) => v as AgentStateName);
   }
 
   // --- calls ---------------------------------------------------------------------------------
@@ -343,6 +346,23 @@ export class StateStore {
     return all.filter((c): c is ClipRecord => c !== undefined);
   }
 
+  // --- real-time metrics --------------------------------------------------------------------
+  /** Folds stream entries after the metrics cursor up to `upTo` into the day aggregates (see metrics_apply.lua). */
+  async metricsApply(upTo: string, days: [number, string][], max: number, ack: string[]): Promise<{ applied: number; cursor: string; more: boolean }> {
+    const r = await this.run('metrics_apply', upTo, JSON.stringify(days), max, JSON.stringify(ack)) as unknown as [number, number, string, string];
+    return { applied: Number(r[1]), cursor: String(r[2]), more: r[3] === '1' };
+  }
+  /** A day aggregate (metrics:queue:<q>:<day> or metrics:agent:<a>:<day>) as numbers; absent fields are 0. */
+  async metricsDay(kind: 'queue' | 'agent', id: string, day: string): Promise<Record<string, number>> {
+    const h = await this.redis.hgetall(kind === 'queue' ? this.keys.metricsQueueDay(id, day) : this.keys.metricsAgentDay(id, day));
+    return Object.fromEntries(Object.entries(h).map(([f, v]) => [f, Number(v)]));
+  }
+  /** The agent's state as the metrics last applied it, and since when (unchanged by same-state updates). */
+  async metricsAgent(agentId: string): Promise<{ state?: string; since?: number }> {
+    const h = await this.redis.hmget(this.keys.metricsAgent(agentId), 'state', 'since');
+    return { state: h[0] ?? undefined, since: h[1] ? Number(h[1]) : undefined };
+  }
+
   // --- API tokens ----------------------------------------------------------------------------
   async tokenIssue(userId: string, tokenId: string, sha256: string, label: string, seed = false): Promise<Outcome> {
     return StateStore.outcome(await this.run('token_issue', userId, tokenId, sha256, label, seed ? 'seed' : 'issue'), () => undefined);
@@ -363,7 +383,10 @@ export class StateStore {
 
   // --- reads ---------------------------------------------------------------------------------
   async agentState(agentId: string): Promise<AgentState> {
-    const [h, queues] = await Promise.all([this.redis.hgetall(this.keys.agent(agentId)), this.redis.smembers(this.keys.agentQueues(agentId))]);
+    const [h, queues, pausedQueues] = await Promise.all([
+      this.redis.hgetall(this.keys.agent(agentId)), this.redis.smembers(this.keys.agentQueues(agentId)),
+      this.redis.hgetall(this.keys.agentPausedQueues(agentId)),
+    ]);
     const num = (v?: string) => (v === undefined || v === '' ? null : Number(v));
     return {
       agentId,
@@ -377,6 +400,7 @@ export class StateStore {
       queues: queues.sort(),
       wrapUpUntil: h.state === 'wrap_up' ? num(h.wrapupUntil) : null,
       wrapUpQueue: h.state === 'wrap_up' ? h.wrapupQueue ?? null : null,
+      pausedQueues,
     };
   }
 

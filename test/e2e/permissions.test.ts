@@ -76,6 +76,9 @@ const ROWS: Row[] = [
   { method: 'GET', route: '/calls/{id}', allowed: EVERYONE, ok: [404], make: async () => ({ url: '/calls/no-such-call' }) },
   // in-call control needs a live call; with none, every role is answered 404 before any role check
   // would matter, so these cells show the route exists for all and leaks nothing about calls
+  { method: 'GET', route: '/pause-reasons', allowed: EVERYONE, make: async () => ({ url: '/pause-reasons' }) },
+  { method: 'POST', route: '/pause-reasons', allowed: ['admin'], make: async () => ({ url: '/pause-reasons', body: { code: fresh('r'), name: 'R' } }) },
+  { method: 'DELETE', route: '/pause-reasons/{code}', allowed: ['admin'], make: async (ctl) => { const code = fresh('r'); await ctl.ok('POST', '/pause-reasons', { code, name: 'R' }); return { url: `/pause-reasons/${code}` }; } },
   { method: 'GET', route: '/parked', allowed: EVERYONE, make: async () => ({ url: '/parked' }) },
   { method: 'POST', route: '/parked/{slot}/retrieve', allowed: EVERYONE, ok: [404], make: async () => ({ url: '/parked/99/retrieve', body: {} }) },
   { method: 'DELETE', route: '/calls/{id}/conference/{partyId}', allowed: EVERYONE, ok: [404], make: async () => ({ url: '/calls/no-such-call/conference/p1' }) },

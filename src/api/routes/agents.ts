@@ -23,7 +23,8 @@ export function agentsRouter(registry: Registry, agents: AgentService, state: St
     return {
       id: a.id, name: a.name, queues: a.queues, phone, device,
       state: {
-        state: st.state, reason: st.reason, since: st.since, loggedInQueues: st.queues, callId: st.callId, callsToday: st.callsToday,
+        state: st.state, reason: st.reason, since: st.since, loggedInQueues: st.queues, pausedQueues: st.pausedQueues,
+        callId: st.callId, callsToday: st.callsToday,
         wrapUpUntil: st.wrapUpUntil ? new Date(st.wrapUpUntil).toISOString() : null,
       },
     };
@@ -57,9 +58,9 @@ export function agentsRouter(registry: Registry, agents: AgentService, state: St
       policy.agent(userOf(req), id);
       const st = name === 'login' ? await agents.login(id, req.body)
         : name === 'logout' ? await agents.logout(id, req.body)
-          : name === 'ready' ? await agents.ready(id)
+          : name === 'ready' ? await agents.ready(id, req.body)
             : await agents.pause(id, req.body);
-      res.json({ agentId: id, state: st.state, reason: st.reason, loggedInQueues: st.queues });
+      res.json({ agentId: id, state: st.state, reason: st.reason, loggedInQueues: st.queues, pausedQueues: st.pausedQueues });
     });
   action('login'); action('logout'); action('ready'); action('pause');
 

@@ -26,13 +26,25 @@ local function agent_queues(id)
   return qs
 end
 
--- An agent is in a queue's ready set exactly when globally ready and logged in to that queue.
--- The score is the idle-since time: longest-idle routing reads the lowest score.
+-- An agent is in a queue's ready set exactly when globally ready, logged in to that queue and not
+-- paused in that queue alone. The score is the idle-since time: longest-idle reads the lowest.
 local function ready_sets(id, ready, idle_since)
   for _, q in ipairs(agent_queues(id)) do
-    if ready then redis.call('ZADD', k('queue', q, 'ready'), idle_since, id)
-    else redis.call('ZREM', k('queue', q, 'ready'), id) end
+    if ready and redis.call('HEXISTS', k('agent', id, 'paused'), q) == 0 then
+      redis.call('ZADD', k('queue', q, 'ready'), idle_since, id)
+    else
+      redis.call('ZREM', k('queue', q, 'ready'), id)
+    end
   end
+end
+
+-- Queues where the agent is paused on its own (queue -> reason), for events.
+local function paused_queues(id)
+  local h = redis.call('HGETALL', k('agent', id, 'paused'))
+  local m = {}
+  for i = 1, #h, 2 do m[h[i]] = h[i + 1] end
+  if #h == 0 then return cjson.null end
+  return m
 end
 
 -- fields: extra hash fields to set (flat list); clear: fields to delete
@@ -44,6 +56,7 @@ local function agent_set_state(id, state, reason, fields, clear)
   local a = agent_get(id)
   ready_sets(id, state == 'ready', tonumber(a.idleSince) or NOW)
   emit('agent.state', { agentId = id, state = state, reason = reason or cjson.null, queues = agent_queues(id), callId = a.callId or cjson.null,
+    pausedQueues = paused_queues(id),
     wrapUpUntil = state == 'wrap_up' and tonumber(a.wrapupUntil) or cjson.null })
 end
 

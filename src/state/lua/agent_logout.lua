@@ -9,6 +9,7 @@ if a.state == 'logged_out' then return {0, 'AGENT_LOGGED_OUT'} end
 if a.state == 'reserved' or a.state == 'on_call' then return {0, 'AGENT_BUSY'} end
 if #queues == 0 then queues = agent_queues(id) end
 for _, q in ipairs(queues) do
+  redis.call('HDEL', k('agent', id, 'paused'), q)
   redis.call('SREM', k('agent', id, 'queues'), q)
   redis.call('SREM', k('queue', q, 'agents'), id)
   redis.call('ZREM', k('queue', q, 'ready'), id)

@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { TEST_ENV } from '../support/env';
+import { hangupAllChannels } from './harness/asterisk';
+import { Controller, EventLog, SUPERVISOR_TOKEN, sleep } from './harness/controller';
+import { allocatePort } from './harness/ports';
+import { SippProcess, startAgentPhone, startCaller } from './harness/sipp';
+
+const AGENT_TOKEN = 'e2e-agent-token-a1-0000006';
+
+describe('agent state across queues: per-queue pause, pause reasons (real SIP)', function () {
+  this.timeout(60_000);
+  let ctl: Controller;
+  let events: EventLog;
+  let sipp: SippProcess[] = [];
+  const track = (p: SippProcess) => { sipp.push(p); return p; };
+
+  beforeEach(async function () {
+    ctl = await Controller.start({
+      name: this.currentTest?.title.slice(0, 24) ?? 'states',
+      httpPort: allocatePort(),
+      config: {
+        pauseReasons: [{ code: 'lunch', name: 'Lunch' }, { code: 'coaching', name: 'Coaching' }],
+        queues: [{ id: 'sales', name: 'Sales', extension: '8901' }, { id: 'support', name: 'Support', extension: '8902' }],
+        agents: [],
+        users: [
+          { id: 'sam', role: 'supervisor', token: SUPERVISOR_TOKEN, supervisedQueues: ['sales', 'support'], permissions: { managePauseReasons: true } },
+          { id: 'al', role: 'agent', agentId: 'a1', token: AGENT_TOKEN },
+        ],
+      },
+    });
+    events = await ctl.events();
+  });
+
+  afterEach(async function () {
+    events?.close();
+    await Promise.all(sipp.map((p) => p.stop()));
+    sipp = [];
+    if (this.currentTest?.state === 'failed' && ctl) ctl.dumpLogs(this.currentTest.title);
+    await ctl?.kill();
+    await hangupAllChannels();
+  });
+
+  it('given an agent paused in queue A only, it still gets calls from queue B; ready in A again, it gets A\'s caller', async () => {
+    const port = allocatePort();
+    track(startAgentPhone({ port, calls: 2, hangupAfterMs: 800 }));
+    await ctl.ok('POST', '/agents', { id: 'a1', name: 'A', queues: ['sales', 'support'], phone: { mode: 'static', contact: `sip:a1@127.0.0.1:${port}` } });
+    await ctl.ok('POST', '/agents/a1/login', undefined, AGENT_TOKEN);
+    const paused = await ctl.ok('POST', '/agents/a1/pause', { reason: 'lunch', queues: ['sales'] }, AGENT_TOKEN);
+    assert.deepEqual([paused.state, paused.pausedQueues], ['ready', { sales: 'lunch' }]);
+
+    track(startCaller({ extension: '8901', callerNumber: '15550601', asteriskPort: TEST_ENV.sipPort, hangupAfterMs: 30_000 }));
+    const salesCaller = await events.waitFor((e) => e.type === 'call.queued' && e.queueId === 'sales');
+    track(startCaller({ extension: '8902', callerNumber: '15550602', asteriskPort: TEST_ENV.sipPort, hangupAfterMs: 30_000 }));
+    const supportOffer = await events.waitFor((e) => e.type === 'call.offered' && e.queueId === 'support', 10_000, 'support call offered');
+    assert.equal(supportOffer.agentId, 'a1');
+    await events.waitFor((e) => e.type === 'call.ended', 10_000, 'support call done');
+    await sleep(1000);
+    assert.ok(!events.all.some((e) => e.type === 'call.offered' && e.callId === salesCaller.callId), 'paused in sales: its caller waits');
+
+    await ctl.ok('POST', '/agents/a1/ready', { queues: ['sales'] }, AGENT_TOKEN);
+    const salesOffer = await events.waitFor((e) => e.type === 'call.offered' && e.callId === salesCaller.callId, 10_000, 'sales caller offered');
+    assert.equal(salesOffer.agentId, 'a1');
+  });
+
+  it('pauses only with a reason from the list (422 otherwise, nothing changed); supervisors manage the list', async () => {
+    await ctl.ok('POST', '/agents', { id: 'a1', name: 'A', queues: ['sales'], phone: { mode: 'static', contact: 'sip:a1@127.0.0.1:5999' } });
+    await ctl.ok('POST', '/agents/a1/login');
+    const seen = events.all.length;
+    const bad = await ctl.request('POST', '/agents/a1/pause', { reason: 'nap' }, AGENT_TOKEN);
+    assert.deepEqual([bad.status, bad.body.error.code, bad.body.error.details.allowed], [422, 'UNKNOWN_PAUSE_REASON', ['coaching', 'lunch']]);
+    await sleep(200);
+    assert.equal((await ctl.agentState('a1')).state, 'ready');
+    assert.equal(events.all.length, seen, 'no event');
+
+    assert.deepEqual((await ctl.ok('GET', '/pause-reasons', undefined, AGENT_TOKEN)).pauseReasons.map((r: any) => r.code), ['coaching', 'lunch']);
+    assert.equal((await ctl.request('POST', '/pause-reasons', { code: 'nap', name: 'Nap' }, AGENT_TOKEN)).status, 403);
+    assert.equal((await ctl.request('POST', '/pause-reasons', { code: 'nap', name: 'Nap' }, SUPERVISOR_TOKEN)).status, 201);
+    assert.equal((await ctl.request('POST', '/pause-reasons', { code: 'nap', name: 'Nap' }, SUPERVISOR_TOKEN)).status, 409);
+    assert.equal((await ctl.request('POST', '/pause-reasons', { code: 'bad code!', name: 'x' }, SUPERVISOR_TOKEN)).status, 422);
+    assert.equal((await ctl.ok('POST', '/agents/a1/pause', { reason: 'nap' }, AGENT_TOKEN)).state, 'paused');
+    assert.equal((await ctl.request('DELETE', '/pause-reasons/nap', undefined, SUPERVISOR_TOKEN)).status, 204);
+    assert.equal((await ctl.request('DELETE', '/pause-reasons/nap', undefined, SUPERVISOR_TOKEN)).status, 404);
+  });
+});
