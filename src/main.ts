@@ -16,6 +16,8 @@ import { ClipService } from './clips/clipService';
 import { EventBus } from './events/bus';
 import { createLogger } from './logger';
 import { MonitorService } from './monitoring/monitorService';
+import { MetricsConsumer } from './metrics/consumer';
+import { MetricsService } from './metrics/metricsService';
 import { RecordingService } from './recording/recordingService';
 import { PhoneProvisioner } from './phones/provisioner';
 import { Registry } from './registry/registry';
@@ -59,6 +61,8 @@ async function main(): Promise<void> {
   const recordings = new RecordingService(ari, state, registry, calls, policy, config.nodeId, log);
   const clips = new ClipService(ari, state, calls, policy, config.clips ?? (embedded ? await localClipsDirs() : undefined), log);
   const bus = new EventBus(redis.duplicate(), state.keys.events(), log);
+  const metrics = new MetricsService(state, registry, config.timeZone, log);
+  const metricsConsumer = new MetricsConsumer(redis.duplicate(), redis, state.keys.events(), config.nodeId, metrics, log);
   const timers = new TimerService(state, {
     offer: ([id, token]) => (isCallback(id) ? callbacks.offerExpired(id, token) : calls.offerExpired(id, token)),
     callback: async ([id]) => { await state.callbackDue(id); },
@@ -75,6 +79,7 @@ async function main(): Promise<void> {
     void registry.onEvent(e).catch((err) => log.warn('registry refresh failed', { error: (err as Error).message }));
     dispatcher.onEvent(e);
   });
+  bus.subscribe((e) => metrics.onEvent(e));
   // One reconcile at a time: a flapping connection announces many connects; each one that arrives
   // during a run asks for one more run after it, never a concurrent one.
   let reconciling = false;
@@ -107,13 +112,14 @@ async function main(): Promise<void> {
   }
 
   await bus.start();
+  await metricsConsumer.start();
   ari.start();
   timers.start();
   recordings.startSweeping();
 
-  const app = createApp({ ari, redis, state, registry, agents, calls, callbacks, phones, users, policy, monitors, recordings, clips, log });
+  const app = createApp({ ari, redis, state, registry, agents, calls, callbacks, phones, users, policy, monitors, recordings, clips, metrics, log });
   const server = http.createServer(app);
-  attachEventsHub(server, bus, users, log);
+  attachEventsHub(server, bus, users, log, { metrics, policy });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE'
       ? new Error(`port ${config.http.port} is taken: set ACD_HTTP_PORT`) : err));
@@ -128,6 +134,8 @@ async function main(): Promise<void> {
     recordings.stopSweeping();
     ari.stop();
     bus.stop();
+    metricsConsumer.stop();
+    metrics.stop();
     server.close();
     for (const ws of server.listeners('upgrade')) server.off('upgrade', ws as never);
     void redis.quit().finally(() => process.exit(0));
