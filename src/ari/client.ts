@@ -28,6 +28,19 @@ function classify(err: unknown): Error {
 type Client = Awaited<ReturnType<typeof ariClient.connect>> & { start(app: string): Promise<void>; stop(): void };
 
 /**
+ * ari-client's swagger-client prints a notice about Asterisk's Swagger 1.2 on every connect, as an
+ * array through console.log, in the middle of our output: drop that one line while connecting.
+ */
+async function withoutSwaggerNotice<T>(fn: () => Promise<T>): Promise<T> {
+  const log = console.log;
+  console.log = (...args: unknown[]) => {
+    const first = Array.isArray(args[0]) ? args[0][0] : args[0];
+    if (!String(first ?? '').includes('deprecated version of Swagger')) log(...args);
+  };
+  try { return await fn(); } finally { console.log = log; }
+}
+
+/**
  * A narrow typed adapter over ari-client with a supervised connection that never gives up.
  * ari-client reconnects its WebSocket itself but stops after 10 attempts; then a new client is made.
  * Emits 'connected' on every (re)connect (the caller reconciles then) and 'disconnected'.
@@ -75,7 +88,7 @@ export class Ari extends EventEmitter {
   private async supervise(): Promise<void> {
     while (!this.stopped) {
       try {
-        const client = (await ariClient.connect(this.opts.url, this.opts.user, this.opts.password)) as unknown as Client;
+        const client = (await withoutSwaggerNotice(() => ariClient.connect(this.opts.url, this.opts.user, this.opts.password))) as unknown as Client;
         this.client = client;
         const gaveUp = new Promise<void>((resolve) => client.once('WebSocketMaxRetries', () => resolve()));
         client.on('*' as never, ((event: AriEvent) => this.emit(`ari:${event.type}`, event)) as never);
