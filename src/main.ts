@@ -19,6 +19,7 @@ import { MonitorService } from './monitoring/monitorService';
 import { MetricsConsumer } from './metrics/consumer';
 import { MetricsService } from './metrics/metricsService';
 import { RecordingService } from './recording/recordingService';
+import { DeviceWatcher } from './phones/deviceWatcher';
 import { PhoneProvisioner } from './phones/provisioner';
 import { Registry } from './registry/registry';
 import { StateStore } from './state/store';
@@ -71,9 +72,12 @@ async function main(): Promise<void> {
     park: ([callId]) => calls.unpark(callId, '', true).catch(() => undefined),
   }, log);
 
-  registry.onAgentChanged = (id, agent) => {
-    if (!ari.connected) return Promise.resolve();   // provisioned on connect
-    return agent ? phones.provision(agent) : phones.deprovision(id);
+  const devices = new DeviceWatcher(ari, state, registry, log);
+  registry.onAgentChanged = async (id, agent) => {
+    if (!ari.connected) return;   // provisioned on connect
+    if (!agent) return phones.deprovision(id);
+    await phones.provision(agent);
+    await devices.watch(id);
   };
   bus.subscribe((e) => {
     void registry.onEvent(e).catch((err) => log.warn('registry refresh failed', { error: (err as Error).message }));
@@ -100,6 +104,7 @@ async function main(): Promise<void> {
   async function reconcileOnce(): Promise<void> {
     try {
       for (const a of registry.listAgents()) await phones.provision(a);
+      await devices.sync();
       await calls.reconcile();
       await callbacks.reconcile();
       // waiting callers and callback requests may have been left unserved while we were away

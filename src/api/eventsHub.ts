@@ -32,13 +32,19 @@ export function attachEventsHub(server: Server, bus: EventBus, users: UserDirect
     const text = JSON.stringify({ ...event, at: new Date(e.at).toISOString() });
     for (const ws of wss.clients) if (ws.readyState === WebSocket.OPEN) ws.send(text);
   });
-  push?.metrics.on('queue', (s: QueueStats) => {
+  const onQueueStats = (s: QueueStats) => {
     const text = JSON.stringify({ type: 'metrics.queue', at: new Date().toISOString(), ...s });
     for (const ws of wss.clients) {
       const user = principals.get(ws);
-      if (ws.readyState === WebSocket.OPEN && user && push.policy.canQueue(user, s.queueId)) ws.send(text);
+      if (ws.readyState === WebSocket.OPEN && user && push?.policy.canQueue(user, s.queueId)) ws.send(text);
     }
+  };
+  // Listening only while someone is connected: with no listener the metrics compute no pushes.
+  let connected = 0;
+  wss.on('connection', (ws) => {
+    if (push && connected++ === 0) push.metrics.on('queue', onQueueStats);
+    ws.once('close', () => { if (push && --connected === 0) push.metrics.off('queue', onQueueStats); });
+    log.debug('events client connected', { clients: wss.clients.size });
   });
-  wss.on('connection', () => log.debug('events client connected', { clients: wss.clients.size }));
   return wss;
 }

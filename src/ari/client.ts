@@ -243,6 +243,8 @@ export class Ari extends EventEmitter {
 
   // --- applications, endpoints, push configuration -------------------------------------------
   application(name: string) { return this.call<{ channel_ids: string[]; bridge_ids: string[] }>((c) => c.applications.get({ applicationName: name })); }
+  /** Subscribe the application to more events: endpoint:PJSIP (all PJSIP endpoints), deviceState:PJSIP/x. */
+  subscribe(app: string, eventSource: string) { return this.call<void>((c) => c.applications.subscribe({ applicationName: app, eventSource })); }
   endpoint(tech: string, resource: string) { return this.call<{ state: string; channel_ids: string[] }>((c) => c.endpoints.get({ tech, resource })); }
   putPjsip(objectType: 'endpoint' | 'aor' | 'auth', id: string, fields: PjsipFields) {
     return this.call<PjsipFields>((c) => c.asterisk.updateObject({ configClass: 'res_pjsip', objectType, id, fields }));

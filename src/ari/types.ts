@@ -33,7 +33,10 @@ export interface ChannelTransfer extends Base {
   referred_by: { source_channel: AriChannel };
 }
 
-export type AriEvent = ChannelTransfer | StasisStart | StasisEnd | ChannelDestroyed | ChannelStateChange | ApplicationReplaced
+export interface EndpointStateChange extends Base { type: 'EndpointStateChange'; endpoint: { technology: string; resource: string; state?: string } }
+export interface DeviceStateChanged extends Base { type: 'DeviceStateChanged'; device_state: { name: string; state: string } }
+
+export type AriEvent = EndpointStateChange | DeviceStateChanged | ChannelTransfer | StasisStart | StasisEnd | ChannelDestroyed | ChannelStateChange | ApplicationReplaced
   | ChannelDtmfReceived | PlaybackStarted | PlaybackFinished | RecordingFinished | RecordingFailed;
 export type AriEventType = AriEvent['type'];
 export type AriEventOf<T extends AriEventType> = Extract<AriEvent, { type: T }>;

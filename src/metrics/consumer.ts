@@ -29,15 +29,19 @@ export class MetricsConsumer {
   ) {}
 
   async start(): Promise<void> {
+    await this.createGroup();
+    this.running = true;
+    void this.loop();
+    this.claimTimer = setInterval(() => void this.claimStuck().catch((err: Error) => this.log.warn('metrics claim failed', { error: err.message })), CLAIM_EVERY_MS);
+  }
+
+  private async createGroup(): Promise<void> {
     try {
       // '$': the cursor, not the group, decides what is applied (earlier entries are applied with the first new one)
       await this.redis.xgroup('CREATE', this.streamKey, METRICS_GROUP, '$', 'MKSTREAM');
     } catch (err) {
       if (!/BUSYGROUP/.test((err as Error).message)) throw err;
     }
-    this.running = true;
-    void this.loop();
-    this.claimTimer = setInterval(() => void this.claimStuck().catch((err: Error) => this.log.warn('metrics claim failed', { error: err.message })), CLAIM_EVERY_MS);
   }
 
   stop(): void {
@@ -59,6 +63,8 @@ export class MetricsConsumer {
       } catch (err) {
         if (!this.running) return;
         this.log.warn('metrics stream read failed, retrying', { error: (err as Error).message });
+        // the stream (and its group with it) was deleted: start the group again
+        if (/NOGROUP/.test((err as Error).message)) await this.createGroup().catch(() => undefined);
         await new Promise((r) => setTimeout(r, 500));
       }
     }

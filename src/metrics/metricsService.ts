@@ -208,7 +208,6 @@ export class MetricsService extends EventEmitter {
     const wait = Math.max(0, (this.lastPush.get(queueId) ?? 0) + PUSH_INTERVAL_MS - Date.now());
     this.pushTimers.set(queueId, setTimeout(() => {
       this.pushTimers.delete(queueId);   // a change from now on schedules the next push
-      this.lastPush.set(queueId, Date.now());
       // one push per queue at a time, in order: a slow read never overtakes a newer one
       const next = (this.pushing.get(queueId) ?? Promise.resolve()).then(() => this.push(queueId));
       this.pushing.set(queueId, next);
@@ -218,12 +217,16 @@ export class MetricsService extends EventEmitter {
 
   private async push(queueId: string): Promise<void> {
     try {
+      // the previous push may have gone out after this one was scheduled: keep the interval from it
+      const wait = (this.lastPush.get(queueId) ?? 0) + PUSH_INTERVAL_MS - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       const s = await this.queueStats(queueId);
       // "changed" leaves out what moves with the clock alone
       const key = JSON.stringify({ ...s, waiting: { ...s.waiting, longestWaitMs: 0 } });
       if (this.lastPushed.get(queueId) === key) return;
       this.lastPushed.set(queueId, key);
       this.emit('queue', s);
+      this.lastPush.set(queueId, Date.now());
     } catch (err) {
       this.log.warn('metrics push failed', { queueId, error: (err as Error).message });
     }

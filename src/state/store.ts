@@ -24,6 +24,8 @@ export interface AgentState {
   wrapUpQueue: string | null;
   /** Queues where the agent is paused on its own (queue → reason) while taking calls from the others. */
   pausedQueues: Record<string, string>;
+  /** The phone as the ACD last saw it: offline (unregistered) or busy (a call not ours) take no offers. */
+  device: 'online' | 'offline' | 'busy';
 }
 
 export type CallStateName = 'waiting' | 'offered' | 'connected' | 'ended' | 'abandoned' | 'callback'
@@ -97,7 +99,7 @@ const TRANSITIONS = [
   'monitor_start', 'monitor_connected', 'monitor_mode', 'monitor_end',
   'recording_start', 'recording_pause', 'recording_resume', 'recording_stop', 'recording_delete',
   'wrapup_extend', 'wrapup_end', 'call_disposition', 'call_hold', 'call_transfer', 'call_party',
-  'consult_start', 'consult_answered', 'consult_complete', 'consult_cancel', 'call_park', 'call_unpark',
+  'consult_start', 'consult_answered', 'consult_complete', 'consult_cancel', 'call_park', 'call_unpark', 'agent_device',
   'clip_create', 'clip_update', 'clip_delete', 'clip_played',
   'metrics_apply',
 ] as const;
@@ -137,6 +139,9 @@ export class StateStore {
   }
   async agentLogout(agentId: string, queues: string[]): Promise<Outcome<AgentStateName>> {
     return StateStore.outcome(await this.run('agent_logout', agentId, JSON.stringify(queues)), (v) => v as AgentStateName);
+  }
+  async agentDevice(agentId: string, device: 'online' | 'offline' | 'busy'): Promise<Outcome> {
+    return StateStore.outcome(await this.run('agent_device', agentId, device), () => undefined);
   }
   async agentReady(agentId: string, queues: string[] = []): Promise<Outcome<AgentStateName>> {
     return StateStore.outcome(await this.run('agent_ready', agentId, JSON.stringify(queues)), (v) => v as AgentStateName);
@@ -401,6 +406,7 @@ export class StateStore {
       wrapUpUntil: h.state === 'wrap_up' ? num(h.wrapupUntil) : null,
       wrapUpQueue: h.state === 'wrap_up' ? h.wrapupQueue ?? null : null,
       pausedQueues,
+      device: (h.device as AgentState['device']) ?? 'online',
     };
   }
 

@@ -33,14 +33,14 @@ describe('control API: bad input gets a clear error and changes nothing', functi
   /** Runs a bad request and proves nothing changed: same agent states, no new event. */
   async function refused(method: string, route: string, opts: { body?: unknown; raw?: string; token?: string | null }, status: number, code: string) {
     const before = [await ctl.agentState('a1'), await ctl.agentState('a2')];
-    const seen = events.all.length;
+    const seen = events.changes.length;
     const r = await ctl.request(method, route, opts.body, opts.token === undefined ? undefined : opts.token, opts.raw);
     assert.equal(r.status, status, `${method} ${route}: ${JSON.stringify(r.body)}`);
     assert.equal(r.body.error.code, code);
     assert.equal(typeof r.body.error.message, 'string');
     await sleep(200);
     assert.deepEqual([await ctl.agentState('a1'), await ctl.agentState('a2')], before, 'agent states unchanged');
-    assert.equal(events.all.length, seen, 'no event written');
+    assert.equal(events.changes.length, seen, 'no event written');
   }
 
   it('answers 401 without a token and with a wrong one, REST and WebSocket alike', async () => {

@@ -61,6 +61,11 @@ const ROWS: Row[] = [
   { method: 'GET', route: '/queues', allowed: EVERYONE, make: async () => ({ url: '/queues' }) },
   { method: 'GET', route: '/queues/{id}', allowed: EVERYONE, make: async () => ({ url: '/queues/sales' }) },
   { method: 'GET', route: '/queues/{id}/calls', allowed: STAFF, make: async () => ({ url: '/queues/sales/calls' }) },
+  // real-time metrics: an agent reads its queues' and its own; the waiting callers list is for staff
+  { method: 'GET', route: '/queues/{id}/stats', allowed: EVERYONE, make: async () => ({ url: '/queues/sales/stats' }) },
+  { method: 'GET', route: '/agents/{id}/stats', allowed: EVERYONE, make: async () => ({ url: '/agents/a1/stats' }) },
+  { method: 'GET', route: '/stats/queues', allowed: EVERYONE, make: async () => ({ url: '/stats/queues' }) },
+  { method: 'GET', route: '/stats/waiting', allowed: STAFF, make: async () => ({ url: '/stats/waiting' }) },
   { method: 'GET', route: '/agents', allowed: STAFF, make: async () => ({ url: '/agents' }) },
   { method: 'POST', route: '/agents', allowed: CONFIG, make: async () => { const id = fresh('n'); return { url: '/agents', body: { id, name: 'N', queues: ['sales'], phone: staticPhone(id) } }; } },
   { method: 'GET', route: '/agents/{id}', allowed: EVERYONE, make: async () => ({ url: '/agents/a1' }) },
@@ -134,6 +139,10 @@ const SCOPE_ROWS: { what: string; who: Who; method: string; url: string; body?: 
   { what: 'an agent logging in another agent', who: 'agent', method: 'POST', url: '/agents/a2/login' },
   { what: 'a supervisor acting on an agent outside their queues', who: 'supervisor', method: 'POST', url: '/agents/a3/pause', body: { reason: 'lunch' } },
   { what: 'a supervisor reading the calls of a queue they do not supervise', who: 'supervisor', method: 'GET', url: '/queues/support/calls' },
+  { what: 'a supervisor reading the metrics of a queue they do not supervise', who: 'supervisor', method: 'GET', url: '/queues/support/stats' },
+  { what: 'an agent reading the metrics of a queue it is not in', who: 'agent', method: 'GET', url: '/queues/support/stats' },
+  { what: 'an agent reading another agent\'s metrics', who: 'agent', method: 'GET', url: '/agents/a2/stats' },
+  { what: 'a supervisor reading the metrics of an agent outside their queues', who: 'supervisor', method: 'GET', url: '/agents/a3/stats' },
   { what: 'a supervisor asking a callback in a queue they do not supervise', who: 'supervisor', method: 'POST', url: '/callbacks', body: { queueId: 'support', number: '15550997' } },
 ];
 

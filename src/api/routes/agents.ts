@@ -23,7 +23,7 @@ export function agentsRouter(registry: Registry, agents: AgentService, state: St
     return {
       id: a.id, name: a.name, queues: a.queues, phone, device,
       state: {
-        state: st.state, reason: st.reason, since: st.since, loggedInQueues: st.queues, pausedQueues: st.pausedQueues,
+        state: st.state, reason: st.reason, since: st.since, loggedInQueues: st.queues, pausedQueues: st.pausedQueues, device: st.device,
         callId: st.callId, callsToday: st.callsToday,
         wrapUpUntil: st.wrapUpUntil ? new Date(st.wrapUpUntil).toISOString() : null,
       },

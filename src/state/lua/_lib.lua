@@ -26,9 +26,12 @@ local function agent_queues(id)
   return qs
 end
 
--- An agent is in a queue's ready set exactly when globally ready, logged in to that queue and not
--- paused in that queue alone. The score is the idle-since time: longest-idle reads the lowest.
+-- An agent is in a queue's ready set exactly when globally ready, logged in to that queue, not
+-- paused in that queue alone, and its phone is reachable and free. The score is the idle-since time: longest-idle reads the lowest.
 local function ready_sets(id, ready, idle_since)
+  -- a phone that is unregistered, or busy with a call that is not ours, takes no offers
+  local device = redis.call('HGET', k('agent', id), 'device')
+  if device == 'offline' or device == 'busy' then ready = false end
   for _, q in ipairs(agent_queues(id)) do
     if ready and redis.call('HEXISTS', k('agent', id, 'paused'), q) == 0 then
       redis.call('ZADD', k('queue', q, 'ready'), idle_since, id)
@@ -56,7 +59,7 @@ local function agent_set_state(id, state, reason, fields, clear)
   local a = agent_get(id)
   ready_sets(id, state == 'ready', tonumber(a.idleSince) or NOW)
   emit('agent.state', { agentId = id, state = state, reason = reason or cjson.null, queues = agent_queues(id), callId = a.callId or cjson.null,
-    pausedQueues = paused_queues(id),
+    pausedQueues = paused_queues(id), device = a.device or 'online',
     wrapUpUntil = state == 'wrap_up' and tonumber(a.wrapupUntil) or cjson.null })
 end
 

@@ -138,6 +138,9 @@ export class EventLog {
     });
   }
 
+  /** State-change events only: without the metrics pushes (metrics.*), which are views, not changes. */
+  get changes(): AcdEventMsg[] { return this.all.filter((e) => !e.type.startsWith('metrics.')); }
+
   /** The first event (already seen or still to come) matching, within the time limit. */
   waitFor(pred: (e: AcdEventMsg) => boolean, timeoutMs = 15_000, what = 'event'): Promise<AcdEventMsg> {
     const seen = this.all.find(pred);

@@ -1,0 +1,56 @@
+import type { Ari } from '../ari/client';
+import type { Logger } from '../logger';
+import type { Registry } from '../registry/registry';
+import type { StateStore } from '../state/store';
+import { APP } from '../calls/callService';
+
+// Device states that mean the phone is on a call (or ringing) of its own.
+const BUSY = new Set(['INUSE', 'BUSY', 'RINGING', 'RINGINUSE', 'ONHOLD']);
+
+/**
+ * Keeps each agent's phone status in Redis from Asterisk's events: PJSIP endpoint state (registered
+ * or not) and device state (busy with a call that is not the ACD's). Agents whose phone is offline
+ * or busy get no offers (see ready_sets in _lib.lua) and come back by themselves.
+ */
+export class DeviceWatcher {
+  constructor(private readonly ari: Ari, private readonly state: StateStore, private readonly registry: Registry, private readonly log: Logger) {
+    ari.onEvent('EndpointStateChange', (e) => {
+      if (e.endpoint.technology !== 'PJSIP' || !this.registry.findAgent(e.endpoint.resource)) return;
+      void this.apply(e.endpoint.resource, e.endpoint.state === 'online' ? 'online' : 'offline');
+    });
+    ari.onEvent('DeviceStateChanged', (e) => {
+      const m = /^PJSIP\/(.+)$/.exec(e.device_state.name);
+      if (!m || !this.registry.findAgent(m[1])) return;
+      void this.deviceState(m[1], e.device_state.state);
+    });
+  }
+
+  private async deviceState(agentId: string, state: string): Promise<void> {
+    if (state === 'UNAVAILABLE') return this.apply(agentId, 'offline');
+    if (!BUSY.has(state)) return this.apply(agentId, 'online');
+    // our own offers and calls make the phone busy too: only a call of its own counts
+    const a = await this.state.agentState(agentId);
+    if (a.state === 'reserved' || a.state === 'on_call' || a.state === 'wrap_up') return;
+    await this.apply(agentId, 'busy');
+  }
+
+  private async apply(agentId: string, device: 'online' | 'offline' | 'busy'): Promise<void> {
+    const r = await this.state.agentDevice(agentId, device).catch((err) => {
+      this.log.warn('device update failed', { agentId, error: (err as Error).message });
+      return undefined;
+    });
+    if (r?.ok) this.log.info('agent phone changed', { agentId, device });
+  }
+
+  /** After every (re)connect: subscribe, then read each agent's endpoint state (events were missed). */
+  async sync(): Promise<void> {
+    await this.ari.subscribe(APP, 'endpoint:PJSIP');
+    for (const a of this.registry.listAgents()) await this.watch(a.id);
+  }
+
+  async watch(agentId: string): Promise<void> {
+    await this.ari.subscribe(APP, `deviceState:PJSIP/${agentId}`).catch(() => undefined);
+    const e = await this.ari.endpoint('PJSIP', agentId).catch(() => undefined);
+    await this.apply(agentId, e?.state === 'online' ? 'online' : 'offline');
+  }
+}
