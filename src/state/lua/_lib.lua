@@ -76,6 +76,16 @@ local function agent_after_call(id, wrap_ms, max_ms, step_ms, queue_id, clear)
   end
 end
 
+-- The agent is done with this call (it ended, or went on to someone else): one more call today,
+-- then wrap-up or ready. ARGV[i], ARGV[i+1], ARGV[i+2] are the wrap-up ms, its maximum and its step.
+-- Does nothing when the agent has meanwhile moved on (not on this call any more).
+local function agent_call_done(agent_id, call_id, queue_id, i)
+  local a = agent_get(agent_id)
+  if a.state ~= 'on_call' or a.callId ~= call_id then return end
+  redis.call('HINCRBY', k('agent', agent_id), 'callsToday', 1)
+  agent_after_call(agent_id, tonumber(ARGV[i]) or 0, tonumber(ARGV[i + 1]) or 0, tonumber(ARGV[i + 2]) or 0, queue_id, {'callId'})
+end
+
 local function call_get(id)
   local h = redis.call('HGETALL', k('call', id))
   if #h == 0 then return nil end

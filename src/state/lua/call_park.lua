@@ -17,9 +17,5 @@ redis.call('HSET', k('call', id), 'state', 'parked', 'parkSlot', slot, 'parkedBy
 redis.call('HDEL', k('call', id), 'agentId', 'bridgeId', 'held', 'heldAt', 'agentChannelId', 'offerToken')
 redis.call('ZADD', k('timers'), tonumber(ARGV[4]), 'park|' .. id .. '|' .. slot)
 emit('call.parked', { callId = id, queueId = c.queueId, slot = tonumber(slot), by = from, timeoutAt = tonumber(ARGV[4]) })
-local a = agent_get(from)
-if a.state == 'on_call' and a.callId == id then
-  redis.call('HINCRBY', k('agent', from), 'callsToday', 1)
-  agent_after_call(from, tonumber(ARGV[5]) or 0, tonumber(ARGV[6]) or 0, tonumber(ARGV[7]) or 0, c.queueId, {'callId'})
-end
+agent_call_done(from, id, c.queueId, 5)
 return {1, slot}

@@ -12,9 +12,5 @@ redis.call('HSET', k('call', call_id), 'state', 'ended', 'endedAt', NOW, 'talkMs
 redis.call('EXPIRE', k('call', call_id), RECORD_TTL)
 redis.call('SREM', k('node', c.node, 'calls'), call_id)
 emit('call.ended', { callId = call_id, queueId = c.queueId, agentId = c.agentId, talkMs = talk, endedBy = ended_by })
-local a = agent_get(c.agentId)
-if a.state == 'on_call' and a.callId == call_id then
-  redis.call('HINCRBY', k('agent', c.agentId), 'callsToday', 1)
-  agent_after_call(c.agentId, tonumber(ARGV[5]) or 0, tonumber(ARGV[6]) or 0, tonumber(ARGV[7]) or 0, c.queueId, {'callId'})
-end
+agent_call_done(c.agentId, call_id, c.queueId, 5)
 return {1, c.agentId}

@@ -35,9 +35,5 @@ else
   redis.call('SREM', k('node', c.node, 'calls'), id)
   redis.call('EXPIRE', k('call', id), RECORD_TTL)
 end
-local a = agent_get(from)
-if a.state == 'on_call' and a.callId == id then
-  redis.call('HINCRBY', k('agent', from), 'callsToday', 1)
-  agent_after_call(from, tonumber(ARGV[9]) or 0, tonumber(ARGV[10]) or 0, tonumber(ARGV[11]) or 0, c.queueId, {'callId'})
-end
+agent_call_done(from, id, c.queueId, 9)
 return {1, from}

@@ -14,9 +14,5 @@ local state = c.completeOnEnd == '1' and 'completed' or 'attempted'
 redis.call('HSET', k('call', id), 'state', state, 'attempts', n, 'lastOutcome', outcome, 'lastAgentId', c.agentId)
 redis.call('HSET', k('queue', c.queueId, 'lastagent'), c.callerNumber, c.agentId)
 emit('callback.attempted', { callbackId = id, queueId = c.queueId, agentId = c.agentId, outcome = outcome, attempt = n, state = state })
-local a = agent_get(c.agentId)
-if a.state == 'on_call' and a.callId == id then
-  redis.call('HINCRBY', k('agent', c.agentId), 'callsToday', 1)
-  agent_after_call(c.agentId, tonumber(ARGV[6]) or 0, tonumber(ARGV[7]) or 0, tonumber(ARGV[8]) or 0, c.queueId, {'callId'})
-end
+agent_call_done(c.agentId, id, c.queueId, 6)
 return {1, state}

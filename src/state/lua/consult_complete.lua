@@ -20,9 +20,5 @@ else
   redis.call('SREM', k('node', c.node, 'calls'), id)
   redis.call('EXPIRE', k('call', id), RECORD_TTL)
 end
-local a = agent_get(from)
-if a.state == 'on_call' and a.callId == id then
-  redis.call('HINCRBY', k('agent', from), 'callsToday', 1)
-  agent_after_call(from, tonumber(ARGV[5]) or 0, tonumber(ARGV[6]) or 0, tonumber(ARGV[7]) or 0, c.queueId, {'callId'})
-end
+agent_call_done(from, id, c.queueId, 5)
 return {1, kind}
