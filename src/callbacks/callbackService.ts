@@ -184,8 +184,17 @@ export class CallbackService {
   private collectDigits(channelId: string, timeoutMs: number, terminator?: string, max = 20): Promise<string> {
     return new Promise((resolve) => {
       let got = '';
-      const handler = (e: { channel: AriChannel; digit: string }) => {
+      let last = { digit: '', at: 0 };
+      const handler = (e: { channel: AriChannel; digit: string; timestamp: string; duration_ms: number }) => {
         if (e.channel.id !== channelId) return;
+        // One key event can reach us twice (it did while the app was also subscribed to the PJSIP
+        // endpoints, which repeats their channels' events); no person repeats a key within 80 ms
+        // (ITU-T Q.24: at least 40 ms tone and 40 ms pause). Asterisk's event time is the clock:
+        // events may reach us in a burst.
+        const at = Date.parse(e.timestamp.replace(/([+-]\d\d)(\d\d)$/, '$1:$2'));
+        this.log.debug('caller keyed a digit', { channelId, digit: e.digit, at: e.timestamp, durationMs: e.duration_ms });
+        if (e.digit === last.digit && at - last.at < 80) return;
+        last = { digit: e.digit, at };
         got += e.digit;
         if (e.digit === terminator || got.length >= max) finish();
       };

@@ -8,8 +8,8 @@ import { APP } from '../calls/callService';
 const BUSY = new Set(['INUSE', 'BUSY', 'RINGING', 'RINGINUSE', 'ONHOLD']);
 
 /**
- * Keeps each agent's phone status in Redis from Asterisk's events: PJSIP endpoint state (registered
- * or not) and device state (busy with a call that is not the ACD's). Agents whose phone is offline
+ * Keeps each agent's phone status in Redis from Asterisk's device state events: unavailable
+ * (unregistered), or busy with a call that is not the ACD's. Agents whose phone is offline
  * or busy get no offers (see ready_sets in _lib.lua) and come back by themselves.
  */
 export class DeviceWatcher {
@@ -42,9 +42,13 @@ export class DeviceWatcher {
     if (r?.ok) this.log.info('agent phone changed', { agentId, device });
   }
 
-  /** After every (re)connect: subscribe, then read each agent's endpoint state (events were missed). */
+  /**
+   * After every (re)connect: subscribe to each agent's device state, then read its endpoint state
+   * (events were missed). Device state carries both facts (UNAVAILABLE when unregistered, INUSE or
+   * BUSY on a call). No endpoint subscription: it would deliver every channel event of those
+   * endpoints a second time.
+   */
   async sync(): Promise<void> {
-    await this.ari.subscribe(APP, 'endpoint:PJSIP');
     for (const a of this.registry.listAgents()) await this.watch(a.id);
   }
 
