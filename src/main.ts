@@ -10,6 +10,8 @@ import { Ari } from './ari/client';
 import { APP, CallService } from './calls/callService';
 import { CallbackService, isCallback } from './callbacks/callbackService';
 import { Dispatcher } from './calls/dispatcher';
+import { dayOf } from './metrics/day';
+import { seededRandom } from './routing/strategies';
 import { Config, ConfigError, loadConfig } from './config';
 import { localClipsDirs, startLocalAsterisk, startLocalRedis } from './embedded/localEnvironment';
 import { ClipService } from './clips/clipService';
@@ -54,7 +56,15 @@ async function main(): Promise<void> {
   const phones = new PhoneProvisioner(ari, log);
   const calls = new CallService(ari, state, registry, config.nodeId, config.offerGraceMs, log);
   const callbacks = new CallbackService(ari, state, registry, calls, config.file.outboundDial, config.nodeId, config.offerGraceMs, log);
-  const dispatcher = new Dispatcher(calls, callbacks, state, registry, log, () => ari.connected);
+  // fewest-calls and least-talk-time read today's figures; the metrics fold events a few ms behind,
+  // so pending ones are folded first (only for queues with those strategies)
+  const todayOf = async (agentId: string) => {
+    await metrics.catchUp();
+    const t = await state.metricsDay('agent', agentId, dayOf(Date.now(), config.timeZone));
+    return { calls: t.handled ?? 0, talkMs: t.talkMs ?? 0 };
+  };
+  const dispatcher = new Dispatcher(calls, callbacks, state, registry, log, () => ari.connected, todayOf,
+    config.randomSeed === undefined ? Math.random : seededRandom(config.randomSeed));
   calls.onCallWaiting = (queueId) => dispatcher.kick(queueId);
   callbacks.onWaiting = (queueId) => dispatcher.kick(queueId);
   const agents = new AgentService(registry, state);

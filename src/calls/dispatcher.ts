@@ -1,7 +1,7 @@
 import type { AcdEvent } from '../events/bus';
 import type { Logger } from '../logger';
 import type { Registry } from '../registry/registry';
-import { Candidate, strategyFor } from '../routing';
+import { Candidate, needs, strategyFor } from '../routing';
 import type { CallRecord, StateStore } from '../state/store';
 import { CallbackService, isCallback } from '../callbacks/callbackService';
 import type { CallService } from './callService';
@@ -24,6 +24,9 @@ export class Dispatcher {
     private readonly log: Logger,
     /** Offers need Asterisk: while ARI is down nothing is offered (reconnect dispatches every queue). */
     private readonly online: () => boolean = () => true,
+    /** Today's handled calls and talk time per agent (fewest-calls, least-talk-time), from the metrics. */
+    private readonly today: (agentId: string) => Promise<{ calls: number; talkMs: number }> = async () => ({ calls: 0, talkMs: 0 }),
+    private readonly random: () => number = Math.random,
   ) {}
 
   onEvent(e: AcdEvent): void {
@@ -56,21 +59,30 @@ export class Dispatcher {
     // a callback request has no channel yet, so any controller may serve it.
     const entries = (await this.state.waiting(queueId)).filter((w) => local.has(w.callId) || isCallback(w.callId));
     if (!entries.length) return;
-    let candidates = await this.state.readyAgents(queueId);
+    let candidates: Candidate[] = await this.state.readyAgents(queueId);
     const pick = strategyFor(queue);
+    const need = needs(queue);
+    if (need.today) {
+      candidates = await Promise.all(candidates.map(async (c) => {
+        const t = await this.today(c.agentId);
+        return { ...c, callsToday: t.calls, talkTodayMs: t.talkMs };
+      }));
+    }
+    const ctx = { order: queue.agentOrder, random: this.random, lastAgentId: need.last ? await this.state.lastOfferedAgent(queueId) : undefined };
     const now = Date.now();
     for (const { callId } of entries) {
       if (!candidates.length) return;
       const callback = isCallback(callId) ? await this.state.call(callId) : undefined;
       let pool = callback ? this.callbackCandidates(queueId, callback, candidates, now) : candidates;
       for (;;) {
-        const agent = pick(pool);
+        const agent = pick(pool, ctx);
         if (!agent) break;            // nobody suitable for this one: the next may still be served
         candidates = candidates.filter((c) => c.agentId !== agent.agentId);
         pool = pool.filter((c) => c.agentId !== agent.agentId);
         const r = callback
           ? await this.callbacks.offer(queue, callId, agent.agentId)
           : await this.calls.offer(queue, callId, agent.agentId);
+        if (r === 'offered') ctx.lastAgentId = agent.agentId;
         if (r !== 'agent') break;     // offered, or this entry is gone: next entry
       }
     }

@@ -19,6 +19,7 @@ export interface Config {
   readonly embedded: { readonly sipPort: number; readonly ariPort: number; readonly redisPort: number; readonly ariPassword: string };
   /** Extra time past a queue's ring timeout before a reservation counts as lost (controller died mid-offer). */
   readonly offerGraceMs: number;
+  readonly randomSeed?: number;
   /**
    * Prepared audio clips: `dir` is where the controller writes them, `mediaDir` the same folder as
    * Asterisk sees it (it plays sound:<mediaDir>/<id>). Absent: the embedded default picks the local
@@ -56,6 +57,8 @@ const EnvSchema = z.object({
   ACD_CLIPS_DIR: z.string().startsWith('/', 'an absolute path').optional(),
   ACD_CLIPS_MEDIA_DIR: z.string().startsWith('/', 'an absolute path').optional(),
   ACD_TIMEZONE: z.string().default('UTC').refine(isTimeZone, 'an IANA time zone such as Europe/Paris'),
+  /** Seeds the random routing strategy's draw (tests); unset means Math.random. */
+  ACD_RANDOM_SEED: z.coerce.number().int().min(0).optional(),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).default('pretty'),
 });
@@ -98,6 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, repoRoot = path
     redisUrl: e.REDIS_URL,
     embedded: { sipPort: e.ACD_SIP_PORT, ariPort: e.ACD_ARI_PORT, redisPort: e.ACD_REDIS_PORT, ariPassword: e.ARI_PASSWORD ?? 'acd-local' },
     offerGraceMs: e.ACD_OFFER_GRACE_MS,
+    randomSeed: e.ACD_RANDOM_SEED,
     // one path for both when the controller and Asterisk see the same file system
     clips: e.ACD_CLIPS_DIR ? { dir: e.ACD_CLIPS_DIR, mediaDir: e.ACD_CLIPS_MEDIA_DIR ?? e.ACD_CLIPS_DIR } : undefined,
     timeZone: e.ACD_TIMEZONE,

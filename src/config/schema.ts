@@ -4,7 +4,7 @@ import { PERMISSION_NAMES, Permission } from '../access/permissions';
 // Ids double as PJSIP object names, Redis key parts and URL segments: keep them plain.
 export const Id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, 'letters, digits, "-" and "_", at most 64, starting with a letter or digit');
 
-export const STRATEGIES = ['longest-idle'] as const;
+export const STRATEGIES = ['longest-idle', 'round-robin', 'fewest-calls', 'least-talk-time', 'random', 'linear'] as const;
 
 const Sound = z.string().regex(/^[a-z0-9_/-]+$/i, 'an Asterisk sound name such as vm-intro');
 
@@ -36,6 +36,8 @@ export const QueueSchema = z.object({
   name: z.string().min(1).max(80),
   extension: z.string().regex(/^[0-9]{2,15}$/, 'digits only, 2 to 15'),
   strategy: z.enum(STRATEGIES).default('longest-idle'),
+  /** The fixed agent order linear and round-robin walk (agents not listed follow by id). */
+  agentOrder: z.array(Id).max(500).default([]),
   ringTimeoutSec: z.number().int().min(5).max(300).default(20),
   mohClass: z.string().regex(/^[a-z0-9_-]+$/i).default('default'),
   callbacks: CallbackSettingsSchema.default(CallbackSettingsSchema.parse({})),

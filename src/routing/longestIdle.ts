@@ -1,5 +1,5 @@
-/** A ready agent as routing sees it. */
-export interface Candidate { agentId: string; idleSince: number }
+/** A ready agent as routing sees it (today's figures only where the strategy needs them). */
+export interface Candidate { agentId: string; idleSince: number; callsToday?: number; talkTodayMs?: number }
 
 /**
  * Longest-idle: the ready agent whose last call ended (or who logged in) longest ago.

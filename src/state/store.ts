@@ -440,6 +440,11 @@ export class StateStore {
     return out;
   }
 
+  /** The agent this queue offered a call to last (round-robin). */
+  async lastOfferedAgent(queueId: string): Promise<string | undefined> {
+    return (await this.redis.hget(`${this.keys.prefix}queue:${queueId}:meta`, 'lastAgent')) ?? undefined;
+  }
+
   async loggedInAgents(queueId: string): Promise<string[]> {
     return this.redis.smembers(this.keys.queueAgents(queueId));
   }

@@ -16,6 +16,8 @@ redis.call('ZREM', k('queue', c.queueId, 'waiting'), call_id)
 redis.call('HSET', k('call', call_id), 'state', 'offered', 'agentId', agent_id, 'offerToken', token,
   'agentChannelId', ARGV[7], 'offeredAt', NOW, 'servedBy', ARGV[8] or '')
 redis.call('ZADD', k('timers'), expires, 'offer|' .. call_id .. '|' .. token)
+-- round-robin goes on after the agent offered last in this queue
+redis.call('HSET', k('queue', c.queueId, 'meta'), 'lastAgent', agent_id)
 emit('call.offered', { callId = call_id, queueId = c.queueId, agentId = agent_id, callerNumber = c.callerNumber,
   kind = c.kind or 'call' })
 agent_set_state(agent_id, 'reserved', nil, {'callId', call_id, 'offerToken', token})

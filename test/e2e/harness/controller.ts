@@ -22,6 +22,7 @@ export interface ApiResponse<T = any> { status: number; body: T }
  */
 export class Controller {
   private proc?: ChildProcess;
+  private extraEnv: Record<string, string> = {};
   private output = '';
   readonly api: string;
 
@@ -29,11 +30,12 @@ export class Controller {
     this.api = `http://127.0.0.1:${httpPort}/api/v1`;
   }
 
-  static async start(opts: { name: string; config: object; httpPort: number; offerGraceMs?: number }): Promise<Controller> {
+  static async start(opts: { name: string; config: object; httpPort: number; offerGraceMs?: number; env?: Record<string, string> }): Promise<Controller> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'acd-e2e-'));
     const configFile = path.join(dir, 'acd.yaml');
     fs.writeFileSync(configFile, YAML.stringify(opts.config));
     const c = new Controller(uniquePrefix(opts.name), configFile, opts.httpPort);
+    c.extraEnv = opts.env ?? {};
     await c.launch(opts.offerGraceMs);
     return c;
   }
@@ -55,6 +57,7 @@ export class Controller {
         ACD_CLIPS_DIR: CLIPS_DIR,
         ACD_CLIPS_MEDIA_DIR: CLIPS_MEDIA_DIR,
         LOG_LEVEL: 'debug',
+        ...this.extraEnv,
         LOG_FORMAT: 'json',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
