@@ -1,0 +1,96 @@
+// npm run bench [-- --quick]: the ACD and Asterisk's app_queue on the same local Asterisk, under the
+// same sipp callers and the same sipp agent phones, one after the other; results in bench/results/
+// and (full runs) in the README's Benchmark section.
+//
+// Order: Asterisk + Redis up → agent phones up → ACD controller up (it provisions the agents'
+// PJSIP endpoints, which stay in Asterisk's astdb) → ACD workloads → controller down → Asterisk
+// restarted → app_queue with those endpoints as members → app_queue workloads → everything down.
+import fs from 'node:fs';
+import path from 'node:path';
+import { ACD_QUEUE, AcdSystem } from './acdSystem';
+import { AppQueueSystem } from './appQueueSystem';
+import { machine, REPO, restartAsterisk, startEnvironment, stopEnvironment } from './environment';
+import { Params, paramsFor } from './params';
+import { Phones, startPhones, stopPhones } from './phones';
+import { Results, SystemResults, summaryTable, writeResults } from './report';
+import { BenchSystem } from './system';
+import * as w from './workloads';
+
+const RESULTS = path.join(REPO, 'bench/results');
+const log = (line: string) => process.stdout.write(`[bench] ${line}\n`);
+
+let current: BenchSystem | undefined;
+
+async function phase(sys: BenchSystem, p: Params, phones: Phones): Promise<SystemResults> {
+  current = sys;
+  const ctx: w.Ctx = { p, phones, sys, log };
+  const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const t0 = Date.now();
+    const r = await fn();
+    log(`${sys.name} ${name} done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    return r;
+  };
+  await step('warm-up', () => w.warmup(ctx));
+  const hold = await step('hold (memory)', () => w.hold(ctx));
+  const routing = await step('routing', () => w.routing(ctx));
+  const handover = await step('hand-over', () => w.handover(ctx));
+  const overload = await step('overload', () => w.overload(ctx));
+  const ramp = await step('ramp', () => w.ramp(ctx));
+  await sys.stop();
+  current = undefined;
+  return { hold, routing, handover, overload, ramp };
+}
+
+async function main(): Promise<void> {
+  const p = paramsFor(process.argv.includes('--quick') ? 'quick' : 'full');
+  const startedAt = new Date().toISOString();
+  const workDir = path.join(RESULTS, 'tmp'); // git-ignored: generated controller config and its log
+  fs.mkdirSync(workDir, { recursive: true });
+  // sipp's folders (scenarios, traces) too: the harness keeps them when the run fails (or ACD_SIPP_KEEP=1)
+  process.env.TMPDIR = workDir;
+  log(`${p.mode} run: starting the bench Asterisk and Redis`);
+  startEnvironment();
+  const phones = startPhones(p);
+  try {
+    const m = await machine();
+    log('ACD: starting the controller (it provisions the agent endpoints)');
+    const acd = await phase(await AcdSystem.start(phones, workDir), p, phones);
+    log('app_queue: Asterisk restarted, the same endpoints as queue members');
+    restartAsterisk();
+    const appQueue = await phase(await AppQueueSystem.start(), p, phones);
+    const r: Results = {
+      mode: p.mode, startedAt, finishedAt: new Date().toISOString(), machine: m, params: p,
+      config: { acd: ACD_QUEUE, app_queue: section('asterisk-config/queues.conf', 'bench'), app_queue_dialplan: section('dialplan/extensions.conf', 'acd-bench-app-queue') },
+      acd, app_queue: appQueue,
+    };
+    const files = writeResults(r, RESULTS, path.join(REPO, 'README.md'));
+    process.stdout.write(`\n${summaryTable(r)}\n\nwritten: ${files.map((f) => path.relative(REPO, f)).join(', ')}\n`);
+  } finally {
+    await current?.stop().catch(() => undefined);
+    await stopPhones(phones);
+    stopEnvironment();
+  }
+}
+
+/** A [section] of one of the repo's Asterisk config files, as the results document it. */
+function section(file: string, name: string): string {
+  const text = fs.readFileSync(path.join(REPO, file), 'utf8');
+  return new RegExp(`^\\[${name}\\][^[]*`, 'm').exec(text)?.[0] ?? `(no [${name}] in ${file})`;
+}
+
+// An interrupted run still stops what it started (the harness kills its sipp processes at exit).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: stopping`);
+    void (current?.stop() ?? Promise.resolve()).catch(() => undefined).finally(() => {
+      stopEnvironment();
+      process.exit(130);
+    });
+  });
+}
+
+// Exit explicitly: a client of a stopped Redis or Asterisk must not keep the process alive.
+main().then(() => process.exit(0), (err: Error) => {
+  process.stderr.write(`[bench] failed: ${err.stack ?? err.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,295 @@
+// The measured workloads. Each one is system-agnostic: it picks the agents that take calls, runs sipp
+// callers against the bench Asterisk, waits until every call is over, and derives its numbers from
+// the sipp message traces of the callers and of the agent phones (microsecond timestamps, one clock).
+import { SippProcess, startCaller } from '../test/e2e/harness/sipp';
+import { ari, BENCH, channelCount, drained, sleep } from './environment';
+import type { Params } from './params';
+import type { PhonePool, Phones } from './phones';
+import os from 'node:os';
+import path from 'node:path';
+import { busyCores, cpuSample, cpuSeconds, machineCpu, pidsWith, reapedChildrenCpuSeconds } from './procstat';
+import { peakOverlap, summarize, Summary } from './stats';
+import { BenchSystem, EXTENSION } from './system';
+import { agentSideKey, callerSideKeys, earliestByKey, firstPerCall, lookup, newCalls, readTrace, SipMessage } from './traces';
+
+export interface Ctx { p: Params; phones: Phones; sys: BenchSystem; log: (line: string) => void }
+
+interface CallerRun {
+  caller: SipMessage[]; // the callers' trace
+  agent: SipMessage[]; // the pool's phone trace over the same time
+  notes: string[]; // anything that went wrong outside the traces (stuck calls, sipp killed)
+}
+
+let processTag = 0;
+
+/** Cores of someone else's work (other people's tests on a shared machine) above which we wait, or retry. */
+const QUIET_CORES = 0.3;
+
+/**
+ * Before callers start, wait (at most 30 s) until the machine is nearly idle: between workloads
+ * nothing of ours is busy, so whatever keeps the CPU busy is someone else's.
+ */
+async function quietMachine(ctx: Ctx): Promise<void> {
+  if (!ctx.p.waitForIdleMachine) return;
+  let cores = await busyCores(300);
+  if (cores <= QUIET_CORES) return;
+  ctx.log(`  the machine is busy with other work (${cores.toFixed(2)} cores): waiting up to 30 s`);
+  const deadline = Date.now() + 30_000;
+  while (cores > QUIET_CORES && Date.now() < deadline) cores = await busyCores(1000);
+}
+
+/** Calls per second of one call every periodMs, to one decimal. */
+export const cps = (periodMs: number) => Math.round(10_000 / periodMs) / 10;
+
+/**
+ * `calls` callers, one every `rateMs`; each hangs up by itself `patienceMs` after Asterisk answered
+ * it unless the far end (the agent, through Asterisk) ended the call first. Every caller has its own
+ * number, +1555<process tag><n>, and its own Call-ID: what matches its INVITE to the agent's INVITE.
+ */
+async function runCallers(
+  ctx: Ctx, pool: PhonePool, o: { calls: number; rateMs: number; patienceMs: number },
+  hooks: { during?: (caller: SippProcess) => Promise<void>; callersDone?: () => void } = {},
+): Promise<CallerRun> {
+  await quietMachine(ctx);
+  const number = `+1555${String(++processTag).padStart(3, '0')}[call_number]`;
+  pool.trace.mark();
+  const caller = startCaller({
+    extension: EXTENSION,
+    callerNumber: ctx.sys.callerUser(number),
+    callerName: number,
+    asteriskPort: BENCH.sipPort,
+    hangupAfterMs: o.patienceMs,
+    calls: o.calls,
+    rateMs: o.rateMs,
+  });
+  const notes: string[] = [];
+  if (hooks.during) await hooks.during(caller);
+  const limitMs = (o.calls - 1) * o.rateMs + o.patienceMs + 30_000;
+  const r = await caller.wait(limitMs).catch(async (err: Error) => { notes.push(err.message.split('\n')[0]); return caller.stop(); });
+  hooks.callersDone?.();
+  // sipp's stderr also tells of expected things (a caller whose patience ran out jumps to its
+  // hang-up); failed calls are counted from the traces, so only other complaints are kept
+  const complaints = r.stderr.split('\n').filter((l) => l.trim() && !/^Resolving remote host|jumping to label|There were more errors/.test(l));
+  if (complaints.length) notes.push(`caller sipp: ${complaints[0]}`);
+  await drained(30_000).catch(async (err: Error) => {
+    notes.push(err.message);
+    const left = await ari<{ id: string }[]>('GET', '/channels');
+    await Promise.all(left.map((c) => ari('DELETE', `/channels/${c.id}`).catch(() => undefined)));
+    await drained(10_000);
+  });
+  return { caller: readTrace(caller.file('messages.log')), agent: pool.trace.read(), notes };
+}
+
+/** Caller INVITE sent → that caller's first INVITE at an agent phone (ms), and how many callers never reached one. */
+function routingLatencies(run: CallerRun): { samples: number[]; unrouted: number } {
+  const atAgent = earliestByKey(newCalls(run.agent, 'received'));
+  const samples: number[] = [];
+  let unrouted = 0;
+  for (const inv of newCalls(run.caller, 'sent')) {
+    const t = lookup(atAgent, inv);
+    if (t === undefined) unrouted++;
+    else samples.push(t - inv.at);
+  }
+  return { samples, unrouted };
+}
+
+/**
+ * Calls that did not go as a served call goes: the caller must get the far end's BYE (the agent
+ * hung up after talking), and every agent dialog must end with the agent's BYE answered.
+ */
+function failures(run: CallerRun): { started: number; callerFailed: number; agentFailed: number } {
+  const started = newCalls(run.caller, 'sent');
+  const servedCalls = firstPerCall(run.caller, (m) => m.dir === 'received' && m.method === 'BYE');
+  const agentCalls = newCalls(run.agent, 'received');
+  const agentDone = firstPerCall(run.agent, (m) => (m.dir === 'received' && m.status === 200 && m.cseqMethod === 'BYE') || (m.dir === 'received' && m.method === 'BYE'));
+  return {
+    started: started.length,
+    callerFailed: started.filter((m) => !servedCalls.has(m.callId)).length,
+    agentFailed: agentCalls.filter((m) => !agentDone.has(m.callId)).length,
+  };
+}
+
+// --- workloads -------------------------------------------------------------------------------
+
+export async function warmup(ctx: Ctx): Promise<void> {
+  await ctx.sys.useAgents(ctx.phones.routing.agentIds);
+  await runCallers(ctx, ctx.phones.routing, { calls: ctx.p.warmup.calls, rateMs: ctx.p.warmup.rateMs, patienceMs: 30_000 });
+}
+
+export interface HoldResult { waiting: number; bytesPerCaller: Record<string, number>; notes: string[] }
+
+/** No agent takes calls: N callers wait (answered, music on hold); memory before and with them. */
+export async function hold(ctx: Ctx): Promise<HoldResult> {
+  const { callers, rateMs, settleMs } = ctx.p.hold;
+  await ctx.sys.useAgents([]);
+  await sleep(500);
+  const before = await ctx.sys.memory();
+  let after: Record<string, number> = {};
+  let waiting = 0;
+  const arrivalMs = (callers - 1) * rateMs;
+  const run = await runCallers(ctx, ctx.phones.routing, { calls: callers, rateMs, patienceMs: arrivalMs + settleMs + 1500 }, { during: async () => {
+    const deadline = Date.now() + arrivalMs + 10_000;
+    while ((waiting = await channelCount()) < callers && Date.now() < deadline) await sleep(100);
+    await sleep(settleMs); // every caller queued, answered and hearing music
+    waiting = await channelCount();
+    after = await ctx.sys.memory();
+  } });
+  const bytesPerCaller = Object.fromEntries(Object.keys(before).map((k) => [k, Math.round((after[k] - before[k]) / waiting)]));
+  return { waiting, bytesPerCaller, notes: run.notes };
+}
+
+export interface RoutingResult { calls: number; unrouted: number; latency: Summary | null; notes: string[] }
+
+/** Idle agents, modest rate: caller INVITE sent → agent INVITE received. */
+export async function routing(ctx: Ctx): Promise<RoutingResult> {
+  const { calls, rateMs } = ctx.p.routing;
+  await ctx.sys.useAgents(ctx.phones.routing.agentIds);
+  const run = await runCallers(ctx, ctx.phones.routing, { calls, rateMs, patienceMs: 30_000 });
+  const { samples, unrouted } = routingLatencies(run);
+  return { calls: newCalls(run.caller, 'sent').length, unrouted, latency: summarize(samples), notes: run.notes };
+}
+
+export interface HandoverResult { callers: number; latency: Summary | null; notWaiting: number; notes: string[] }
+
+/**
+ * One agent, callers waiting: the agent's BYE sent → the next INVITE received by the same phone.
+ * Only hand-overs to a caller who was already waiting at the BYE count (`notWaiting` the others).
+ */
+export async function handover(ctx: Ctx): Promise<HandoverResult> {
+  const { callers, rateMs, talkMs } = ctx.p.handover;
+  const pool = ctx.phones.handover;
+  await ctx.sys.useAgents(pool.agentIds);
+  const patienceMs = callers * (talkMs + ctx.p.answerAfterMs + 1500) + 10_000;
+  const run = await runCallers(ctx, pool, { calls: callers, rateMs, patienceMs });
+  const arrived = new Map<string, number>();
+  for (const m of newCalls(run.caller, 'sent')) for (const k of callerSideKeys(m)) arrived.set(k, m.at);
+  const byes = [...firstPerCall(run.agent, (m) => m.dir === 'sent' && m.method === 'BYE').values()].map((m) => m.at).sort((a, b) => a - b);
+  const invites = newCalls(run.agent, 'received').sort((a, b) => a.at - b.at);
+  const samples: number[] = [];
+  let notWaiting = 0;
+  for (const bye of byes) {
+    const next = invites.find((m) => m.at > bye);
+    if (!next) continue; // the last call
+    const since = arrived.get(agentSideKey(next.from) ?? '');
+    if (since !== undefined && since < bye) samples.push(next.at - bye);
+    else notWaiting++;
+  }
+  return { callers, latency: summarize(samples), notWaiting, notes: run.notes };
+}
+
+export interface OverloadResult { agents: number; rateCps: number; calls: number; served: number; wait: Summary | null; servedPerSec: number; notes: string[] }
+
+/** More callers than the agents can take: caller INVITE sent → agent's 200 OK sent (the wait a caller feels). */
+export async function overload(ctx: Ctx): Promise<OverloadResult> {
+  const { agents, rateCps, seconds } = ctx.p.overload;
+  const pool = ctx.phones.ramp;
+  await ctx.sys.useAgents(pool.agentIds.slice(0, agents));
+  const run = await runCallers(ctx, pool, { calls: rateCps * seconds, rateMs: 1000 / rateCps, patienceMs: 180_000 });
+  const answered = earliestByKey([...firstPerCall(run.agent, (m) => m.dir === 'sent' && m.status === 200 && m.cseqMethod === 'INVITE').values()]);
+  const invites = newCalls(run.caller, 'sent');
+  const waits = invites.flatMap((m) => { const t = lookup(answered, m); return t === undefined ? [] : [t - m.at]; });
+  const first = Math.min(...invites.map((m) => m.at));
+  const last = Math.max(...answered.values());
+  return {
+    agents, rateCps, calls: invites.length, served: waits.length, wait: summarize(waits),
+    servedPerSec: Math.round((waits.length / ((last - first) / 1000)) * 10) / 10, notes: run.notes,
+  };
+}
+
+export interface RampStep {
+  /** 'sustained', or why not */
+  verdict: string;
+  /** Runs of this step: a step that was not sustained while other work shared the machine is run again (up to 3 times). */
+  attempts: number;
+  rateCps: number; calls: number; callerFailed: number; agentFailed: number;
+  routing: Summary | null; peakConcurrent: number; notes: string[];
+  /** CPU seconds per process while the step's callers ran. */
+  cpuSeconds: Record<string, number>;
+  /**
+   * Cores in use while the step's callers ran: the system's processes, the load generators (sipp,
+   * this benchmark), anything else on the machine (`other`), and the whole machine.
+   */
+  cores: Record<string, number>;
+}
+export interface RampResult {
+  steps: RampStep[]; sustainedCps: number; peakConcurrentAtSustained: number; routingAtSustained: Summary | null;
+  /** CPU ms per call over the sustained steps. */
+  cpuMsPerCall: Record<string, number>;
+}
+
+const round2 = (v: number) => Math.round(v * 100) / 100;
+
+/**
+ * CPU seconds so far of the system's processes, of the load generators (our sipp processes, alive
+ * or exited, and this benchmark process) and of the whole machine (busy time of all cores).
+ */
+function cpuNow(pids: Record<string, number>): Record<string, number> {
+  const sipp = pidsWith(path.join(os.tmpdir(), 'acd-sipp-')).reduce((t, pid) => { try { return t + cpuSeconds(pid); } catch { return t; } }, 0);
+  return { ...cpuSample(pids), generators: sipp + reapedChildrenCpuSeconds() + cpuSeconds(process.pid), machine: machineCpu().busy };
+}
+
+/**
+ * Rising rates with plenty of agents, each step `stepSeconds` long, until a step is not sustained:
+ * a failed call (a caller not connected to an agent within the patience, or a call that did not
+ * end normally), or routing p99 over the limit.
+ */
+export async function ramp(ctx: Ctx): Promise<RampResult> {
+  await ctx.sys.useAgents(ctx.phones.ramp.agentIds.slice(0, ctx.p.ramp.agents));
+  const steps: RampStep[] = [];
+  for (const periodMs of ctx.p.ramp.periodsMs) {
+    let step: RampStep;
+    for (let attempt = 1; ; attempt++) {
+      step = { ...(await rampStep(ctx, periodMs)), attempts: attempt };
+      ctx.log(`  ${step.rateCps} cps: ${step.verdict}, ${step.calls} calls, failed ${step.callerFailed} (caller side) + ${step.agentFailed} (agent side), `
+        + `routing p99 ${step.routing?.p99 ?? '-'} ms, peak ${step.peakConcurrent} concurrent, cores ${JSON.stringify(step.cores)}`);
+      if (step.verdict === 'sustained' || step.cores.other <= QUIET_CORES || attempt === 3 || !ctx.p.waitForIdleMachine) break;
+      ctx.log('  other work shared the machine during that step: running it again');
+    }
+    steps.push(step);
+    if (step.verdict !== 'sustained') break;
+  }
+  const ok = steps.filter((s) => s.verdict === 'sustained');
+  const best = ok[ok.length - 1];
+  const calls = ok.reduce((n, s) => n + s.calls, 0);
+  return {
+    steps,
+    sustainedCps: best?.rateCps ?? 0,
+    peakConcurrentAtSustained: best?.peakConcurrent ?? 0,
+    routingAtSustained: best?.routing ?? null,
+    cpuMsPerCall: Object.fromEntries(Object.keys(ctx.sys.cpuPids()).map((k) => [k, round2((ok.reduce((t, s) => t + s.cpuSeconds[k], 0) * 1000) / calls)])),
+  };
+}
+
+/** One ramp step; CPU is sampled around its callers (not the drain after them). */
+async function rampStep(ctx: Ctx, periodMs: number): Promise<Omit<RampStep, 'attempts'>> {
+  const { stepSeconds, patienceMs, maxRoutingP99Ms } = ctx.p.ramp;
+  const pids = ctx.sys.cpuPids();
+  let t0 = 0;
+  let cpu0: Record<string, number> = {};
+  let cpuSeconds: Record<string, number> = {};
+  let cores: Record<string, number> = {};
+  const run = await runCallers(ctx, ctx.phones.ramp, { calls: Math.round((stepSeconds * 1000) / periodMs), rateMs: periodMs, patienceMs }, {
+    during: async () => { t0 = Date.now(); cpu0 = cpuNow(pids); },
+    callersDone: () => {
+      const wall = (Date.now() - t0) / 1000;
+      const cpu1 = cpuNow(pids);
+      cpuSeconds = Object.fromEntries(Object.keys(cpu0).map((k) => [k, cpu1[k] - cpu0[k]]));
+      const known = Object.entries(cpuSeconds).filter(([k]) => k !== 'machine').reduce((t, [, v]) => t + v, 0);
+      cores = Object.fromEntries(Object.entries({ ...cpuSeconds, other: Math.max(0, cpuSeconds.machine - known) }).map(([k, v]) => [k, round2(v / wall)]));
+    },
+  });
+  const f = failures(run);
+  const spans = new Map<string, [number, number]>();
+  for (const m of run.caller) {
+    const s = spans.get(m.callId);
+    spans.set(m.callId, s ? [Math.min(s[0], m.at), Math.max(s[1], m.at)] : [m.at, m.at]);
+  }
+  const routing = summarize(routingLatencies(run).samples);
+  const verdict = f.callerFailed + f.agentFailed > 0 ? 'failed calls'
+    : run.notes.length ? 'incomplete'
+      : !routing || routing.p99 > maxRoutingP99Ms ? `routing p99 over ${maxRoutingP99Ms} ms` : 'sustained';
+  return {
+    verdict, rateCps: cps(periodMs), calls: f.started, callerFailed: f.callerFailed, agentFailed: f.agentFailed,
+    routing, peakConcurrent: peakOverlap([...spans.values()]), notes: run.notes, cpuSeconds, cores,
+  };
+}
