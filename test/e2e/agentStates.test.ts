@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { TEST_ENV } from '../support/env';
-import { hangupAllChannels } from './harness/asterisk';
 import { Controller, EventLog, SUPERVISOR_TOKEN, eventually, sleep } from './harness/controller';
+import { endOfTest } from './harness/lifecycle';
 import { allocatePort } from './harness/ports';
 import { SippProcess, registerPhone, startAgentPhone, startCaller } from './harness/sipp';
 
@@ -11,7 +11,7 @@ describe('agent state across queues: per-queue pause, pause reasons (real SIP)',
   this.timeout(60_000);
   let ctl: Controller;
   let events: EventLog;
-  let sipp: SippProcess[] = [];
+  const sipp: SippProcess[] = [];
   const track = (p: SippProcess) => { sipp.push(p); return p; };
 
   beforeEach(async function () {
@@ -32,12 +32,7 @@ describe('agent state across queues: per-queue pause, pause reasons (real SIP)',
   });
 
   afterEach(async function () {
-    events?.close();
-    await Promise.all(sipp.map((p) => p.stop()));
-    sipp = [];
-    if (this.currentTest?.state === 'failed' && ctl) ctl.dumpLogs(this.currentTest.title);
-    await ctl?.kill();
-    await hangupAllChannels();
+    await endOfTest(this, { ctl, events, sipp });
   });
 
   it('given an agent paused in queue A only, it still gets calls from queue B; ready in A again, it gets A\'s caller', async () => {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { TEST_ENV } from '../support/env';
-import { hangupAllChannels, staticEndpoint } from './harness/asterisk';
+import { staticEndpoint } from './harness/asterisk';
 import { Controller, EventLog, SUPERVISOR_TOKEN, eventually, sleep } from './harness/controller';
+import { endOfTest } from './harness/lifecycle';
 import { allocatePort } from './harness/ports';
 import { RtpPeer } from './harness/rtpPeer';
 import { SippProcess, startAgentPhone, startCaller } from './harness/sipp';
@@ -20,8 +21,8 @@ describe('in-call control: hold, DTMF, blind transfers (real SIP)', function () 
   this.timeout(60_000);
   let ctl: Controller;
   let events: EventLog;
-  let sipp: SippProcess[] = [];
-  let peers: RtpPeer[] = [];
+  const sipp: SippProcess[] = [];
+  const peers: RtpPeer[] = [];
   const track = (p: SippProcess) => { sipp.push(p); return p; };
   const peer = async (hz: number) => { const p = await RtpPeer.open(hz); peers.push(p); return p; };
 
@@ -69,13 +70,7 @@ describe('in-call control: hold, DTMF, blind transfers (real SIP)', function () 
   });
 
   afterEach(async function () {
-    events?.close();
-    await Promise.all(sipp.map((p) => p.stop()));
-    peers.forEach((p) => p.close());
-    sipp = []; peers = [];
-    if (this.currentTest?.state === 'failed' && ctl) ctl.dumpLogs(this.currentTest.title);
-    await ctl?.kill();
-    await hangupAllChannels();
+    await endOfTest(this, { ctl, events, sipp, media: peers });
   });
 
   it('hold: the caller hears music and not the agent; unhold: they talk again', async () => {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { TEST_ENV } from '../support/env';
-import { AriObserver, customerTrunk, hangupAllChannels, ari } from './harness/asterisk';
+import { AriObserver, customerTrunk, ari } from './harness/asterisk';
 import { Controller, EventLog, SUPERVISOR_TOKEN, eventually, sleep } from './harness/controller';
+import { endOfTest } from './harness/lifecycle';
 import { allocatePort } from './harness/ports';
 import { AgentPhoneOptions, SippProcess, startAgentPhone, startCaller } from './harness/sipp';
 
@@ -19,7 +20,7 @@ describe('callbacks that keep the caller\'s place (real SIP)', function () {
   this.timeout(90_000);
   let ctl: Controller;
   let events: EventLog;
-  let sipp: SippProcess[] = [];
+  const sipp: SippProcess[] = [];
 
   const track = (p: SippProcess) => { sipp.push(p); return p; };
   const caller = (number: string, hangupAfterMs: number, dtmf?: { afterMs: number; digits: string }[], speak?: { afterMs: number; ms: number }[]) =>
@@ -61,12 +62,7 @@ describe('callbacks that keep the caller\'s place (real SIP)', function () {
   });
 
   afterEach(async function () {
-    events?.close();
-    await Promise.all(sipp.map((p) => p.stop()));
-    sipp = [];
-    if (this.currentTest?.state === 'failed' && ctl) ctl.dumpLogs(this.currentTest.title);
-    await ctl?.kill();
-    await hangupAllChannels();
+    await endOfTest(this, { ctl, events, sipp });
   });
 
   it('given callers A, B, C queued in order and B asking for a callback, an agent serves A, then B\'s callback (agent first, message, customer bridged), then C', async () => {

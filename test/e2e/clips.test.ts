@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { TEST_ENV } from '../support/env';
-import { hangupAllChannels } from './harness/asterisk';
 import { ADMIN_TOKEN, CLIPS_DIR, Controller, EventLog, SUPERVISOR_TOKEN, eventually, sleep } from './harness/controller';
+import { endOfTest } from './harness/lifecycle';
 import { allocatePort } from './harness/ports';
 import { RtpPeer } from './harness/rtpPeer';
 import { SippProcess, startAgentPhone, startCaller } from './harness/sipp';
@@ -44,8 +44,8 @@ describe('prepared audio clips (real SIP, proven by what the caller hears)', fun
   this.timeout(90_000);
   let ctl: Controller;
   let events: EventLog;
-  let sipp: SippProcess[] = [];
-  let peers: RtpPeer[] = [];
+  const sipp: SippProcess[] = [];
+  const peers: RtpPeer[] = [];
   const peer = async (hz: number) => { const p = await RtpPeer.open(hz); peers.push(p); return p; };
 
   async function upload(body: Buffer | string, o: { name?: string; scope?: string; token?: string; type?: string } = {}) {
@@ -96,16 +96,12 @@ describe('prepared audio clips (real SIP, proven by what the caller hears)', fun
   });
 
   afterEach(async function () {
-    events?.close();
-    await Promise.all(sipp.map((p) => p.stop()));
-    peers.forEach((p) => p.close());
-    sipp = [];
-    peers = [];
-    if (this.currentTest?.state === 'failed' && ctl) ctl.dumpLogs(this.currentTest.title);
-    // the clips folder is shared by every test run on this machine: leave nothing behind
-    for (const c of (await ctl.ok('GET', '/clips').catch(() => ({ clips: [] }))).clips) await ctl.request('DELETE', `/clips/${c.id}`);
-    await ctl?.kill();
-    await hangupAllChannels();
+    await endOfTest(this, { ctl, events, sipp, media: peers,
+      // the clips folder is shared by every test run on this machine: leave nothing behind
+      beforeKill: async () => {
+        for (const c of (await ctl.ok('GET', '/clips').catch(() => ({ clips: [] }))).clips) await ctl.request('DELETE', `/clips/${c.id}`);
+      },
+    });
   });
 
   it('given a connected call, a clip played with then=continue is heard by the caller and the agent, then the conversation goes on', async () => {

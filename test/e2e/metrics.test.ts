@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { TEST_ENV } from '../support/env';
-import { hangupAllChannels } from './harness/asterisk';
 import { AcdEventMsg, Controller, EventLog, SUPERVISOR_TOKEN, eventually, sleep } from './harness/controller';
+import { endOfTest } from './harness/lifecycle';
 import { allocatePort } from './harness/ports';
 import { SippProcess, startAgentPhone, startCaller } from './harness/sipp';
 
@@ -41,7 +41,7 @@ describe('real-time metrics: a scripted day through SIP adds up exactly', functi
   this.timeout(120_000);
   let ctl: Controller;
   let events: EventLog;
-  let sipp: SippProcess[] = [];
+  const sipp: SippProcess[] = [];
   const track = (p: SippProcess) => { sipp.push(p); return p; };
   const caller = (number: string, hangupAfterMs: number, dtmf?: { afterMs: number; digits: string }[], speak?: { afterMs: number; ms: number }[]) =>
     track(startCaller({ extension: Q.extension, callerNumber: number, asteriskPort: TEST_ENV.sipPort, hangupAfterMs, dtmf, speak }));
@@ -66,12 +66,7 @@ describe('real-time metrics: a scripted day through SIP adds up exactly', functi
   });
 
   afterEach(async function () {
-    events?.close();
-    await Promise.all(sipp.map((p) => p.stop()));
-    sipp = [];
-    if (this.currentTest?.state === 'failed' && ctl) ctl.dumpLogs(this.currentTest.title);
-    await ctl?.kill();
-    await hangupAllChannels();
+    await endOfTest(this, { ctl, events, sipp });
   });
 
   it('answered within and over the service level, abandoned within and over it, a callback requested: counts, ASA, AHT with wrap-up, SL, SL2, per agent handled, talk and pause', async () => {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { TEST_ENV } from '../support/env';
-import { hangupAllChannels, staticEndpoint } from './harness/asterisk';
+import { staticEndpoint } from './harness/asterisk';
 import { Controller, EventLog, eventually, sleep } from './harness/controller';
+import { endOfTest } from './harness/lifecycle';
 import { allocatePort } from './harness/ports';
 import { RtpPeer } from './harness/rtpPeer';
 import { SippProcess, startAgentPhone, startCaller } from './harness/sipp';
@@ -25,8 +26,8 @@ describe('supervisor listen / whisper / barge (real SIP, proven by audio)', func
   this.timeout(90_000);
   let ctl: Controller;
   let events: EventLog;
-  let sipp: SippProcess[] = [];
-  let peers: RtpPeer[] = [];
+  const sipp: SippProcess[] = [];
+  const peers: RtpPeer[] = [];
   const track = (p: SippProcess) => { sipp.push(p); return p; };
   const peer = async (hz: number) => { const p = await RtpPeer.open(hz); peers.push(p); return p; };
 
@@ -73,13 +74,7 @@ describe('supervisor listen / whisper / barge (real SIP, proven by audio)', func
   });
 
   afterEach(async function () {
-    events?.close();
-    await Promise.all(sipp.map((p) => p.stop()));
-    peers.forEach((p) => p.close());
-    sipp = []; peers = [];
-    if (this.currentTest?.state === 'failed' && ctl) ctl.dumpLogs(this.currentTest.title);
-    await ctl?.kill();
-    await hangupAllChannels();
+    await endOfTest(this, { ctl, events, sipp, media: peers });
   });
 
   it('listen, then whisper, then barge in one session: who hears the supervisor changes as the mode says, and the phone rings once', async () => {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { TEST_ENV } from '../support/env';
-import { asteriskLogSince, asteriskLogSize, bridgeOfCall, hangupAllChannels } from './harness/asterisk';
+import { asteriskLogSince, asteriskLogSize, bridgeOfCall } from './harness/asterisk';
 import { Controller, EventLog, SUPERVISOR_TOKEN, eventually, sleep } from './harness/controller';
+import { endOfTest } from './harness/lifecycle';
 import { allocatePort } from './harness/ports';
 import { AUDIBLE, RtpListener, SILENT } from './harness/rtp';
 import { AgentPhoneOptions, SippProcess, parseTrace, registerPhone, startAgentPhone, startCaller } from './harness/sipp';
@@ -13,8 +14,8 @@ describe('queue calls through real SIP (Asterisk + Redis + SIPp)', function () {
   this.timeout(60_000);
   let ctl: Controller;
   let events: EventLog;
-  let sipp: SippProcess[] = [];
-  let rtp: RtpListener[] = [];
+  const sipp: SippProcess[] = [];
+  const rtp: RtpListener[] = [];
 
   const caller = (o: { number: string; hangupAfterMs: number; mediaPort?: number; extension?: string }) => {
     const p = startCaller({ extension: o.extension ?? SALES.extension, callerNumber: o.number, asteriskPort: TEST_ENV.sipPort, hangupAfterMs: o.hangupAfterMs, mediaPort: o.mediaPort });
@@ -49,14 +50,7 @@ describe('queue calls through real SIP (Asterisk + Redis + SIPp)', function () {
   });
 
   afterEach(async function () {
-    events?.close();
-    await Promise.all(sipp.map((p) => p.stop()));
-    rtp.forEach((l) => l.close());
-    sipp = [];
-    rtp = [];
-    if (this.currentTest?.state === 'failed' && ctl) ctl.dumpLogs(this.currentTest.title);
-    await ctl?.kill();
-    await hangupAllChannels();
+    await endOfTest(this, { ctl, events, sipp, media: rtp });
   });
 
   it('given an idle ready agent, the call rings the agent with the caller number and queue name, is bridged, and the agent is freed when the caller hangs up', async () => {

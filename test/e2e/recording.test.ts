@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { TEST_ENV } from '../support/env';
-import { hangupAllChannels } from './harness/asterisk';
 import { ADMIN_TOKEN, Controller, EventLog, SUPERVISOR_TOKEN, sleep } from './harness/controller';
+import { endOfTest } from './harness/lifecycle';
 import { allocatePort } from './harness/ports';
 import { RtpPeer, toneShare } from './harness/rtpPeer';
 import { SippProcess, startAgentPhone, startCaller } from './harness/sipp';
@@ -60,8 +60,8 @@ describe('call recording (real SIP, proven by the recorded audio)', function () 
   this.timeout(90_000);
   let ctl: Controller;
   let events: EventLog;
-  let sipp: SippProcess[] = [];
-  let peers: RtpPeer[] = [];
+  const sipp: SippProcess[] = [];
+  const peers: RtpPeer[] = [];
 
   const peer = async (hz: number) => { const p = await RtpPeer.open(hz); peers.push(p); return p; };
   const download = (url: string, token: string) => fetch(`${ctl.api}${url.replace('/api/v1', '')}`, { headers: { authorization: `Bearer ${token}` } });
@@ -98,14 +98,7 @@ describe('call recording (real SIP, proven by the recorded audio)', function () 
   });
 
   afterEach(async function () {
-    events?.close();
-    await Promise.all(sipp.map((p) => p.stop()));
-    peers.forEach((p) => p.close());
-    sipp = [];
-    peers = [];
-    if (this.currentTest?.state === 'failed' && ctl) ctl.dumpLogs(this.currentTest.title);
-    await ctl?.kill();
-    await hangupAllChannels();
+    await endOfTest(this, { ctl, events, sipp, media: peers });
   });
 
   it('given a queue that records every call, a pause (by the agent) and resume (by the supervisor) leave silence exactly over the paused interval, and both parties elsewhere', async () => {

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { TEST_ENV } from '../support/env';
-import { bridgeOfCall, hangupAllChannels } from './harness/asterisk';
+import { bridgeOfCall } from './harness/asterisk';
 import { Controller, EventLog, SUPERVISOR_TOKEN, eventually, sleep } from './harness/controller';
+import { endOfTest } from './harness/lifecycle';
 import { allocatePort } from './harness/ports';
 import { SippProcess, startAgentPhone, startCaller } from './harness/sipp';
 
@@ -22,7 +23,7 @@ describe('nothing lost: ARI reconnects and Redis blips (real SIP)', function () 
   this.timeout(60_000);
   let ctl: Controller;
   let events: EventLog;
-  let sipp: SippProcess[] = [];
+  const sipp: SippProcess[] = [];
   const track = (p: SippProcess) => { sipp.push(p); return p; };
 
   beforeEach(async function () {
@@ -39,12 +40,7 @@ describe('nothing lost: ARI reconnects and Redis blips (real SIP)', function () 
   });
 
   afterEach(async function () {
-    events?.close();
-    await Promise.all(sipp.map((p) => p.stop()));
-    sipp = [];
-    if (this.currentTest?.state === 'failed' && ctl) ctl.dumpLogs(this.currentTest.title);
-    await ctl?.kill();
-    await hangupAllChannels();
+    await endOfTest(this, { ctl, events, sipp });
   });
 
   it('given a caller who hangs up while the controller\'s ARI connection is down, reconcile ends that call, frees the agent and serves the waiting caller', async () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { seededRandom } from '../../src/routing/strategies';
 import { TEST_ENV } from '../support/env';
-import { hangupAllChannels } from './harness/asterisk';
 import { Controller, EventLog, SUPERVISOR_TOKEN } from './harness/controller';
+import { endOfTest } from './harness/lifecycle';
 import { allocatePort } from './harness/ports';
 import { SippProcess, startAgentPhone, startCaller } from './harness/sipp';
 
@@ -12,7 +12,7 @@ describe('routing strategies distribute calls as they say (real SIP)', function 
   this.timeout(90_000);
   let ctl: Controller;
   let events: EventLog;
-  let sipp: SippProcess[] = [];
+  const sipp: SippProcess[] = [];
   let n = 0;
   const track = (p: SippProcess) => { sipp.push(p); return p; };
 
@@ -45,12 +45,7 @@ describe('routing strategies distribute calls as they say (real SIP)', function 
   }
 
   afterEach(async function () {
-    events?.close();
-    await Promise.all(sipp.map((p) => p.stop()));
-    sipp = [];
-    if (this.currentTest?.state === 'failed' && ctl) ctl.dumpLogs(this.currentTest.title);
-    await ctl?.kill();
-    await hangupAllChannels();
+    await endOfTest(this, { ctl, events, sipp });
   });
 
   it('round-robin goes around the agents after the last one offered, whoever has been idle longest', async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { TEST_ENV } from '../support/env';
-import { hangupAllChannels } from './harness/asterisk';
 import { Controller, EventLog, SUPERVISOR_TOKEN, eventually, sleep } from './harness/controller';
+import { endOfTest } from './harness/lifecycle';
 import { allocatePort } from './harness/ports';
 import { SippProcess, startAgentPhone, startCaller } from './harness/sipp';
 
@@ -17,7 +17,7 @@ describe('wrap-up (after-call work) and dispositions (real SIP)', function () {
   this.timeout(60_000);
   let ctl: Controller;
   let events: EventLog;
-  let sipp: SippProcess[] = [];
+  const sipp: SippProcess[] = [];
   const track = (p: SippProcess) => { sipp.push(p); return p; };
   const caller = (ext: string, number: string, hangupAfterMs = 30_000) =>
     track(startCaller({ extension: ext, callerNumber: number, asteriskPort: TEST_ENV.sipPort, hangupAfterMs }));
@@ -48,12 +48,7 @@ describe('wrap-up (after-call work) and dispositions (real SIP)', function () {
   });
 
   afterEach(async function () {
-    events?.close();
-    await Promise.all(sipp.map((p) => p.stop()));
-    sipp = [];
-    if (this.currentTest?.state === 'failed' && ctl) ctl.dumpLogs(this.currentTest.title);
-    await ctl?.kill();
-    await hangupAllChannels();
+    await endOfTest(this, { ctl, events, sipp });
   });
 
   it('given a call just ended, the agent is in wrap-up for all queues: a caller in another queue waits until the deadline, then rings the agent at once', async () => {
