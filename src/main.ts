@@ -7,6 +7,7 @@ import { UserDirectory } from './access/users';
 import { createApp } from './api/app';
 import { attachEventsHub } from './api/eventsHub';
 import { Ari } from './ari/client';
+import { HANDLED_EVENTS } from './ari/types';
 import { APP, CallService } from './calls/callService';
 import { CallbackService, isCallback } from './callbacks/callbackService';
 import { Dispatcher } from './calls/dispatcher';
@@ -113,6 +114,7 @@ async function main(): Promise<void> {
   }
   async function reconcileOnce(): Promise<void> {
     try {
+      await ari.allowEvents(APP, HANDLED_EVENTS);
       for (const a of registry.listAgents()) await phones.provision(a);
       await devices.sync();
       await calls.reconcile();

@@ -243,6 +243,15 @@ export class Ari extends EventEmitter {
 
   // --- applications, endpoints, push configuration -------------------------------------------
   application(name: string) { return this.call<{ channel_ids: string[]; bridge_ids: string[] }>((c) => c.applications.get({ applicationName: name })); }
+  /**
+   * Only these event types reach the application: Asterisk otherwise sends some 50 events per call
+   * (most are ChannelVarset we never read), and a backlog in the application's queue can trip
+   * Asterisk's task processor overload.
+   */
+  allowEvents(app: string, types: readonly string[]) {
+    return this.call<void>((c) => c.applications.filter({ applicationName: app, filter: { allowed: types.map((type) => ({ type })) } }));
+  }
+
   /** Subscribe the application to more events: endpoint:PJSIP (all PJSIP endpoints), deviceState:PJSIP/x. */
   subscribe(app: string, eventSource: string) { return this.call<void>((c) => c.applications.subscribe({ applicationName: app, eventSource })); }
   endpoint(tech: string, resource: string) { return this.call<{ state: string; channel_ids: string[] }>((c) => c.endpoints.get({ tech, resource })); }

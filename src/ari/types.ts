@@ -56,3 +56,10 @@ export type PjsipFields = { attribute: string; value: string }[];
 
 /** Hangup causes Asterisk reports for a leg that never answered (Q.850). */
 export const CAUSE = { NORMAL: 16, BUSY: 17, NO_USER_RESPONSE: 18, NO_ANSWER: 19, REJECTED: 21 } as const;
+
+/** The event types the controller handles: the application's event filter lets only these through. */
+export const HANDLED_EVENTS = [
+  'StasisStart', 'StasisEnd', 'ChannelDestroyed', 'ChannelDtmfReceived', 'ChannelTransfer', 'DeviceStateChanged',
+  'EndpointStateChange', 'PlaybackStarted', 'PlaybackFinished', 'RecordingStarted', 'RecordingFinished', 'RecordingFailed',
+  'ApplicationReplaced',
+] as const;
