@@ -100,5 +100,12 @@ local function position(queue, call_id)
   return cjson.null
 end
 
+-- A Redis timer (a member of the timers sorted set) exists and its deadline has passed: the check
+-- every transition fired by a timer makes first, so a timer fires once and never early.
+local function timer_due(member)
+  local due = redis.call('ZSCORE', k('timers'), member)
+  return due ~= false and tonumber(due) <= NOW
+end
+
 -- Finished call records stay readable for a week, then Redis forgets them.
 local RECORD_TTL = 7 * 24 * 3600

@@ -12,8 +12,7 @@ local c = call_get(id)
 if not c or c.state ~= 'parked' then return {0, 'NOT_PARKED'} end
 local timer = 'park|' .. id .. '|' .. c.parkSlot
 if from_timer then
-  local due = redis.call('ZSCORE', k('timers'), timer)
-  if not due or tonumber(due) > NOW then return {0, 'NOT_DUE'} end
+  if not timer_due(timer) then return {0, 'NOT_DUE'} end
   agent = c.parkedBy
 end
 local a = agent_get(agent)

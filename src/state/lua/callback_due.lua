@@ -5,8 +5,7 @@
 -- Events: callback.queued
 local id = ARGV[3]
 local timer = 'callback|' .. id
-local due = redis.call('ZSCORE', k('timers'), timer)
-if not due or tonumber(due) > NOW then return {0, 'NOT_DUE'} end
+if not timer_due(timer) then return {0, 'NOT_DUE'} end
 redis.call('ZREM', k('timers'), timer)
 local c = call_get(id)
 if not c or c.state ~= 'scheduled' then return {0, 'NOT_SCHEDULED'} end

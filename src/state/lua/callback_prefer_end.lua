@@ -4,8 +4,7 @@
 -- Events: callback.preference_ended
 local id = ARGV[3]
 local timer = 'prefer|' .. id
-local due = redis.call('ZSCORE', k('timers'), timer)
-if not due or tonumber(due) > NOW then return {0, 'NOT_DUE'} end
+if not timer_due(timer) then return {0, 'NOT_DUE'} end
 redis.call('ZREM', k('timers'), timer)
 local c = call_get(id)
 if not c or not c.preferredUntil then return {0, 'NOT_DUE'} end

@@ -7,8 +7,7 @@
 local call_id, token, outcome, pause, from_timer = ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7] == '1'
 local timer = 'offer|' .. call_id .. '|' .. token
 if from_timer then
-  local due = redis.call('ZSCORE', k('timers'), timer)
-  if not due or tonumber(due) > NOW then return {0, 'STALE_OFFER'} end
+  if not timer_due(timer) then return {0, 'STALE_OFFER'} end
 end
 redis.call('ZREM', k('timers'), timer)
 local c = call_get(call_id)
