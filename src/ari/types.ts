@@ -33,10 +33,9 @@ export interface ChannelTransfer extends Base {
   referred_by: { source_channel: AriChannel };
 }
 
-export interface EndpointStateChange extends Base { type: 'EndpointStateChange'; endpoint: { technology: string; resource: string; state?: string } }
 export interface DeviceStateChanged extends Base { type: 'DeviceStateChanged'; device_state: { name: string; state: string } }
 
-export type AriEvent = EndpointStateChange | DeviceStateChanged | ChannelTransfer | StasisStart | StasisEnd | ChannelDestroyed | ChannelStateChange | ApplicationReplaced
+export type AriEvent = DeviceStateChanged | ChannelTransfer | StasisStart | StasisEnd | ChannelDestroyed | ChannelStateChange | ApplicationReplaced
   | ChannelDtmfReceived | PlaybackStarted | PlaybackFinished | RecordingFinished | RecordingFailed;
 export type AriEventType = AriEvent['type'];
 export type AriEventOf<T extends AriEventType> = Extract<AriEvent, { type: T }>;
@@ -60,6 +59,6 @@ export const CAUSE = { NORMAL: 16, BUSY: 17, NO_USER_RESPONSE: 18, NO_ANSWER: 19
 /** The event types the controller handles: the application's event filter lets only these through. */
 export const HANDLED_EVENTS = [
   'StasisStart', 'StasisEnd', 'ChannelDestroyed', 'ChannelDtmfReceived', 'ChannelTransfer', 'DeviceStateChanged',
-  'EndpointStateChange', 'PlaybackStarted', 'PlaybackFinished', 'RecordingStarted', 'RecordingFinished', 'RecordingFailed',
+  'PlaybackStarted', 'PlaybackFinished', 'RecordingStarted', 'RecordingFinished', 'RecordingFailed',
   'ApplicationReplaced',
 ] as const;

@@ -14,10 +14,6 @@ const BUSY = new Set(['INUSE', 'BUSY', 'RINGING', 'RINGINUSE', 'ONHOLD']);
  */
 export class DeviceWatcher {
   constructor(private readonly ari: Ari, private readonly state: StateStore, private readonly registry: Registry, private readonly log: Logger) {
-    ari.onEvent('EndpointStateChange', (e) => {
-      if (e.endpoint.technology !== 'PJSIP' || !this.registry.findAgent(e.endpoint.resource)) return;
-      void this.apply(e.endpoint.resource, e.endpoint.state === 'online' ? 'online' : 'offline');
-    });
     ari.onEvent('DeviceStateChanged', (e) => {
       const m = /^PJSIP\/(.+)$/.exec(e.device_state.name);
       if (!m || !this.registry.findAgent(m[1])) return;
