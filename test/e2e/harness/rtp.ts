@@ -1,15 +1,5 @@
 import dgram from 'node:dgram';
-import { allocatePort } from './ports';
-
-/** G.711 μ-law byte → linear sample. */
-function ulawToLinear(u: number): number {
-  u = ~u & 0xff;
-  const sign = u & 0x80;
-  const exponent = (u >> 4) & 0x07;
-  const mantissa = u & 0x0f;
-  const magnitude = (((mantissa << 3) + 0x84) << exponent) - 0x84;
-  return sign ? -magnitude : magnitude;
-}
+import { bindRtpPair, ulawToLinear } from './rtpPeer';
 
 /** Mean absolute amplitude above which audio is heard (music, prompts), and below which it is silence. */
 export const AUDIBLE = 60;
@@ -22,29 +12,16 @@ export const SILENT = 20;
 export class RtpListener {
   private packets: { at: number; payload: Buffer }[] = [];
 
-  // RTCP goes to port+1: a real phone listens there, and Asterisk hangs up a call whose RTCP
-  // draws ICMP port-unreachable during a dialplan Answer()
   private constructor(readonly port: number, private readonly rtp: dgram.Socket, private readonly rtcp: dgram.Socket) {
     rtp.on('message', (msg) => {
       if (msg.length > 12 && (msg[1] & 0x7f) === 0) this.packets.push({ at: Date.now(), payload: msg.subarray(12) });
     });
   }
 
-  /** Binds a free even port and the one above it. */
+  /** Binds a free RTP/RTCP port pair (see bindRtpPair). */
   static async open(): Promise<RtpListener> {
-    for (let attempt = 0; attempt < 20; attempt++) {
-      const port = allocatePort() & ~1;
-      const rtp = dgram.createSocket('udp4');
-      const rtcp = dgram.createSocket('udp4');
-      try {
-        await bind(rtp, port);
-        await bind(rtcp, port + 1);
-        return new RtpListener(port, rtp, rtcp);
-      } catch {
-        rtp.close(); rtcp.close();
-      }
-    }
-    throw new Error('no free RTP/RTCP port pair');
+    const { port, rtp, rtcp } = await bindRtpPair();
+    return new RtpListener(port, rtp, rtcp);
   }
 
   /** Mean absolute amplitude (0..32124) of PCMU audio received in the last `ms` milliseconds. */
@@ -58,11 +35,4 @@ export class RtpListener {
   }
 
   close(): void { this.rtp.close(); this.rtcp.close(); }
-}
-
-function bind(socket: dgram.Socket, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind(port, '127.0.0.1', () => { socket.off('error', reject); resolve(); });
-  });
 }

@@ -1,7 +1,8 @@
 import dgram from 'node:dgram';
 import { allocatePort } from './ports';
 
-function ulawToLinear(u: number): number {
+/** G.711 μ-law byte → linear sample. */
+export function ulawToLinear(u: number): number {
   u = ~u & 0xff;
   const sign = u & 0x80;
   const exponent = (u >> 4) & 0x07;
@@ -64,17 +65,8 @@ export class RtpPeer {
 
   /** Binds an even port and the RTCP port above it; sends `toneHz` (or nothing) once Asterisk talks. */
   static async open(toneHz?: number): Promise<RtpPeer> {
-    for (let attempt = 0; attempt < 20; attempt++) {
-      const port = allocatePort() & ~1;
-      const rtp = dgram.createSocket('udp4');
-      const rtcp = dgram.createSocket('udp4');
-      try {
-        await bind(rtp, port);
-        await bind(rtcp, port + 1);
-        return new RtpPeer(port, rtp, rtcp, toneHz);
-      } catch { rtp.close(); rtcp.close(); }
-    }
-    throw new Error('no free RTP/RTCP port pair');
+    const { port, rtp, rtcp } = await bindRtpPair();
+    return new RtpPeer(port, rtp, rtcp, toneHz);
   }
 
   private startSending(): void {
@@ -113,6 +105,24 @@ export class RtpPeer {
     this.rtp.close();
     this.rtcp.close();
   }
+}
+
+/**
+ * A free even port for RTP and the one above it for RTCP: a real phone listens on both, and Asterisk
+ * hangs up a call whose RTCP draws ICMP port-unreachable during a dialplan Answer().
+ */
+export async function bindRtpPair(): Promise<{ port: number; rtp: dgram.Socket; rtcp: dgram.Socket }> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = allocatePort() & ~1;
+    const rtp = dgram.createSocket('udp4');
+    const rtcp = dgram.createSocket('udp4');
+    try {
+      await bind(rtp, port);
+      await bind(rtcp, port + 1);
+      return { port, rtp, rtcp };
+    } catch { rtp.close(); rtcp.close(); }
+  }
+  throw new Error('no free RTP/RTCP port pair');
 }
 
 function bind(socket: dgram.Socket, port: number): Promise<void> {
