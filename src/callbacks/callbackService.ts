@@ -74,7 +74,7 @@ export class CallbackService {
     private readonly offerGraceMs: number,
     private readonly log: Logger,
   ) {
-    calls.onCallQueued = (s, q) => this.scheduleOfferPrompt(s, q);
+    calls.lifecycle.on('queued', (s, q) => this.scheduleOfferPrompt(s, q));
     calls.onConnected = (callId) => this.clearOfferPrompt(callId);
     calls.onIvrCallerGone = (s) => { this.ivrGone.add(s.callId); this.resolveWaitsFor(s.callerChannelId); };
     ari.onEvent('ChannelDtmfReceived', (e) => void this.onDtmf(e.channel, e.digit));

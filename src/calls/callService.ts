@@ -26,16 +26,16 @@ export class CallService {
    * event can arrive before this controller has updated its session; this closes the gap.
    */
   onCallWaiting: (queueId: string) => void = () => {};
-  /** Hooks for the callback feature: a caller started waiting, was connected, or hung up in the callback IVR. */
-  onCallQueued: (s: CallSession, queue: Queue) => void = () => {};
+  /** Hooks for the callback feature: a caller was connected, or hung up in the callback IVR. */
   onConnected: (callId: string) => void = () => {};
   onIvrCallerGone: (s: CallSession) => void = () => {};
   /**
    * 'connected' (session): caller and agent are bridged (session.connected has the bridge);
    * 'ended' (session): the connected call is over and its bridge about to go.
-   * For features that ride on a live call: recording, monitoring.
+   * 'queued' (session, queue): a caller of ours started (or went back to) waiting with music.
+   * For features that ride on a live call: recording, monitoring, callback offers, announcements.
    */
-  readonly lifecycle = new EventEmitter<{ connected: [CallSession]; ended: [CallSession] }>();
+  readonly lifecycle = new EventEmitter<{ connected: [CallSession]; ended: [CallSession]; queued: [CallSession, Queue] }>();
 
   constructor(
     private readonly ari: Ari,
@@ -123,7 +123,7 @@ export class CallService {
         this.answerWithMusic(channel.id, queue),
       ]);
       log.info('caller queued', { callerNumber: channel.caller.number, position: queued.ok ? queued.value : null });
-      if (queued.ok) this.onCallQueued(session, queue);
+      if (queued.ok) this.lifecycle.emit('queued', session, queue);
     });
   }
 
@@ -368,7 +368,7 @@ export class CallService {
       if (t.kind === 'queue') {
         s.state = 'waiting';
         s.queueId = t.target;
-        this.onCallQueued(s, target);
+        this.lifecycle.emit('queued', s, target);
         return;
       }
       s.state = 'offered';
@@ -552,7 +552,7 @@ export class CallService {
       }
       if (r[1] === 'queued') {
         s.state = 'waiting';
-        this.onCallQueued(s, queue!);
+        this.lifecycle.emit('queued', s, queue!);
         return;
       }
       s.state = 'offered';
@@ -650,7 +650,7 @@ export class CallService {
     }
     if (rec.state === 'waiting') {
       s.state = 'waiting';
-      if (queue) this.onCallQueued(s, queue);
+      if (queue) this.lifecycle.emit('queued', s, queue);
       // the previous controller may have died between enqueue and answer
       if (queue) await this.answerWithMusic(rec.channelId, queue);
       return;

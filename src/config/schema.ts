@@ -4,7 +4,26 @@ import { PERMISSION_NAMES, Permission } from '../access/permissions';
 // Ids double as PJSIP object names, Redis key parts and URL segments: keep them plain.
 export const Id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, 'letters, digits, "-" and "_", at most 64, starting with a letter or digit');
 
-export const STRATEGIES = ['longest-idle', 'round-robin', 'fewest-calls', 'least-talk-time', 'random', 'linear'] as const;
+export const STRATEGIES = ['longest-idle', 'round-robin', 'fewest-calls', 'least-talk-time', 'ring-all', 'random', 'linear', 'skills-based'] as const;
+
+/** A skill name (french, billing, ...) and proficiency levels: 1 (basic) to 5 (expert). */
+export const SkillName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/i, 'a skill name: letters, digits, "-", "_", at most 40');
+export const SkillLevel = z.number().int().min(1, 'skill levels are 1 to 5').max(5, 'skill levels are 1 to 5');
+/** Skills an agent has, or a queue or caller requires (as minimum levels). */
+export const Skills = z.record(SkillName, SkillLevel);
+export type SkillMap = z.infer<typeof Skills>;
+
+/**
+ * Where a caller goes when the queue is full, refuses them (empty) or they waited too long:
+ * another queue (keeping their original time), a dialplan extension (context acd-overflow) or a
+ * voicemail box (context acd-voicemail). No overflow: the caller is hung up.
+ */
+export const OverflowSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('queue'), queueId: Id }).strict(),
+  z.object({ kind: z.literal('extension'), extension: z.string().regex(/^[0-9*#+]{1,32}$/, 'digits, *, # or +') }).strict(),
+  z.object({ kind: z.literal('voicemail'), mailbox: z.string().regex(/^[0-9]{1,20}(@[a-z0-9_-]+)?$/i, 'a mailbox such as 100 or 100@default') }).strict(),
+]);
+export type Overflow = z.infer<typeof OverflowSchema>;
 
 const Sound = z.string().regex(/^[a-z0-9_/-]+$/i, 'an Asterisk sound name such as vm-intro');
 
@@ -58,6 +77,54 @@ export const QueueSchema = z.object({
   serviceLevelSec: z.number().int().min(1).max(3600).default(20),
   /** A parked call nobody retrieves rings the agent who parked it after this long. */
   parkTimeoutSec: z.number().int().min(5).max(3600).default(60),
+  /** Skills every caller of this queue needs (minimum levels); a caller's own requirement adds or overrides. */
+  requiredSkills: Skills.default({}),
+  /**
+   * The requirement widens as the caller waits: from `afterSec` of waiting on, every required level
+   * is `lowerBy` lower (the step with the largest afterSec reached applies; a level at 0 is no requirement).
+   */
+  skillRelaxation: z.array(z.object({ afterSec: z.number().int().min(1).max(86400), lowerBy: z.number().int().min(1).max(5) }).strict())
+    .max(10).default([]).refine((st) => st.every((x, i) => i === 0 || x.afterSec > st[i - 1].afterSec), 'steps in increasing afterSec'),
+  /**
+   * Agent tiers: an agent with penalty p (agent.penalties) gets a caller only once the caller has
+   * waited tierWaitSec[p-1] seconds (the last entry for higher penalties). Lower penalties go first.
+   */
+  tierWaitSec: z.array(z.number().int().min(0).max(86400)).max(9).default([]),
+  /** Each level of caller priority counts as this many seconds of extra waiting (it lowers the virtual enqueue time). */
+  priorityStepSec: z.number().int().min(1).max(86400).default(60),
+  /** Fairness between queues sharing agents: this queue's callers count as having waited this much longer. */
+  weight: z.number().int().min(0).max(86400).default(0),
+  /** Most callers waiting at once (0: no limit); a caller beyond it overflows at once. */
+  maxCallers: z.number().int().min(0).max(100000).default(0),
+  /** Longest wait before overflowing (0: no limit). */
+  maxWaitSec: z.number().int().min(0).max(86400).default(0),
+  overflow: OverflowSchema.optional(),
+  /**
+   * Callers join a queue with no one to take them?  yes; no: not when no agent is logged in;
+   * strict: not when no logged-in agent is available (paused or unreachable agents do not count,
+   * agents busy on a call or in wrap-up do). Refused callers overflow.
+   */
+  joinWhenEmpty: z.enum(['yes', 'no', 'strict']).default('yes'),
+  /** Waiting callers leave (overflow) when the queue becomes empty in the same sense; no: they stay. */
+  leaveWhenEmpty: z.enum(['no', 'yes', 'strict']).default('no'),
+  /** What waiting callers hear: music on hold (mohClass), or ringing (they are answered only by the agent). */
+  waitingTone: z.enum(['music', 'ringing']).default('music'),
+  /** Announcements while waiting (Asterisk sound names); not for queues that ring instead of music. */
+  announcements: z.object({
+    /** Position and estimated wait time when the caller joins, then every positionEverySec (0: never again). */
+    positionOnEntry: z.boolean().default(false),
+    positionEverySec: z.number().int().min(0).max(3600).default(0),
+    /** Repeat the position only when it improved since the last time. */
+    onlyWhenImproved: z.boolean().default(false),
+    /** Say the estimated wait with the position. */
+    estimatedWait: z.boolean().default(true),
+    /** The handle time (s) the estimate assumes before the queue has handled a call today. */
+    defaultHandleSec: z.number().int().min(1).max(7200).default(180),
+    /** Prompts played in turn, one every periodicEverySec (0: none). */
+    periodicEverySec: z.number().int().min(0).max(3600).default(0),
+    periodicPrompts: z.array(Sound).max(50).default([]),
+  }).strict().default({ positionOnEntry: false, positionEverySec: 0, onlyWhenImproved: false, estimatedWait: true,
+    defaultHandleSec: 180, periodicEverySec: 0, periodicPrompts: [] }),
   recording: z.object({
     /** all: every call is recorded from the moment it is bridged; on-demand: when someone starts it. */
     policy: z.enum(['all', 'none', 'on-demand']).default('none'),
@@ -85,6 +152,10 @@ export const AgentSchema = z.object({
   wrapUpSec: z.number().int().min(0).max(3600).optional(),
   /** Protected agents may be monitored only by supervisors with monitorProtected. */
   protected: z.boolean().default(false),
+  /** Proficiency per skill, 1 to 5 (skills-based routing). */
+  skills: Skills.default({}),
+  /** Tier per queue (0, the default, is the first tier): see the queue's tierWaitSec. */
+  penalties: z.record(Id, z.number().int().min(0).max(9)).default({}),
   phone: PhoneSchema,
 }).strict().refine((a) => a.callbackQueues.every((q) => a.queues.includes(q)), {
   message: 'callbackQueues must be among the agent\'s queues', path: ['callbackQueues'],
@@ -130,7 +201,15 @@ export const DEFAULT_PAUSE_REASONS: PauseReason[] = [
   { code: 'training', name: 'Training' }, { code: 'admin', name: 'Administrative work' },
 ];
 
+/** Organisation-wide settings, changed through /settings. */
+export const SettingsSchema = z.object({
+  /** Agents may log in to queues they are not assigned to (until they or a supervisor log them out). */
+  allowUnassignedQueueLogin: z.boolean().default(false),
+}).strict();
+export type Settings = z.infer<typeof SettingsSchema>;
+
 export const FileConfigSchema = z.object({
+  settings: SettingsSchema.default({ allowUnassignedQueueLogin: false }),
   pauseReasons: z.array(PauseReasonSchema).default(DEFAULT_PAUSE_REASONS),
   /**
    * How a customer is dialed for a callback: {number} is replaced by the number's digits
@@ -152,6 +231,12 @@ export const FileConfigSchema = z.object({
   c.agents.forEach((ag, i) => ag.queues.forEach((qid) => {
     if (!queueIds.has(qid)) ctx.addIssue({ code: 'custom', path: ['agents', i, 'queues'], message: `unknown queue ${qid}` });
   }));
+  c.queues.forEach((qu, i) => {
+    const o = qu.overflow;
+    if (o?.kind === 'queue' && (o.queueId === qu.id || !queueIds.has(o.queueId))) {
+      ctx.addIssue({ code: 'custom', path: ['queues', i, 'overflow', 'queueId'], message: `overflow to ${o.queueId === qu.id ? 'itself' : `unknown queue ${o.queueId}`}` });
+    }
+  });
 });
 export type FileConfig = z.infer<typeof FileConfigSchema>;
 

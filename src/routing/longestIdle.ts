@@ -1,5 +1,9 @@
 /** A ready agent as routing sees it (today's figures only where the strategy needs them). */
-export interface Candidate { agentId: string; idleSince: number; callsToday?: number; talkTodayMs?: number }
+export interface Candidate {
+  agentId: string; idleSince: number; callsToday?: number; talkTodayMs?: number;
+  /** From the agent's definition: proficiencies, and the agent's tier in this queue. */
+  skills?: Record<string, number>; penalty?: number;
+}
 
 /**
  * Longest-idle: the ready agent whose last call ended (or who logged in) longest ago.

@@ -9,6 +9,8 @@ export interface RoutingContext {
   order?: readonly string[];
   /** A number in [0, 1) (random); injectable so a test can know the draw. */
   random?: () => number;
+  /** The skills (minimum levels) the caller needs now (skills-based ranks by them). */
+  required?: Readonly<Record<string, number>>;
 }
 
 /** The ring order linear and round-robin walk: the queue's order, then by id. */
@@ -44,6 +46,16 @@ export const fewestCalls = (c: readonly Candidate[]) => fewest(c, (x) => x.calls
 
 /** Least talk time today (ties: longest idle). */
 export const leastTalkTime = (c: readonly Candidate[]) => fewest(c, (x) => x.talkTodayMs ?? 0);
+
+/**
+ * Skills-based: the best qualified (the highest sum of levels in the skills the caller needs);
+ * ties go to the longest idle. The dispatcher has already kept only the agents that qualify.
+ */
+export function skillsBased(c: readonly Candidate[], ctx: RoutingContext): Candidate | undefined {
+  const need = Object.keys(ctx.required ?? {});
+  const score = (x: Candidate) => need.reduce((sum, s) => sum + (x.skills?.[s] ?? 0), 0);
+  return fewest(c, (x) => -score(x));
+}
 
 /** Random: any ready agent, each as likely. */
 export function random(c: readonly Candidate[], ctx: RoutingContext): Candidate | undefined {
