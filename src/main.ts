@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { Redis } from 'ioredis';
 import { AgentService } from './agents/agentService';
+import { Announcer } from './announcements/announcer';
+import { storeWaitFacts } from './announcements/wording';
 import { AccessPolicy } from './access/policy';
 import { UserDirectory } from './access/users';
 import { createApp } from './api/app';
@@ -11,6 +13,7 @@ import { HANDLED_EVENTS } from './ari/types';
 import { APP, CallService } from './calls/callService';
 import { CallbackService, isCallback } from './callbacks/callbackService';
 import { Dispatcher } from './calls/dispatcher';
+import { WaitingPolicy } from './calls/waitingPolicy';
 import { dayOf } from './metrics/day';
 import { seededRandom } from './routing/strategies';
 import { Config, ConfigError, loadConfig } from './config';
@@ -67,8 +70,12 @@ async function main(): Promise<void> {
   const dispatcher = new Dispatcher(calls, callbacks, state, registry, log, () => ari.connected, todayOf,
     config.randomSeed === undefined ? Math.random : seededRandom(config.randomSeed));
   calls.onCallWaiting = (queueId) => dispatcher.kick(queueId);
+  // maximum wait and leave-when-empty: callers overflow
+  const waitingPolicy = new WaitingPolicy(calls, state, registry);
   callbacks.onWaiting = (queueId) => dispatcher.kick(queueId);
   const agents = new AgentService(registry, state);
+  // position, estimated wait and periodic prompts to callers waiting with music
+  const announcer = new Announcer(ari, calls, registry, storeWaitFacts(state, config.timeZone));
   const monitors = new MonitorService(ari, state, registry, calls, policy, log);
   const recordings = new RecordingService(ari, state, registry, calls, policy, config.nodeId, log);
   const clips = new ClipService(ari, state, calls, policy, config.clips ?? (embedded ? await localClipsDirs() : undefined), log);
@@ -93,8 +100,10 @@ async function main(): Promise<void> {
   bus.subscribe((e) => {
     void registry.onEvent(e).catch((err) => log.warn('registry refresh failed', { error: (err as Error).message }));
     dispatcher.onEvent(e);
+    waitingPolicy.onEvent(e);
   });
   bus.subscribe((e) => metrics.onEvent(e));
+  bus.subscribe((e) => announcer.onEvent(e));
   // One reconcile at a time: a flapping connection announces many connects; each one that arrives
   // during a run asks for one more run after it, never a concurrent one.
   let reconciling = false;
@@ -148,6 +157,8 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     log.info('shutting down', { signal });
     timers.stop();
+    dispatcher.stop();
+    waitingPolicy.stop();
     recordings.stopSweeping();
     ari.stop();
     bus.stop();

@@ -32,6 +32,7 @@ import { metricsRouter } from './routes/metrics';
 import type { MetricsService } from '../metrics/metricsService';
 import { recordingsRouter } from './routes/recordings';
 import { queuesRouter } from './routes/queues';
+import { settingsRouter } from './routes/settings';
 import { usersRouter } from './routes/users';
 
 export const OPENAPI_FILE = path.resolve(__dirname, '../../../src/api/openapi.yaml');
@@ -56,11 +57,12 @@ export function createApp(d: ApiDeps): express.Express {
   v1.use(queuesRouter(d.registry, d.state, d.policy));
   v1.use(agentsRouter(d.registry, d.agents, d.state, d.phones, d.policy));
   v1.use(usersRouter(d.users));
+  v1.use(settingsRouter(d.registry));
   v1.use(monitorsRouter(d.monitors));
   v1.use(metricsRouter(d.metrics, d.registry, d.policy));
   v1.use(recordingsRouter(d.recordings));
   v1.use(clipsRouter(d.clips));
-  v1.use(callsRouter(d.calls, d.state, d.policy, new Dispositions(d.state, d.registry, d.policy)));
+  v1.use(callsRouter(d.calls, d.state, d.policy, new Dispositions(d.state, d.registry, d.policy), d.registry));
   v1.use(callControlRouter(d.calls, d.registry, d.policy));
   v1.use(parkingRouter(d.calls, d.state, d.policy));
   v1.use(pauseReasonsRouter(d.state));

@@ -150,6 +150,8 @@ export class Ari extends EventEmitter {
   hangup(channelId: string, reason = 'normal') { return this.call<void>((c) => c.channels.hangup({ channelId, reason })); }
   startMoh(channelId: string, mohClass: string) { return this.call<void>((c) => c.channels.startMoh({ channelId, mohClass })); }
   stopMoh(channelId: string) { return this.call<void>((c) => c.channels.stopMoh({ channelId })); }
+  /** Ringback to an unanswered caller (a queue that rings instead of playing music). */
+  ring(channelId: string) { return this.call<void>((c) => c.channels.ring({ channelId })); }
   listChannels() { return this.call<AriChannel[]>((c) => c.channels.list()); }
   getChannel(channelId: string) { return this.call<AriChannel>((c) => c.channels.get({ channelId })); }
 

@@ -92,7 +92,8 @@ export class CallbackService {
   // ============================ requesting a callback while waiting =========================
 
   private scheduleOfferPrompt(s: CallSession, queue: Queue): void {
-    if (!queue.callbacks.enabled) return;
+    // a caller hearing ringing is not answered: nothing can be played to them
+    if (!queue.callbacks.enabled || queue.waitingTone === 'ringing') return;
     this.clearOfferPrompt(s.callId);
     const t = setTimeout(() => void this.offerPrompt(s, queue), queue.callbacks.offerEverySec * 1000);
     this.offerTimers.set(s.callId, t);

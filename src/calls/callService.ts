@@ -8,6 +8,7 @@ import type { Logger } from '../logger';
 import type { Registry } from '../registry/registry';
 import type { StateStore } from '../state/store';
 import { CallSession, ChannelRef, unansweredOutcome } from './session';
+import { overflowTarget, parseSkills } from './overflow';
 
 export const APP = 'acd';
 
@@ -45,8 +46,8 @@ export class CallService {
     private readonly offerGraceMs: number,
     private readonly log: Logger,
   ) {
-    ari.routeStasis('inbound', (channel, [extension]) => void this.inbound(channel, extension ?? ''));
-    ari.routeStasis('agent', (channel, [callId, token]) => void this.serialize(callId, () => this.agentAnswered(channel, callId, token)));
+    ari.routeStasis('inbound', (channel, [extension, priority, skills]) => void this.inbound(channel, extension ?? '', priority, skills));
+    ari.routeStasis('agent', (channel, [callId, token, agentId]) => void this.serialize(callId, () => this.agentAnswered(channel, callId, token, agentId)));
     ari.routeStasis('party', (channel, [callId, partyId]) => void this.serialize(callId, () => this.partyAnswered(channel, callId, partyId)));
     ari.routeStasis('consult', (channel, [callId, consultId]) => void this.serialize(callId, () => this.consultAnswered(channel, callId, consultId)));
     ari.onEvent('StasisEnd', (e) => this.onChannelGone(e.channel, 'left', 0));
@@ -104,7 +105,11 @@ export class CallService {
   }
 
   // --- inbound -------------------------------------------------------------------------------
-  private async inbound(channel: AriChannel, extension: string): Promise<void> {
+  /**
+   * A caller dialed a queue's extension. The dialplan may pass a priority and required skills
+   * (Stasis(acd,inbound,${EXTEN},${ACD_PRIORITY},${ACD_SKILLS}), skills as french:3&billing:2).
+   */
+  private async inbound(channel: AriChannel, extension: string, priorityArg?: string, skillsArg?: string): Promise<void> {
     const queue = this.registry.queueByExtension(extension);
     if (!queue) {
       this.log.warn('call to an extension with no queue', { extension, channelId: channel.id });
@@ -117,23 +122,82 @@ export class CallService {
     const session: CallSession = { callId, queueId: queue.id, callerChannelId: channel.id, callerNumber: channel.caller.number, state: 'waiting', log };
     this.sessions.set(callId, session);
     this.channels.set(channel.id, { callId, role: 'caller' });
+    const priority = Math.max(0, Math.min(99, Number.parseInt(priorityArg ?? '', 10) || 0));
+    const skills = parseSkills(skillsArg ?? '');
     await this.serialize(callId, async () => {
       const [queued] = await Promise.all([
-        this.state.enqueue({ callId, queueId: queue.id, node: this.nodeId, callerNumber: channel.caller.number, callerName: channel.caller.name, channelId: channel.id }),
+        this.state.enqueue({
+          callId, queueId: queue.id, node: this.nodeId, callerNumber: channel.caller.number, callerName: channel.caller.name, channelId: channel.id,
+          priority, skills, priorityStepMs: queue.priorityStepSec * 1000, maxCallers: queue.maxCallers, joinWhenEmpty: queue.joinWhenEmpty,
+        }),
         this.answerWithMusic(channel.id, queue),
       ]);
-      log.info('caller queued', { callerNumber: channel.caller.number, position: queued.ok ? queued.value : null });
+      if (!queued.ok && (queued.code === 'QUEUE_FULL' || queued.code === 'QUEUE_EMPTY')) {
+        log.info('caller refused by the queue\'s policy', { reason: queued.code });
+        await this.sendOnward(session, queue, queued.code === 'QUEUE_FULL' ? 'full' : 'empty', true);
+        return;
+      }
+      log.info('caller queued', { callerNumber: channel.caller.number, position: queued.ok ? queued.value : null, priority });
       if (queued.ok) this.lifecycle.emit('queued', session, queue);
     });
   }
 
+  /** Callers wait answered with music, or (waitingTone ringing) unanswered hearing ringback. */
   private async answerWithMusic(channelId: string, queue: Queue): Promise<void> {
     try {
+      if (queue.waitingTone === 'ringing') {
+        await this.ari.ring(channelId);
+        return;
+      }
       await this.ari.answer(channelId);
       await this.ari.startMoh(channelId, queue.mohClass);
     } catch (err) {
       if (!(err instanceof AriGone)) throw err;
     }
+  }
+
+  // --- queue policies: overflow --------------------------------------------------------------
+  /**
+   * A waiting caller of ours leaves its queue by policy (it waited maxWaitSec, or the queue became
+   * empty): to the overflow queue keeping its time, to a dialplan extension, voicemail, or hung up.
+   */
+  async overflow(callId: string, reason: 'timeout' | 'empty'): Promise<boolean> {
+    let moved = false;
+    await this.serialize(callId, async () => {
+      const s = this.sessions.get(callId);
+      const queue = s && this.registry.findQueue(s.queueId);
+      if (!s || !queue || s.state !== 'waiting') return;
+      moved = await this.sendOnward(s, queue, reason, false);
+    });
+    return moved;
+  }
+
+  /**
+   * Where a caller goes when the queue will not keep them. `refused`: they never joined (the queue
+   * was full or empty), so there is no record to move: a queue target enqueues them afresh.
+   */
+  private async sendOnward(s: CallSession, queue: Queue, reason: 'full' | 'empty' | 'timeout', refused: boolean): Promise<boolean> {
+    const t = overflowTarget(queue, this.registry);
+    if (!refused) {
+      const r = await this.state.overflow(s.callId, reason, t.kind, t.target, queue.leaveWhenEmpty);
+      if (!r.ok) return false;
+    }
+    s.log.info('caller overflowed', { reason, to: `${t.kind}:${t.target}` });
+    if (t.kind === 'queue') {
+      const next = this.registry.queue(t.target);
+      s.queueId = next.id;
+      if (refused) {
+        const q = await this.state.enqueue({ callId: s.callId, queueId: next.id, node: this.nodeId, callerNumber: s.callerNumber, callerName: '', channelId: s.callerChannelId });
+        if (!q.ok) { this.forget(s); await this.ari.hangupQuietly(s.callerChannelId); return false; }
+      }
+      if (next.waitingTone !== 'ringing' && (queue.waitingTone === 'ringing' || next.mohClass !== queue.mohClass)) await this.answerWithMusic(s.callerChannelId, next);
+      this.lifecycle.emit('queued', s, next);
+      return true;
+    }
+    this.forget(s);
+    if (t.kind === 'none') await this.ari.hangupQuietly(s.callerChannelId, reason === 'timeout' ? 'normal' : 'busy');
+    else await this.ari.continueInDialplan(s.callerChannelId, t.kind === 'voicemail' ? 'acd-voicemail' : 'acd-overflow', t.target).catch(() => undefined);
+    return true;
   }
 
   // --- offering ------------------------------------------------------------------------------
@@ -160,13 +224,37 @@ export class CallService {
     return 'offered';
   }
 
+  /**
+   * Ring-all: reserve every given agent and ring all their phones; the first to answer takes the
+   * call, the others stop ringing (CANCEL). 'agent': none of them was ready; 'call': the call is gone.
+   */
+  async offerAll(queue: Queue, callId: string, agentIds: string[]): Promise<'offered' | 'agent' | 'call'> {
+    let result: 'offered' | 'agent' | 'call' = 'call';
+    await this.serialize(callId, async () => {
+      const session = this.sessions.get(callId);
+      if (!session || session.state !== 'waiting') return;
+      const token = randomUUID();
+      const legs = agentIds.map((agentId, i) => ({ agentId, channelId: `offer-${token}-${i}` }));
+      const r = await this.state.reserveAll(callId, token, Date.now() + queue.ringTimeoutSec * 1000 + this.offerGraceMs, legs);
+      if (!r.ok) { result = r.code === 'AGENT_NOT_READY' ? 'agent' : 'call'; return; }
+      const ringing = legs.filter((l) => r.value.includes(l.agentId));
+      session.state = 'offered';
+      session.offer = { token, agentId: '', agentChannelId: '', legs: new Map(ringing.map((l) => [l.channelId, l.agentId])) };
+      for (const l of ringing) this.channels.set(l.channelId, { callId, role: 'agent' });
+      session.log.info('offering call to all', { agents: r.value });
+      result = 'offered';
+      await Promise.all(ringing.map((l) => this.ringAgent(session, queue, l.agentId, token, l.channelId)));
+    });
+    return result;
+  }
+
   private async ringAgent(session: CallSession, queue: Queue, agentId: string, token: string, agentChannelId: string): Promise<void> {
     try {
       await this.ari.originate({
         endpoint: `PJSIP/${agentId}`,
         channelId: agentChannelId,
         app: APP,
-        appArgs: `agent,${session.callId},${token}`,
+        appArgs: `agent,${session.callId},${token}${session.offer?.legs ? `,${agentId}` : ''}`,
         // the agent's phone shows the caller's number and, as the name, the queue
         callerId: `"${queue.name.replace(/"/g, '')}" <${session.callerNumber}>`,
         timeoutSec: queue.ringTimeoutSec,
@@ -181,23 +269,28 @@ export class CallService {
     }
   }
 
-  private async agentAnswered(channel: AriChannel, callId: string, token: string): Promise<void> {
+  private async agentAnswered(channel: AriChannel, callId: string, token: string, legAgentId?: string): Promise<void> {
     const s = this.sessions.get(callId);
-    if (!s || s.state !== 'offered' || s.offer?.token !== token) {
+    if (!s || s.state !== 'offered' || s.offer?.token !== token || (s.offer.legs && !s.offer.legs.has(channel.id))) {
       this.log.info('stale offer answered: hanging up the agent leg', { callId, channelId: channel.id });
       await this.ari.hangupQuietly(channel.id);
       return;
     }
     const bridgeId = `call-${callId}`;
     const [accepted] = await Promise.all([
-      this.state.accept(callId, token, bridgeId),
+      this.state.accept(callId, token, bridgeId, s.offer.legs ? legAgentId ?? '' : ''),
       this.ari.createBridge(bridgeId, 'mixing'),
     ]);
     if (!accepted.ok) {
       await Promise.all([this.ari.hangupQuietly(channel.id), this.ari.destroyBridge(bridgeId).catch(() => undefined)]);
       return;
     }
-    const agentId = s.offer.agentId;
+    const agentId = accepted.value.agentId;
+    // ring-all: the others' phones stop ringing (CANCEL); they are ready again already
+    for (const other of accepted.value.others) { this.channels.delete(other); void this.ari.hangupQuietly(other); }
+    const queue = this.registry.findQueue(s.queueId);
+    // a caller who heard ringing is answered only now
+    if (queue?.waitingTone === 'ringing') await this.ari.answer(s.callerChannelId).catch(() => undefined);
     // a REFER from the agent's phone comes to us (ChannelTransfer) instead of being done by Asterisk
     // behind our back: it is tracked like an API transfer
     void this.ari.setVar(channel.id, 'PJSIP_TRANSFER_HANDLING()', 'ari-only').catch(() => undefined);
@@ -231,7 +324,7 @@ export class CallService {
         if (s.consult?.channelId === channel.id) await this.consultOver(s, s.consult.answered ? 'target-hung-up' : 'not-answered');
       } else if (ref.role === 'caller') {
         await this.callerGone(s);
-      } else if (s.state === 'offered' && s.offer?.agentChannelId === channel.id) {
+      } else if (s.state === 'offered' && (s.offer?.agentChannelId === channel.id || s.offer?.legs?.has(channel.id))) {
         if (how === 'destroyed') {
           const { outcome, pauseReason } = unansweredOutcome(cause);
           await this.offerEnded(s, channel.id, outcome, pauseReason);
@@ -250,19 +343,27 @@ export class CallService {
     if (s.state === 'ivr') return this.onIvrCallerGone(s);
     // a parked caller who hangs up is abandoned too: call_abandon frees the slot
     const r = await this.state.abandon(s.callId);
-    const ringing = s.offer?.agentChannelId;
+    const ringing = ringingChannels(s);
     this.forget(s);
     if (r.ok) s.log.info('caller abandoned');
-    // the agent's phone stops ringing (CANCEL); the agent is ready again (done by call_abandon)
-    await this.ari.hangupQuietly(ringing);
+    // the agents' phones stop ringing (CANCEL); they are ready again (done by call_abandon)
+    await Promise.all(ringing.map((ch) => this.ari.hangupQuietly(ch)));
   }
 
   /** The agent leg of an offer ended unanswered: back to waiting, agent paused. */
   private async offerEnded(s: CallSession, agentChannelId: string, outcome: string, pauseReason: string | null): Promise<void> {
-    if (s.state !== 'offered' || s.offer?.agentChannelId !== agentChannelId) return;
-    const { token, agentId } = s.offer;
-    const r = await this.state.failOffer(s.callId, token, outcome, pauseReason);
+    const offer = s.offer;
+    const legs = offer?.legs;
+    if (s.state !== 'offered' || !offer || !(offer.agentChannelId === agentChannelId || legs?.has(agentChannelId))) return;
+    const { token } = offer;
+    const agentId = legs?.get(agentChannelId) ?? offer.agentId;
+    const r = await this.state.failOffer(s.callId, token, outcome, pauseReason, false, legs ? agentId : '');
     this.channels.delete(agentChannelId);
+    legs?.delete(agentChannelId);
+    if (r.ok && r.value === 'ringing') {
+      s.log.info('one phone of a ring-all stopped ringing', { agentId, outcome });
+      return;
+    }
     if (r.ok) {
       s.state = 'waiting';
       s.offer = undefined;
@@ -297,7 +398,7 @@ export class CallService {
   private forget(s: CallSession): void {
     this.sessions.delete(s.callId);
     this.channels.delete(s.callerChannelId);
-    if (s.offer) this.channels.delete(s.offer.agentChannelId);
+    if (s.offer) for (const ch of ringingChannels(s)) this.channels.delete(ch);
     if (s.connected) this.channels.delete(s.connected.agentChannelId);
   }
 
@@ -600,12 +701,12 @@ export class CallService {
       const r = await this.state.failOffer(callId, token, 'expired', null, true);
       const s = this.sessions.get(callId);
       if (!r.ok || !s || s.offer?.token !== token) return;
-      const ch = s.offer.agentChannelId;
-      this.channels.delete(ch);
+      const ringing = ringingChannels(s);
+      for (const ch of ringing) this.channels.delete(ch);
       s.state = 'waiting';
       s.offer = undefined;
       this.onCallWaiting(s.queueId);
-      await this.ari.hangupQuietly(ch);
+      await Promise.all(ringing.map((ch) => this.ari.hangupQuietly(ch)));
     });
   }
 
@@ -640,9 +741,12 @@ export class CallService {
       this.lifecycle.emit('connected', s);
       return;
     }
-    if (!caller) return this.callerGone(Object.assign(s, rec.state === 'offered'
-      ? { state: 'offered' as const, offer: { token: rec.offerToken!, agentId: rec.agentId!, agentChannelId: rec.agentChannelId! } }
-      : { state: 'waiting' as const }));
+    const ringAll = rec.state === 'offered' && rec.ringAll ? JSON.parse(rec.ringAll) as Record<string, string> : undefined;
+    const offer = rec.state === 'offered' ? {
+      token: rec.offerToken!, agentId: rec.agentId ?? '', agentChannelId: rec.agentChannelId ?? '',
+      legs: ringAll && new Map(Object.entries(ringAll).map(([agentId, ch]) => [ch, agentId])),
+    } : undefined;
+    if (!caller) return this.callerGone(Object.assign(s, offer ? { state: 'offered' as const, offer } : { state: 'waiting' as const }));
     if (rec.state === 'parked') {
       s.state = 'parked';
       if (queue) await this.ari.startMoh(rec.channelId, queue.mohClass).catch(() => undefined);
@@ -653,6 +757,18 @@ export class CallService {
       if (queue) this.lifecycle.emit('queued', s, queue);
       // the previous controller may have died between enqueue and answer
       if (queue) await this.answerWithMusic(rec.channelId, queue);
+      return;
+    }
+    if (rec.state === 'offered' && offer?.legs) {
+      // a ring-all interrupted: start it again rather than guess which phone still rings
+      s.state = 'offered';
+      s.offer = offer;
+      const ringing = ringingChannels(s);
+      const r = await this.state.failOffer(callId, offer.token, 'lost', null);
+      for (const ch of ringing) { this.channels.delete(ch); await this.ari.hangupQuietly(ch); }
+      s.offer = undefined;
+      s.state = 'waiting';
+      if (r.ok) this.onCallWaiting(s.queueId);
       return;
     }
     if (rec.state === 'offered') {
@@ -666,4 +782,10 @@ export class CallService {
       log.info('offer still ringing after reconnect', { agentId: rec.agentId });
     }
   }
+}
+
+/** The channels ringing agents for this call: the ring-all legs, or the one offer's. */
+function ringingChannels(s: CallSession): string[] {
+  if (!s.offer) return [];
+  return s.offer.legs ? [...s.offer.legs.keys()] : [s.offer.agentChannelId];
 }

@@ -1,20 +1,29 @@
+import type { Queue } from '../config/schema';
 import type { AcdEvent } from '../events/bus';
 import type { Logger } from '../logger';
 import type { Registry } from '../registry/registry';
-import { Candidate, needs, strategyFor } from '../routing';
+import { Candidate, eligible, needs, requirement, strategyFor, wideningPointsMs } from '../routing';
 import type { CallRecord, StateStore } from '../state/store';
 import { CallbackService, isCallback } from '../callbacks/callbackService';
 import type { CallService } from './callService';
 
+/** How many of another queue's earliest callers fairness looks at for a shared agent. */
+const FAIRNESS_LOOKAHEAD = 5;
+/** When an agent was left to another queue's earlier caller, look again this soon in case it was not taken. */
+const FAIRNESS_RECHECK_MS = 250;
+
 /**
  * Matches waiting callers with ready agents. It runs when something changes that could make a
  * match — a caller queued, an agent became ready, an offer failed — as seen on the event stream,
- * whichever controller caused it. No polling. Runs per queue are coalesced: a change during a run
+ * whichever controller caused it, and when a waiting caller's requirement widens with time
+ * (skill relaxation, agent tiers). No polling. Runs per queue are coalesced: a change during a run
  * makes one more run, never two at once.
  */
 export class Dispatcher {
   private readonly running = new Set<string>();
   private readonly again = new Set<string>();
+  /** Per queue: the next moment a waiting caller's set of eligible agents grows. */
+  private readonly looks = new Map<string, { at: number; timer: NodeJS.Timeout }>();
 
   constructor(
     private readonly calls: CallService,
@@ -30,7 +39,7 @@ export class Dispatcher {
   ) {}
 
   onEvent(e: AcdEvent): void {
-    if (['call.queued', 'call.offer_failed', 'callback.queued', 'callback.preference_ended'].includes(e.type)) this.kick(String(e.queueId));
+    if (['call.queued', 'call.offer_failed', 'callback.queued', 'callback.preference_ended', 'call.updated'].includes(e.type)) this.kick(String(e.queueId));
     else if (e.type === 'agent.state' && e.state === 'ready') for (const q of e.queues as string[]) this.kick(q);
   }
 
@@ -51,6 +60,12 @@ export class Dispatcher {
     })();
   }
 
+  /** Stop the widening timers (shutdown). */
+  stop(): void {
+    for (const l of this.looks.values()) clearTimeout(l.timer);
+    this.looks.clear();
+  }
+
   private async dispatch(queueId: string): Promise<void> {
     const queue = this.registry.findQueue(queueId);
     if (!queue || !this.online()) return;
@@ -59,7 +74,11 @@ export class Dispatcher {
     // a callback request has no channel yet, so any controller may serve it.
     const entries = (await this.state.waiting(queueId)).filter((w) => local.has(w.callId) || isCallback(w.callId));
     if (!entries.length) return;
-    let candidates: Candidate[] = await this.state.readyAgents(queueId);
+    let candidates: Candidate[] = (await this.state.readyAgents(queueId)).map((c) => {
+      const agent = this.registry.findAgent(c.agentId);
+      return { ...c, skills: agent?.skills ?? {}, penalty: agent?.penalties[queueId] ?? 0 };
+    });
+    if (!candidates.length) return;
     const pick = strategyFor(queue);
     const need = needs(queue);
     if (need.today) {
@@ -68,14 +87,35 @@ export class Dispatcher {
         return { ...c, callsToday: t.calls, talkTodayMs: t.talkMs };
       }));
     }
+    const facts = await this.state.waitingFacts(entries.map((e) => e.callId));
+    const fairness = new FairnessView(this.state, candidates.map((c) => c.agentId), queueId);
     const ctx = { order: queue.agentOrder, random: this.random, lastAgentId: need.last ? await this.state.lastOfferedAgent(queueId) : undefined };
     const now = Date.now();
-    for (const { callId } of entries) {
-      if (!candidates.length) return;
+    const widenings = wideningPointsMs(queue);
+    let nextLook = Infinity;
+    for (const { callId, vtime } of entries) {
+      if (!candidates.length) break;
+      const f = facts.get(callId);
+      if (!f) continue;
+      const waited = now - f.enqueuedAt;
       const callback = isCallback(callId) ? await this.state.call(callId) : undefined;
-      let pool = callback ? this.callbackCandidates(queueId, callback, candidates, now) : candidates;
+      let pool = eligible(candidates, queue, f.skills, waited);
+      // some ready agents do not qualify yet: look again when the requirement widens
+      const later = widenings.filter((t) => t > waited);
+      if (pool.length < candidates.length && later.length) nextLook = Math.min(nextLook, f.enqueuedAt + Math.min(...later));
+      if (callback) pool = this.callbackCandidates(queueId, callback, pool, now);
+      pool = await this.fairShare(queue, vtime, pool, fairness);
+      if (queue.strategy === 'ring-all' && !callback) {
+        if (!pool.length) continue;
+        const ringing = new Set(pool.map((c) => c.agentId));
+        const r = await this.calls.offerAll(queue, callId, [...ringing]);
+        // offered or not, these agents are taken or not ready: the next caller rings whoever is left
+        if (r !== 'call') candidates = candidates.filter((c) => !ringing.has(c.agentId));
+        continue;
+      }
+      const required = requirement(queue, f.skills, waited);
       for (;;) {
-        const agent = pick(pool, ctx);
+        const agent = pick(pool, { ...ctx, required });
         if (!agent) break;            // nobody suitable for this one: the next may still be served
         candidates = candidates.filter((c) => c.agentId !== agent.agentId);
         pool = pool.filter((c) => c.agentId !== agent.agentId);
@@ -86,6 +126,9 @@ export class Dispatcher {
         if (r !== 'agent') break;     // offered, or this entry is gone: next entry
       }
     }
+    // an agent left to an earlier caller elsewhere comes back here if that queue does not take it
+    if (fairness.skipped) nextLook = Math.min(nextLook, Date.now() + FAIRNESS_RECHECK_MS);
+    this.lookAgainAt(queueId, nextLook);
   }
 
   /** Only agents with callbacks enabled in this queue; only the preferred one while its window lasts. */
@@ -93,5 +136,70 @@ export class Dispatcher {
     const able = candidates.filter((c) => this.registry.findAgent(c.agentId)?.callbackQueues.includes(queueId));
     if (cb.preferredAgentId && (cb.preferredUntil ?? 0) > now) return able.filter((c) => c.agentId === cb.preferredAgentId);
     return able;
+  }
+
+  /**
+   * Fairness across queues: an agent logged in to several queues goes to the caller who has waited
+   * longest among them — the lowest virtual enqueue time, less each queue's weight. An agent owed
+   * to an earlier caller elsewhere (one it may serve) is left for that queue, which is told to look.
+   */
+  private async fairShare(queue: Queue, vtime: number, pool: Candidate[], view: FairnessView): Promise<Candidate[]> {
+    const mine = vtime - queue.weight * 1000;
+    const out: Candidate[] = [];
+    for (const c of pool) {
+      let owedTo: string | undefined;
+      for (const qid of await view.otherQueues(c.agentId)) {
+        const other = this.registry.findQueue(qid);
+        if (!other) continue;
+        const now = Date.now();
+        const earlier = (await view.head(qid)).filter((w) => w.vtime - other.weight * 1000 < mine
+          || (w.vtime - other.weight * 1000 === mine && qid < queue.id));
+        if (earlier.some((w) => eligible([c], other, w.skills, now - w.enqueuedAt).length > 0)) { owedTo = qid; break; }
+      }
+      if (owedTo) { view.skipped = true; this.kick(owedTo); } else out.push(c);
+    }
+    return out;
+  }
+
+  /** One timer per queue, at the earliest moment a waiting caller's requirement widens. */
+  private lookAgainAt(queueId: string, at: number): void {
+    if (!Number.isFinite(at)) return;
+    const current = this.looks.get(queueId);
+    if (current && current.at <= at && current.at > Date.now()) return;
+    if (current) clearTimeout(current.timer);
+    const timer = setTimeout(() => { this.looks.delete(queueId); this.kick(queueId); }, Math.max(0, at - Date.now()) + 20);
+    timer.unref();
+    this.looks.set(queueId, { at, timer });
+  }
+}
+
+/**
+ * What fairness reads of the other queues during one dispatch run, read once: the ready agents'
+ * other logged-in queues (one pipelined read), and the earliest callers of those queues.
+ */
+class FairnessView {
+  /** An agent was left to another queue during this run. */
+  skipped = false;
+  private queues?: Promise<Map<string, string[]>>;
+  private readonly heads = new Map<string, Promise<{ callId: string; vtime: number; enqueuedAt: number; skills: Record<string, number> }[]>>();
+
+  constructor(private readonly state: StateStore, private readonly agentIds: string[], private readonly queueId: string) {}
+
+  async otherQueues(agentId: string): Promise<string[]> {
+    this.queues ??= this.state.agentsLoggedInQueues(this.agentIds);
+    return ((await this.queues).get(agentId) ?? []).filter((q) => q !== this.queueId);
+  }
+
+  head(queueId: string): Promise<{ callId: string; vtime: number; enqueuedAt: number; skills: Record<string, number> }[]> {
+    let h = this.heads.get(queueId);
+    if (!h) {
+      h = (async () => {
+        const w = await this.state.waiting(queueId, FAIRNESS_LOOKAHEAD);
+        const facts = await this.state.waitingFacts(w.map((x) => x.callId));
+        return w.flatMap((x) => { const f = facts.get(x.callId); return f ? [{ ...x, ...f }] : []; });
+      })();
+      this.heads.set(queueId, h);
+    }
+    return h;
   }
 }

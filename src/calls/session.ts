@@ -11,7 +11,11 @@ export interface CallSession {
   callerNumber: string;
   /** ivr: the caller is requesting a callback (prompts, recording); no agent is offered meanwhile. */
   state: 'waiting' | 'offered' | 'connected' | 'ivr' | 'parked';
-  offer?: { token: string; agentId: string; agentChannelId: string };
+  /**
+   * The agent's phone ringing for this call. Ring-all rings several at once: `legs` maps each
+   * ringing channel to its agent (agentId and agentChannelId are '' until one answers).
+   */
+  offer?: { token: string; agentId: string; agentChannelId: string; legs?: Map<string, string> };
   connected?: { agentId: string; agentChannelId: string; bridgeId: string };
   /** Third parties in a three-way call: party id → their channel. */
   parties?: Map<string, { channelId: string; target: string; joined: boolean }>;

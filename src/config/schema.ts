@@ -21,7 +21,7 @@ export type SkillMap = z.infer<typeof Skills>;
 export const OverflowSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('queue'), queueId: Id }).strict(),
   z.object({ kind: z.literal('extension'), extension: z.string().regex(/^[0-9*#+]{1,32}$/, 'digits, *, # or +') }).strict(),
-  z.object({ kind: z.literal('voicemail'), mailbox: z.string().regex(/^[0-9]{1,20}(@[a-z0-9_-]+)?$/i, 'a mailbox such as 100 or 100@default') }).strict(),
+  z.object({ kind: z.literal('voicemail'), mailbox: z.string().regex(/^[0-9]{1,20}$/, 'a mailbox number of voicemail.conf [default], such as 100') }).strict(),
 ]);
 export type Overflow = z.infer<typeof OverflowSchema>;
 

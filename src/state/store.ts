@@ -3,7 +3,9 @@ import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { Keys } from './keys';
 
-export type RegistryKind = 'queues' | 'agents' | 'users' | 'pauseReasons';
+export type RegistryKind = 'queues' | 'agents' | 'users' | 'pauseReasons' | 'settings';
+/** The organisation settings are one entry of the registry (kind settings): stored, seeded and announced alike. */
+const SETTINGS_ID = 'organisation';
 
 export type AgentStateName = 'logged_out' | 'ready' | 'reserved' | 'on_call' | 'wrap_up' | 'paused';
 
@@ -65,6 +67,13 @@ export interface CallRecord {
   parkedBy?: string;
   tags?: string;
   notes?: string;
+  /** Caller priority and the caller's own required skills (JSON), set from the dialplan or the API. */
+  priority?: number;
+  skills?: string;
+  /** When the caller joined its current queue (enqueuedAt stays the first arrival). */
+  queuedAt?: number;
+  /** Ring-all: the agents ringing (JSON: agentId → channel id). */
+  ringAll?: string;
 }
 
 export interface CallbackAttempt { n: number; at: number; agentId: string; outcome: string; talkMs: number }
@@ -91,7 +100,7 @@ export type Outcome<T = undefined> = { ok: true; value: T } | { ok: false; code:
 const LUA_DIR = path.resolve(__dirname, '../../../src/state/lua');
 const TRANSITIONS = [
   'agent_login', 'agent_logout', 'agent_ready', 'agent_pause',
-  'call_enqueue', 'offer_reserve', 'offer_accept', 'offer_fail', 'call_abandon', 'call_release',
+  'call_enqueue', 'call_priority', 'call_overflow', 'offer_reserve', 'offer_reserve_all', 'offer_accept', 'offer_fail', 'call_abandon', 'call_release',
   'registry_put', 'registry_delete',
   'callback_create', 'callback_due', 'callback_prefer_end', 'callback_attempt_end', 'callback_complete',
   'callback_reschedule', 'callback_cancel',
@@ -151,18 +160,42 @@ export class StateStore {
   }
 
   // --- calls ---------------------------------------------------------------------------------
-  async enqueue(c: { callId: string; queueId: string; node: string; callerNumber: string; callerName: string; channelId: string }): Promise<Outcome<number>> {
-    const r = await this.run('call_enqueue', c.callId, c.queueId, c.node, c.callerNumber, c.callerName, c.channelId);
+  /** 'QUEUE_FULL' / 'QUEUE_EMPTY': the queue's policy refused the caller (the caller overflows). */
+  async enqueue(c: {
+    callId: string; queueId: string; node: string; callerNumber: string; callerName: string; channelId: string;
+    priority?: number; skills?: Record<string, number>; priorityStepMs?: number; maxCallers?: number; joinWhenEmpty?: string;
+  }): Promise<Outcome<number>> {
+    const r = await this.run('call_enqueue', c.callId, c.queueId, c.node, c.callerNumber, c.callerName, c.channelId,
+      c.priority ?? 0, c.skills && Object.keys(c.skills).length ? JSON.stringify(c.skills) : '', c.priorityStepMs ?? 0,
+      c.maxCallers ?? 0, c.joinWhenEmpty ?? 'yes');
     return StateStore.outcome(r, Number);
+  }
+  /** Change a waiting caller's priority and/or required skills; the result is the new position. */
+  async callPriority(callId: string, change: { priority?: number; skills?: Record<string, number> }, priorityStepMs: number, userId: string): Promise<Outcome<number>> {
+    const r = await this.run('call_priority', callId, change.priority ?? '', change.skills ? JSON.stringify(change.skills) : '', priorityStepMs, userId);
+    return StateStore.outcome(r, Number);
+  }
+  /** A waiting caller leaves by policy; to a queue it keeps its time (the result: its position there). */
+  async overflow(callId: string, reason: 'full' | 'empty' | 'timeout', kind: 'queue' | 'extension' | 'voicemail' | 'none', target: string, leaveWhenEmpty = ''): Promise<Outcome<number>> {
+    return StateStore.outcome(await this.run('call_overflow', callId, reason, kind, target, leaveWhenEmpty), Number);
+  }
+  /** Ring-all: reserve these agents together; the value lists those that were ready. */
+  async reserveAll(callId: string, token: string, expiresAt: number, legs: { agentId: string; channelId: string }[], servedBy = ''): Promise<Outcome<string[]>> {
+    const r = await this.run('offer_reserve_all', callId, token, expiresAt, servedBy, JSON.stringify(legs));
+    return StateStore.outcome(r, (v) => JSON.parse(String(v)) as string[]);
   }
   async reserve(callId: string, agentId: string, token: string, expiresAt: number, agentChannelId: string, servedBy = ''): Promise<Outcome> {
     return StateStore.outcome(await this.run('offer_reserve', callId, agentId, token, expiresAt, agentChannelId, servedBy), () => undefined);
   }
-  async accept(callId: string, token: string, bridgeId: string): Promise<Outcome<string>> {
-    return StateStore.outcome(await this.run('offer_accept', callId, token, bridgeId), String);
+  /** The value: the agent, and (ring-all) the channels of the other agents, still ringing, to hang up. */
+  async accept(callId: string, token: string, bridgeId: string, agentId = ''): Promise<Outcome<{ agentId: string; others: string[] }>> {
+    const r = await this.run('offer_accept', callId, token, bridgeId, agentId) as unknown as [number, string, string?];
+    return r[0] === 1 ? { ok: true, value: { agentId: r[1], others: JSON.parse(r[2] ?? '[]') as string[] } } : { ok: false, code: String(r[1]) };
   }
-  async failOffer(callId: string, token: string, outcome: string, pauseReason: string | null, fromTimer = false): Promise<Outcome<string>> {
-    return StateStore.outcome(await this.run('offer_fail', callId, token, outcome, pauseReason ?? '', fromTimer ? '1' : '0'), String);
+  /** `leg`: one ring-all agent's phone stopped ringing (the others go on). The value says whether the caller waits again. */
+  async failOffer(callId: string, token: string, outcome: string, pauseReason: string | null, fromTimer = false, leg = ''): Promise<Outcome<'waiting' | 'ringing'>> {
+    const r = await this.run('offer_fail', callId, token, outcome, pauseReason ?? '', fromTimer ? '1' : '0', leg) as unknown as [number, string, string?];
+    return r[0] === 1 ? { ok: true, value: (r[2] ?? 'waiting') as 'waiting' | 'ringing' } : { ok: false, code: String(r[1]) };
   }
   async abandon(callId: string): Promise<Outcome<string>> {
     return StateStore.outcome(await this.run('call_abandon', callId), String);
@@ -262,6 +295,16 @@ export class StateStore {
   async registryGet<T>(kind: RegistryKind, id: string): Promise<T | undefined> {
     const v = await this.redis.hget(this.keys.registry(kind), id);
     return v ? (JSON.parse(v) as T) : undefined;
+  }
+
+  // --- organisation settings ---------------------------------------------------------------
+  /** The stored settings (raw: the caller validates them); undefined before the first seed. */
+  async settingsGet(): Promise<unknown> {
+    return this.registryGet('settings', SETTINGS_ID);
+  }
+  /** seed: only when none are stored yet (the config file's); replace: the API's change. */
+  async settingsPut(settings: object, mode: 'replace' | 'seed'): Promise<Outcome<string>> {
+    return this.registryPut('settings', SETTINGS_ID, settings, mode);
   }
 
   // --- monitoring ----------------------------------------------------------------------------
@@ -419,7 +462,7 @@ export class StateStore {
       enqueuedAt: Number(h.enqueuedAt), vtime: Number(h.vtime),
       answeredAt: n(h.answeredAt), endedAt: n(h.endedAt),
       attempts: n(h.attempts), maxAttempts: n(h.maxAttempts), preferredUntil: n(h.preferredUntil),
-      dueAt: n(h.dueAt), createdAt: n(h.createdAt),
+      dueAt: n(h.dueAt), createdAt: n(h.createdAt), priority: n(h.priority), queuedAt: n(h.queuedAt),
       preferredAgentId: h.preferredAgentId || undefined, message: h.message || undefined,
     };
   }
@@ -430,6 +473,29 @@ export class StateStore {
     const out: { callId: string; vtime: number }[] = [];
     for (let i = 0; i < r.length; i += 2) out.push({ callId: r[i], vtime: Number(r[i + 1]) });
     return out;
+  }
+
+  /** What routing needs to know of waiting calls: when each first arrived, and its own required skills. */
+  async waitingFacts(callIds: string[]): Promise<Map<string, { enqueuedAt: number; skills: Record<string, number> }>> {
+    const out = new Map<string, { enqueuedAt: number; skills: Record<string, number> }>();
+    if (!callIds.length) return out;
+    const p = this.redis.pipeline();
+    for (const id of callIds) p.hmget(this.keys.call(id), 'enqueuedAt', 'skills');
+    const rows = (await p.exec()) ?? [];
+    callIds.forEach((id, i) => {
+      const [err, v] = rows[i] ?? [];
+      const [at, skills] = (v ?? []) as (string | null)[];
+      if (!err && at) out.set(id, { enqueuedAt: Number(at), skills: skills ? JSON.parse(skills) as Record<string, number> : {} });
+    });
+    return out;
+  }
+
+  /** The queues each of these agents is logged in to (one round trip). */
+  async agentsLoggedInQueues(agentIds: string[]): Promise<Map<string, string[]>> {
+    const p = this.redis.pipeline();
+    for (const id of agentIds) p.smembers(this.keys.agentQueues(id));
+    const rows = (await p.exec()) ?? [];
+    return new Map(agentIds.map((id, i) => [id, (rows[i]?.[1] as string[] | undefined) ?? []]));
   }
 
   /** Ready agents of a queue with the time each has been idle since. */

@@ -78,7 +78,7 @@ describe('state transitions (Lua, real Redis)', function () {
     assert.equal((await state.agentState('a1')).state, 'reserved');
     assert.deepEqual(await state.waiting('sales'), []);
     now += 1000;
-    assert.deepEqual(await state.accept('c1', 'tok', 'br1'), { ok: true, value: 'a1' });
+    assert.deepEqual(await state.accept('c1', 'tok', 'br1'), { ok: true, value: { agentId: 'a1', others: [] } });
     const answered = (await events('call.answered'))[0];
     assert.equal(answered.waitMs, 3000);
     assert.equal((await state.agentState('a1')).state, 'on_call');
@@ -99,7 +99,7 @@ describe('state transitions (Lua, real Redis)', function () {
     now += 100;
     await enqueue('c2');
     now += 15_000;
-    assert.deepEqual(await state.failOffer('c1', 'tok', 'no-answer', 'no-answer'), { ok: true, value: 'a1' });
+    assert.deepEqual(await state.failOffer('c1', 'tok', 'no-answer', 'no-answer'), { ok: true, value: 'waiting' });
     assert.deepEqual((await state.waiting('sales')).map((w) => w.callId), ['c1', 'c2']);
     const a = await state.agentState('a1');
     assert.deepEqual([a.state, a.reason], ['paused', 'no-answer']);
@@ -139,7 +139,7 @@ describe('state transitions (Lua, real Redis)', function () {
     assert.deepEqual(await state.failOffer('c1', 'tok', 'expired', null, true), { ok: false, code: 'STALE_OFFER' }, 'not yet due');
     now += 23_000;
     assert.deepEqual(await state.dueTimers(now), ['offer|c1|tok']);
-    assert.deepEqual(await state.failOffer('c1', 'tok', 'expired', null, true), { ok: true, value: 'a1' });
+    assert.deepEqual(await state.failOffer('c1', 'tok', 'expired', null, true), { ok: true, value: 'waiting' });
     assert.equal((await state.agentState('a1')).state, 'ready');
     assert.deepEqual((await state.waiting('sales')).map((w) => w.callId), ['c1']);
     assert.deepEqual(await state.failOffer('c1', 'tok', 'expired', null, true), { ok: false, code: 'STALE_OFFER' });

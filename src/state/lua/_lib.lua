@@ -100,6 +100,29 @@ local function position(queue, call_id)
   return cjson.null
 end
 
+-- Is a queue "empty" for its join/leave policy?  'no': no agent is logged in to it; 'strict': no
+-- logged-in agent is available (ready, ringing, on a call or in wrap-up count; paused, paused in
+-- this queue, or with an unreachable phone do not); 'yes' (join) or anything else: never empty.
+local function queue_empty(queue, mode)
+  if mode ~= 'no' and mode ~= 'strict' then return false end
+  local agents = redis.call('SMEMBERS', k('queue', queue, 'agents'))
+  if mode == 'no' then return #agents == 0 end
+  for _, id in ipairs(agents) do
+    local a = redis.call('HMGET', k('agent', id), 'state', 'device')
+    if a[1] and a[1] ~= 'paused' and a[1] ~= 'logged_out' and a[2] ~= 'offline'
+      and redis.call('HEXISTS', k('agent', id, 'paused'), queue) == 0 then
+      return false
+    end
+  end
+  return true
+end
+
+-- The agents rung together for a ring-all offer (agentId -> their channel id); empty otherwise.
+local function ring_legs(c)
+  if not c.ringAll or c.ringAll == '' then return {} end
+  return cjson.decode(c.ringAll)
+end
+
 -- A Redis timer (a member of the timers sorted set) exists and its deadline has passed: the check
 -- every transition fired by a timer makes first, so a timer fires once and never early.
 local function timer_due(member)

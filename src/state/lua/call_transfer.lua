@@ -25,7 +25,7 @@ if kind == 'agent' then
   emit('call.offered', { callId = id, queueId = c.queueId, agentId = target, callerNumber = c.callerNumber, kind = 'call', transfer = true })
   agent_set_state(target, 'reserved', nil, {'callId', id, 'offerToken', token})
 elseif kind == 'queue' then
-  redis.call('HSET', k('call', id), 'state', 'waiting', 'queueId', target, 'fromQueueId', c.queueId)
+  redis.call('HSET', k('call', id), 'state', 'waiting', 'queueId', target, 'fromQueueId', c.queueId, 'queuedAt', NOW)
   redis.call('HDEL', k('call', id), 'agentId', 'offerToken', 'agentChannelId', 'answeredAt')
   redis.call('ZADD', k('queue', target, 'waiting'), tonumber(c.vtime), id)
   emit('call.queued', { callId = id, queueId = target, callerNumber = c.callerNumber, callerName = c.callerName,

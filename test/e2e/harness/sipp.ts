@@ -336,6 +336,8 @@ export interface CallerOptions {
    * receives (and can measure) what Asterisk plays to the caller.
    */
   mediaPort?: number;
+  /** Extra INVITE headers, e.g. "X-ACD-Priority: 5" (the dialplan reads X-ACD-Priority and X-ACD-Skills). */
+  headers?: string[];
 }
 
 export function startCaller(o: CallerOptions): SippProcess {
@@ -372,7 +374,7 @@ Call-ID: [call_id]
 CSeq: 1 INVITE
 Contact: <sip:${number}@[local_ip]:[local_port]>
 Max-Forwards: 70
-Content-Type: application/sdp
+${(o.headers ?? []).map((h) => `${cdataSafe(h, 'header')}\n`).join('')}Content-Type: application/sdp
 Content-Length: [len]
 ${sdp(o.mediaPort)}`,
       ' retrans="500"',
