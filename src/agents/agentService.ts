@@ -23,14 +23,28 @@ const WRONG_STATE: Record<string, string> = {
 export class AgentService {
   constructor(private readonly registry: Registry, private readonly state: StateStore) {}
 
+  /**
+   * Logs in to the assigned queues, or to the ones named. A queue the agent is not assigned to is
+   * allowed only while the organisation setting allowUnassignedQueueLogin is on (read now, from Redis:
+   * another controller's change applies at once). Such a login is a membership in Redis, not an
+   * assignment: it lasts until the agent or a supervisor logs it out, even if the setting goes off.
+   */
   async login(agentId: string, body: unknown): Promise<AgentState> {
+    const agent = this.registry.agent(agentId);
     const queues = this.queuesOf(agentId, body);
+    const unassigned = queues.filter((q) => !agent.queues.includes(q));
+    if (unassigned.length && !(await this.registry.settings()).allowUnassignedQueueLogin) {
+      throw new AcdError(422, 'QUEUE_NOT_ASSIGNED',
+        `agent ${agentId} is not assigned to ${unassigned.join(', ')}, and logging in to other queues is not allowed (setting allowUnassignedQueueLogin)`,
+        { queues: unassigned });
+    }
     this.done(await this.state.agentLogin(agentId, queues));
     return this.state.agentState(agentId);
   }
 
   async logout(agentId: string, body: unknown): Promise<AgentState> {
     this.registry.agent(agentId);
+    // any queue the agent is logged in to, assigned or not (an unassigned login ends here)
     const queues = body && Object.keys(body).length ? this.queuesOf(agentId, body) : [];
     this.done(await this.state.agentLogout(agentId, queues));
     return this.state.agentState(agentId);
@@ -38,7 +52,7 @@ export class AgentService {
 
   async ready(agentId: string, body: unknown = {}): Promise<AgentState> {
     this.registry.agent(agentId);
-    const queues = body && Object.keys(body).length ? this.queuesOf(agentId, body, true) : [];
+    const queues = body && Object.keys(body).length ? this.queuesOf(agentId, body) : [];
     this.done(await this.state.agentReady(agentId, queues));
     return this.state.agentState(agentId);
   }
@@ -51,7 +65,7 @@ export class AgentService {
     if (!reasons.some((r) => r.code === parsed.data.reason)) {
       throw new AcdError(422, 'UNKNOWN_PAUSE_REASON', `no pause reason ${parsed.data.reason}`, { allowed: reasons.map((r) => r.code).sort() });
     }
-    const queues = parsed.data.queues ? this.queuesOf(agentId, { queues: parsed.data.queues }, true) : [];
+    const queues = parsed.data.queues ? this.queuesOf(agentId, { queues: parsed.data.queues }) : [];
     this.done(await this.state.agentPause(agentId, parsed.data.reason, queues));
     return this.state.agentState(agentId);
   }
@@ -83,17 +97,18 @@ export class AgentService {
     }
   }
 
-  /** The queues a request names, or all the agent's assigned queues; each must be assigned. */
-  private queuesOf(agentId: string, body: unknown, anyKnownQueue = false): string[] {
+  /**
+   * The queues a request names, or all the agent's assigned queues; each must exist. Whether the
+   * agent may log in to one it is not assigned to is login's question; pausing, readying or logging
+   * out of a queue the agent is logged in to (assigned or not) is for the state to judge.
+   */
+  private queuesOf(agentId: string, body: unknown): string[] {
     const agent = this.registry.agent(agentId);
     const parsed = QueuesBody.safeParse(body ?? {});
     if (!parsed.success) throw new Invalid('invalid queue list', describeIssues(parsed.error));
     const queues = parsed.data.queues ?? agent.queues;
     const unknown = queues.filter((q) => !this.registry.findQueue(q));
     if (unknown.length) throw new Invalid(`unknown queues: ${unknown.join(', ')}`, { queues: unknown });
-    // pausing or readying in a queue the agent is logged in to (assigned or not) is for the state to judge
-    const unassigned = anyKnownQueue ? [] : queues.filter((q) => !agent.queues.includes(q));
-    if (unassigned.length) throw new Invalid(`agent ${agentId} is not assigned to: ${unassigned.join(', ')}`, { queues: unassigned });
     if (!queues.length) throw new Invalid(`agent ${agentId} is assigned to no queue`);
     return queues;
   }

@@ -9,7 +9,9 @@ export class Keys {
   queueWaiting(q: string) { return `${this.prefix}queue:${q}:waiting`; }
   call(id: string) { return `${this.prefix}call:${id}`; }
   nodeCalls(node: string) { return `${this.prefix}node:${node}:calls`; }
-  registry(kind: 'queues' | 'agents' | 'users' | 'pauseReasons') { return `${this.prefix}registry:${kind}`; }
+  registry(kind: 'queues' | 'agents' | 'users' | 'pauseReasons' | 'settings') { return `${this.prefix}registry:${kind}`; }
+  /** Queues deleted through the API: the config file's seed does not bring them back. */
+  registryDeletedQueues() { return `${this.prefix}registry:queues:deleted`; }
   monitor(id: string) { return `${this.prefix}monitor:${id}`; }
   monitors() { return `${this.prefix}monitors`; }
   recording(id: string) { return `${this.prefix}recording:${id}`; }

@@ -24,6 +24,8 @@ export function agentsRouter(registry: Registry, agents: AgentService, state: St
       id: a.id, name: a.name, queues: a.queues, phone, device,
       state: {
         state: st.state, reason: st.reason, since: st.since, loggedInQueues: st.queues, pausedQueues: st.pausedQueues, device: st.device,
+        // logged in without being assigned (organisation setting allowUnassignedQueueLogin): until logged out
+        unassignedQueues: st.queues.filter((q) => !a.queues.includes(q)),
         callId: st.callId, callsToday: st.callsToday,
         wrapUpUntil: st.wrapUpUntil ? new Date(st.wrapUpUntil).toISOString() : null,
       },

@@ -1,11 +1,38 @@
--- registry_delete: remove an agent or user definition. Only a logged-out agent can go: log it out
--- first, so no queue membership or ringing offer is left pointing at a deleted agent. A user's
--- tokens go with it.
--- ARGV: 3 kind (agents | users), 4 id
--- Result: {1} | {0, 'NOT_FOUND'} | {0, 'AGENT_LOGGED_IN'}
--- Events: registry.changed
+-- registry_delete: remove a queue, agent, user or pause reason definition.
+-- Only a logged-out agent can go: log it out first, so no queue membership or ringing offer is left
+-- pointing at a deleted agent. A user's tokens go with it. A queue goes only when nothing uses it:
+-- no agent assigned to it or logged in to it, no caller or callback request waiting in it (or
+-- scheduled, ringing, connected, parked), no queue overflowing to it. A deleted queue is remembered
+-- so the config file does not bring it back at the next start (registry_put, mode seed).
+-- ARGV: 3 kind (queues | agents | users | pauseReasons), 4 id
+-- Result: {1} | {0, 'NOT_FOUND'} | {0, 'AGENT_LOGGED_IN'} | {0, 'QUEUE_IN_USE'}
+-- Events: registry.changed {kind, definitionId, change} (not `id`: an event's id is its stream entry id)
 local kind, id = ARGV[3], ARGV[4]
 if redis.call('HEXISTS', k('registry', kind), id) == 0 then return {0, 'NOT_FOUND'} end
+
+local function queue_in_use(q)
+  if redis.call('SCARD', k('queue', q, 'agents')) > 0 then return true end
+  if redis.call('ZCARD', k('queue', q, 'waiting')) > 0 then return true end
+  for _, json in ipairs(redis.call('HVALS', k('registry', 'agents'))) do
+    for _, assigned in ipairs(cjson.decode(json).queues or {}) do
+      if assigned == q then return true end
+    end
+  end
+  for _, json in ipairs(redis.call('HVALS', k('registry', 'queues'))) do
+    local other = cjson.decode(json)
+    local o = other.overflow
+    if other.id ~= q and type(o) == 'table' and o.kind == 'queue' and o.queueId == q then return true end
+  end
+  for _, cb in ipairs(redis.call('SMEMBERS', k('callbacks'))) do
+    local f = redis.call('HMGET', k('call', cb), 'queueId', 'state')
+    if f[1] == q and f[2] and f[2] ~= 'completed' and f[2] ~= 'cancelled' then return true end
+  end
+  for _, call_id in ipairs(redis.call('HVALS', k('parked'))) do
+    if redis.call('HGET', k('call', call_id), 'queueId') == q then return true end
+  end
+  return false
+end
+
 if kind == 'agents' then
   if agent_get(id).state ~= 'logged_out' then return {0, 'AGENT_LOGGED_IN'} end
   redis.call('DEL', k('agent', id), k('agent', id, 'queues'))
@@ -13,7 +40,10 @@ elseif kind == 'users' then
   -- a deleted user's tokens die with it
   for _, sha in ipairs(redis.call('HVALS', k('user', id, 'tokens'))) do redis.call('HDEL', k('tokens'), sha) end
   redis.call('DEL', k('user', id, 'tokens'))
+elseif kind == 'queues' then
+  if queue_in_use(id) then return {0, 'QUEUE_IN_USE'} end
+  redis.call('SADD', k('registry', 'queues', 'deleted'), id)
 end
 redis.call('HDEL', k('registry', kind), id)
-emit('registry.changed', { kind = kind, id = id, change = 'deleted' })
+emit('registry.changed', { kind = kind, definitionId = id, change = 'deleted' })
 return {1}
