@@ -9,9 +9,12 @@ const TOKENS: Record<Who, string | null> = {
   nobody: null,
   admin: ADMIN_TOKEN,
   supervisor: 'matrix-supervisor-token-01',       // supervises sales, default permissions
-  supervisorPlus: 'matrix-supervisor-token-02',   // supervises sales; configAccess, accessRecordings
+  supervisorPlus: 'matrix-supervisor-token-02',   // supervises sales; configAccess, accessRecordings, manageQueues
   agent: 'matrix-agent-token-a1-00001',           // agent a1 (sales)
 };
+
+/** A supervisor with configAccess but not manageQueues: agents and settings yes, queues no. */
+const CONFIG_ONLY_TOKEN = 'matrix-supervisor-token-03';
 
 const fresh = (p: string) => `${p}${randomUUID().slice(0, 8)}`;
 const staticPhone = (id: string) => ({ mode: 'static', contact: `sip:${id}@127.0.0.1:5990` });
@@ -43,6 +46,13 @@ const newUser = async (ctl: Controller) => {
   await ctl.ok('POST', '/users', { id, role: 'supervisor' });
   return id;
 };
+/** Queue extensions are unique: each fixture or body gets its own. */
+let nextExtension = 8600;
+const newQueue = async (ctl: Controller) => {
+  const id = fresh('q');
+  await ctl.ok('POST', '/queues', { id, name: 'Matrix', extension: String(nextExtension++) });
+  return id;
+};
 const newCallback = async (ctl: Controller) => (await ctl.ok('POST', '/callbacks', { queueId: 'sales', number: '15550999' })).id as string;
 /** A public clip uploaded by the admin: a 0.1 s WAV (16-bit PCM, mono, 8 kHz) as the raw body. */
 const newClip = async (ctl: Controller) => {
@@ -60,6 +70,13 @@ const ROWS: Row[] = [
   { method: 'GET', route: '/openapi.json', allowed: 'public', make: async () => ({ url: '/openapi.json' }) },
   { method: 'GET', route: '/queues', allowed: EVERYONE, make: async () => ({ url: '/queues' }) },
   { method: 'GET', route: '/queues/{id}', allowed: EVERYONE, make: async () => ({ url: '/queues/sales' }) },
+  // queue configuration: admins and supervisors with manageQueues (supervisorPlus has it)
+  { method: 'POST', route: '/queues', allowed: CONFIG, ok: [201], make: async () => ({ url: '/queues', body: { id: fresh('q'), name: 'New', extension: String(nextExtension++) } }) },
+  { method: 'PUT', route: '/queues/{id}', allowed: CONFIG, make: async (ctl) => ({ url: `/queues/${await newQueue(ctl)}`, body: { name: 'Renamed', extension: String(nextExtension++), ringTimeoutSec: 10 } }) },
+  { method: 'DELETE', route: '/queues/{id}', allowed: CONFIG, ok: [204], make: async (ctl) => ({ url: `/queues/${await newQueue(ctl)}` }) },
+  // organisation settings: staff read, configAccess changes
+  { method: 'GET', route: '/settings', allowed: STAFF, make: async () => ({ url: '/settings' }) },
+  { method: 'PUT', route: '/settings', allowed: CONFIG, make: async () => ({ url: '/settings', body: { allowUnassignedQueueLogin: false } }) },
   { method: 'GET', route: '/queues/{id}/calls', allowed: STAFF, make: async () => ({ url: '/queues/sales/calls' }) },
   // real-time metrics: an agent reads its queues' and its own; the waiting callers list is for staff
   { method: 'GET', route: '/queues/{id}/stats', allowed: EVERYONE, make: async () => ({ url: '/queues/sales/stats' }) },
@@ -166,7 +183,8 @@ describe('every route × every role', function () {
         ],
         users: [
           { id: 'sup', role: 'supervisor', token: TOKENS.supervisor, supervisedQueues: ['sales'] },
-          { id: 'sup2', role: 'supervisor', token: TOKENS.supervisorPlus, supervisedQueues: ['sales'], permissions: { configAccess: true, accessRecordings: true } },
+          { id: 'sup2', role: 'supervisor', token: TOKENS.supervisorPlus, supervisedQueues: ['sales'], permissions: { configAccess: true, accessRecordings: true, manageQueues: true } },
+          { id: 'sup3', role: 'supervisor', token: CONFIG_ONLY_TOKEN, supervisedQueues: ['sales'], permissions: { configAccess: true } },
           { id: 'al', role: 'agent', agentId: 'a1', token: TOKENS.agent },
         ],
       },
@@ -208,6 +226,24 @@ describe('every route × every role', function () {
       assert.equal(r.status, 403, JSON.stringify(r.body));
     });
   }
+
+  it('queues need manageQueues, not configAccess: a supervisor with only configAccess changes agents and settings but no queue', async () => {
+    const q = await newQueue(ctl);
+    const tries = [
+      ['POST', '/queues', { id: fresh('q'), name: 'X', extension: String(nextExtension++) }],
+      ['PUT', `/queues/${q}`, { name: 'X', extension: String(nextExtension++) }],
+      ['DELETE', `/queues/${q}`, undefined],
+    ] as const;
+    for (const [method, url, body] of tries) {
+      const r = await ctl.request(method, url, body, CONFIG_ONLY_TOKEN);
+      assert.deepEqual([r.status, r.body.error.code], [403, 'FORBIDDEN'], `${method} ${url}`);
+      assert.match(r.body.error.message, /manageQueues/);
+    }
+    assert.equal((await ctl.ok('GET', `/queues/${q}`)).name, 'Matrix', 'unchanged');
+    assert.equal((await ctl.request('PUT', '/settings', { allowUnassignedQueueLogin: false }, CONFIG_ONLY_TOKEN)).status, 200);
+    const id = fresh('n');
+    assert.equal((await ctl.request('POST', '/agents', { id, name: 'N', queues: ['sales'], phone: staticPhone(id) }, CONFIG_ONLY_TOKEN)).status, 201);
+  });
 
   it('a revoked token stops working at once; a deleted user\'s tokens die with it', async () => {
     const u = await newUser(ctl);

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig, loadFileConfig } from '../../src/config';
+import { AgentSchema, FileConfigSchema, QueueSchema, SettingsSchema, describeIssues } from '../../src/config/schema';
 
 function writeTemp(name: string, text: string): string {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'acd-config-')), name);
@@ -55,6 +56,78 @@ queues:
   - { id: b, name: B, extension: "8001" }
 `);
     assert.ok(problemsOf(() => loadFileConfig(file)).some((p) => p.includes('extension 8001 is used by two queues')));
+  });
+
+  describe('routing fields', () => {
+    const queue = (extra: object) => ({ id: 'q', name: 'Q', extension: '8001', ...extra });
+    const pathsOf = (r: { success: boolean; error?: any }) => (r.success ? [] : describeIssues(r.error).map((i) => i.path));
+
+    it('given a queue with only id, name and extension, fills the routing defaults', () => {
+      const q = QueueSchema.parse(queue({}));
+      assert.deepEqual([q.strategy, q.requiredSkills, q.skillRelaxation, q.tierWaitSec, q.priorityStepSec, q.weight, q.maxCallers, q.maxWaitSec,
+        q.overflow, q.joinWhenEmpty, q.leaveWhenEmpty, q.waitingTone, q.announcements.positionOnEntry],
+      ['longest-idle', {}, [], [], 60, 0, 0, 0, undefined, 'yes', 'no', 'music', false]);
+    });
+
+    it('accepts every strategy it names, ring-all and skills-based included, and refuses another', () => {
+      for (const strategy of ['longest-idle', 'round-robin', 'fewest-calls', 'least-talk-time', 'ring-all', 'random', 'linear', 'skills-based']) {
+        assert.ok(QueueSchema.safeParse(queue({ strategy })).success, strategy);
+      }
+      assert.deepEqual(pathsOf(QueueSchema.safeParse(queue({ strategy: 'loudest-first' }))), ['strategy']);
+    });
+
+    it('takes skill levels 1 to 5 only, for queues and agents alike', () => {
+      assert.ok(QueueSchema.safeParse(queue({ requiredSkills: { french: 1, billing: 5 } })).success);
+      for (const level of [0, 6, 2.5, '3']) {
+        assert.deepEqual(pathsOf(QueueSchema.safeParse(queue({ requiredSkills: { french: level } }))), ['requiredSkills.french'], `queue level ${level}`);
+        const agent = { id: 'a1', name: 'A', skills: { french: level }, phone: { mode: 'static', contact: 'sip:a1@127.0.0.1:5090' } };
+        assert.deepEqual(pathsOf(AgentSchema.safeParse(agent)), ['skills.french'], `agent level ${level}`);
+      }
+      const r = QueueSchema.safeParse(queue({ requiredSkills: { french: 6 } }));
+      assert.equal(r.success ? '' : r.error.issues[0].message, 'skill levels are 1 to 5');
+      assert.deepEqual(pathsOf(QueueSchema.safeParse(queue({ requiredSkills: { 'bad name!': 3 } }))), ['requiredSkills.bad name!']);
+    });
+
+    it('wants relaxation steps in increasing afterSec', () => {
+      assert.ok(QueueSchema.safeParse(queue({ skillRelaxation: [{ afterSec: 30, lowerBy: 1 }, { afterSec: 90, lowerBy: 2 }] })).success);
+      for (const steps of [[{ afterSec: 90, lowerBy: 1 }, { afterSec: 30, lowerBy: 2 }], [{ afterSec: 30, lowerBy: 1 }, { afterSec: 30, lowerBy: 2 }]]) {
+        const r = QueueSchema.safeParse(queue({ skillRelaxation: steps }));
+        assert.deepEqual(pathsOf(r), ['skillRelaxation'], JSON.stringify(steps));
+        assert.match(r.success ? '' : r.error.issues[0].message, /increasing afterSec/);
+      }
+      assert.deepEqual(pathsOf(QueueSchema.safeParse(queue({ skillRelaxation: [{ afterSec: 30, lowerBy: 6 }] }))), ['skillRelaxation.0.lowerBy']);
+    });
+
+    it('knows three overflow kinds, each with its own target', () => {
+      for (const overflow of [{ kind: 'extension', extension: '*97' }, { kind: 'voicemail', mailbox: '100' }, { kind: 'queue', queueId: 'other' }]) {
+        assert.ok(QueueSchema.safeParse(queue({ overflow })).success, JSON.stringify(overflow));
+      }
+      assert.equal(QueueSchema.safeParse(queue({ overflow: { kind: 'voicemail', extension: '100' } })).success, false, 'a voicemail overflow needs a mailbox');
+      assert.equal(QueueSchema.safeParse(queue({ overflow: { kind: 'hangup' } })).success, false);
+    });
+
+    it('given a file whose queue overflows to an unknown queue or to itself, refuses it with the path', () => {
+      const file = writeTemp('overflow.yaml', `
+queues:
+  - { id: a, name: A, extension: "8001", overflow: { kind: queue, queueId: nowhere } }
+  - { id: b, name: B, extension: "8002", overflow: { kind: queue, queueId: b } }
+  - { id: c, name: C, extension: "8003", overflow: { kind: queue, queueId: a } }
+`);
+      const problems = problemsOf(() => loadFileConfig(file));
+      assert.ok(problems.some((p) => p.includes('queues.0.overflow.queueId') && p.includes('unknown queue nowhere')), problems.join('\n'));
+      assert.ok(problems.some((p) => p.includes('queues.1.overflow.queueId') && p.includes('itself')), problems.join('\n'));
+      assert.ok(!problems.some((p) => p.includes('queues.2')), 'an overflow to a queue of the file is fine');
+    });
+
+    it('takes agent penalties 0 to 9 per queue and the settings with defaults, refusing unknown settings', () => {
+      const agent = (penalties: object) => ({ id: 'a1', name: 'A', queues: ['q'], penalties, phone: { mode: 'static', contact: 'sip:a1@127.0.0.1:5090' } });
+      assert.ok(AgentSchema.safeParse(agent({ q: 9 })).success);
+      assert.deepEqual(pathsOf(AgentSchema.safeParse(agent({ q: 10 }))), ['penalties.q']);
+      assert.deepEqual(SettingsSchema.parse({}), { allowUnassignedQueueLogin: false });
+      assert.deepEqual(pathsOf(SettingsSchema.safeParse({ allowUnassignedQueueLogin: true, other: 1 })), ['(root)']);
+      assert.deepEqual(FileConfigSchema.parse({}).settings, { allowUnassignedQueueLogin: false });
+      assert.equal(FileConfigSchema.parse({ settings: { allowUnassignedQueueLogin: true } }).settings.allowUnassignedQueueLogin, true);
+    });
   });
 
   it('given YAML that does not parse, says so with the file name', () => {
