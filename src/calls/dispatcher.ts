@@ -11,6 +11,12 @@ import type { CallService } from './callService';
 const FAIRNESS_LOOKAHEAD = 5;
 /** When an agent was left to another queue's earlier caller, look again this soon in case it was not taken. */
 const FAIRNESS_RECHECK_MS = 250;
+/**
+ * The longest an agent is kept for another queue's caller that does not take it (a caller keying
+ * into the callback IVR, one whose controller lost Asterisk): then fairness gives way, no agent
+ * idles while callers wait.
+ */
+const FAIRNESS_MAX_DEFER_MS = 3000;
 
 /**
  * Matches waiting callers with ready agents. It runs when something changes that could make a
@@ -24,6 +30,8 @@ export class Dispatcher {
   private readonly again = new Set<string>();
   /** Per queue: the next moment a waiting caller's set of eligible agents grows. */
   private readonly looks = new Map<string, { at: number; timer: NodeJS.Timeout }>();
+  /** Agents being left to another queue's earlier caller, since when. */
+  private readonly deferred = new Map<string, number>();
 
   constructor(
     private readonly calls: CallService,
@@ -41,6 +49,8 @@ export class Dispatcher {
   onEvent(e: AcdEvent): void {
     if (['call.queued', 'call.offer_failed', 'callback.queued', 'callback.preference_ended', 'call.updated'].includes(e.type)) this.kick(String(e.queueId));
     else if (e.type === 'agent.state' && e.state === 'ready') for (const q of e.queues as string[]) this.kick(q);
+    // a deferral lasts while the agent stays ready: an agent that took a call starts afresh
+    if (e.type === 'agent.state' && e.state !== 'ready') this.deferred.delete(String(e.agentId));
   }
 
   kick(queueId: string): void {
@@ -146,17 +156,29 @@ export class Dispatcher {
   private async fairShare(queue: Queue, vtime: number, pool: Candidate[], view: FairnessView): Promise<Candidate[]> {
     const mine = vtime - queue.weight * 1000;
     const out: Candidate[] = [];
+    const now = Date.now();
     for (const c of pool) {
       let owedTo: string | undefined;
-      for (const qid of await view.otherQueues(c.agentId)) {
-        const other = this.registry.findQueue(qid);
-        if (!other) continue;
-        const now = Date.now();
-        const earlier = (await view.head(qid)).filter((w) => w.vtime - other.weight * 1000 < mine
-          || (w.vtime - other.weight * 1000 === mine && qid < queue.id));
-        if (earlier.some((w) => eligible([c], other, w.skills, now - w.enqueuedAt).length > 0)) { owedTo = qid; break; }
+      const since = this.deferred.get(c.agentId);
+      if (since === undefined || now - since < FAIRNESS_MAX_DEFER_MS) {
+        for (const qid of await view.otherQueues(c.agentId)) {
+          const other = this.registry.findQueue(qid);
+          if (!other) continue;
+          const earlier = (await view.head(qid)).filter((w) => w.vtime - other.weight * 1000 < mine
+            || (w.vtime - other.weight * 1000 === mine && qid < queue.id));
+          // a callback request only counts for agents who take callbacks in that queue
+          const servable = earlier.filter((w) => !isCallback(w.callId) || this.registry.findAgent(c.agentId)?.callbackQueues.includes(qid));
+          if (servable.some((w) => eligible([c], other, w.skills, now - w.enqueuedAt).length > 0)) { owedTo = qid; break; }
+        }
       }
-      if (owedTo) { view.skipped = true; this.kick(owedTo); } else out.push(c);
+      if (owedTo) {
+        view.skipped = true;
+        if (since === undefined) this.deferred.set(c.agentId, now);
+        this.kick(owedTo);
+      } else {
+        this.deferred.delete(c.agentId);
+        out.push(c);
+      }
     }
     return out;
   }
