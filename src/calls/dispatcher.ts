@@ -197,7 +197,8 @@ export class Dispatcher {
 
 /**
  * What fairness reads of the other queues during one dispatch run, read once: the ready agents'
- * other logged-in queues (one pipelined read), and the earliest callers of those queues.
+ * other queues (logged in and not paused there: a queue the agent is paused in has no claim on
+ * it), and the earliest callers of those queues.
  */
 class FairnessView {
   /** An agent was left to another queue during this run. */
@@ -208,7 +209,7 @@ class FairnessView {
   constructor(private readonly state: StateStore, private readonly agentIds: string[], private readonly queueId: string) {}
 
   async otherQueues(agentId: string): Promise<string[]> {
-    this.queues ??= this.state.agentsLoggedInQueues(this.agentIds);
+    this.queues ??= this.state.agentsServingQueues(this.agentIds);
     return ((await this.queues).get(agentId) ?? []).filter((q) => q !== this.queueId);
   }
 
