@@ -109,6 +109,7 @@ const ROWS: Row[] = [
     method: 'POST', route: `/calls/{id}/${a}`, allowed: EVERYONE, ok: [404], make: async () => ({ url: `/calls/no-such-call/${a}`, body }),
   })),
   { method: 'POST', route: '/calls/{id}/disposition', allowed: EVERYONE, ok: [404], make: async () => ({ url: '/calls/no-such-call/disposition', body: { notes: 'x' } }) },
+  { method: 'POST', route: '/calls/{id}/routing', allowed: STAFF, ok: [404], make: async () => ({ url: '/calls/no-such-call/routing', body: { priority: 1 } }) },
   { method: 'POST', route: '/callbacks', allowed: STAFF, ok: [201], make: async () => ({ url: '/callbacks', body: { queueId: 'sales', number: '15550998' } }) },
   { method: 'GET', route: '/callbacks', allowed: EVERYONE, make: async () => ({ url: '/callbacks' }) },
   { method: 'GET', route: '/callbacks/{id}', allowed: EVERYONE, make: async (ctl) => ({ url: `/callbacks/${await newCallback(ctl)}` }) },

@@ -131,6 +131,10 @@ describe('routing engine: ring-all, skills, tiers, priority, fairness (real SIP)
     assert.equal(b.position, 1, 'the priority caller is ahead of the earlier one');
     const c = await caller('8971');
     assert.equal(c.position, 3);
+    for (const bad of [{ priority: 100 }, { skills: { french: 6 } }, {}, { priority: 1, extra: true }]) {
+      const r = await ctl.request('POST', `/calls/${c.callId}/routing`, bad, SUPERVISOR_TOKEN);
+      assert.equal(r.status, 422, JSON.stringify(bad));
+    }
     const moved = await ctl.ok('POST', `/calls/${c.callId}/routing`, { priority: 5 }, SUPERVISOR_TOKEN);
     assert.equal(moved.position, 1);
     const list = await ctl.ok('GET', '/queues/q1/calls', undefined, SUPERVISOR_TOKEN);

@@ -39,7 +39,7 @@ export function queuesRouter(registry: Registry, state: StateStore, policy: Acce
     const records = await Promise.all(waiting.map((w) => state.call(w.callId)));
     res.json({
       calls: records.filter((c) => c !== undefined).map((c, i) => ({
-        callId: c.id, position: i + 1, callerNumber: c.callerNumber, callerName: c.callerName,
+        callId: c.id, position: i + 1, callerNumber: c.callerNumber, callerName: c.callerName, priority: c.priority ?? 0,
         state: c.state, enqueuedAt: new Date(c.enqueuedAt).toISOString(), waitMs: now - c.enqueuedAt,
       })),
     });
