@@ -9,6 +9,8 @@ const AGENT_TOKEN = 'e2e-agent-token-a1-0000009';
 const SL_SEC = 3;
 const Q = {
   id: 'metrics', name: 'Metrics', extension: '8901', ringTimeoutSec: 10, serviceLevelSec: SL_SEC,
+  // two waiting at most (a callback request counts: it keeps a place), 8 s at most; then to 'other'
+  maxCallers: 2, maxWaitSec: 8, overflow: { kind: 'queue', queueId: 'other' },
   wrapUp: { sec: 2 },
   callbacks: { enabled: true, key: '1', offerEverySec: 30, maxMessageSec: 10, maxSilenceSec: 2 },
 };
@@ -113,6 +115,17 @@ describe('real-time metrics: a scripted day through SIP adds up exactly', functi
     const asking = caller('15550905', 40_000, [{ afterMs: 1000, digits: '1' }], [{ afterMs: 8000, ms: 2000 }]);
     await events.waitFor((e) => e.type === 'callback.queued', 30_000, 'callback.queued');
     assert.equal((await asking.wait(20_000)).successful, 1);
+
+    // 5. still paused: with the request and one caller waiting the queue is full, so the next caller
+    // overflows to 'other' at once; the one waiting reaches the 8 s maximum and goes there too
+    caller('15550906', 60_000);
+    await events.waitFor((e) => e.type === 'call.queued' && e.callerNumber === '15550906' && e.queueId === 'metrics');
+    caller('15550907', 60_000);
+    const full = await events.waitFor((e) => e.type === 'call.overflowed' && e.callerNumber === '15550907', 10_000, 'refused: full');
+    assert.equal(full.reason, 'full');
+    const late = await events.waitFor((e) => e.type === 'call.overflowed' && e.callerNumber === '15550906', 15_000, 'timed out');
+    assert.equal(late.reason, 'timeout');
+    await events.waitFor((e) => e.type === 'call.queued' && e.callerNumber === '15550906' && e.queueId === 'other', 5000, 'in other');
     await ctl.ok('POST', '/agents/a1/ready', undefined, AGENT_TOKEN);
     await agentState('ready', lastIndex((e) => e.type === 'agent.state' && e.state === 'paused'));
 
@@ -126,6 +139,8 @@ describe('real-time metrics: a scripted day through SIP adds up exactly', functi
     const fromEvents = {
       answered: answered.length, abandoned: abandoned.length, handled: ended.length,
       callbackRequests: all.filter((e) => e.type === 'call.callback_requested').length,
+      timedOut: all.filter((e) => e.type === 'call.overflowed' && e.queueId === 'metrics' && e.reason === 'timeout').length,
+      overflowed: all.filter((e) => e.type === 'call.overflowed' && e.queueId === 'metrics' && e.reason !== 'timeout').length,
       answeredWithinSl: within(answered), abandonedWithinSl: within(abandoned),
       averageSpeedOfAnswerMs: answered.reduce((s, e) => s + e.waitMs, 0) / answered.length,
       averageHandleMs: ended.reduce((s, e, i) => s + e.talkMs + wraps[i], 0) / ended.length,
@@ -134,8 +149,9 @@ describe('real-time metrics: a scripted day through SIP adds up exactly', functi
     };
     // ... and what the script says they must be
     assert.deepEqual(
-      [fromEvents.answered, fromEvents.abandoned, fromEvents.handled, fromEvents.callbackRequests, fromEvents.answeredWithinSl, fromEvents.abandonedWithinSl],
-      [2, 2, 2, 1, 1, 1]);
+      [fromEvents.answered, fromEvents.abandoned, fromEvents.handled, fromEvents.callbackRequests, fromEvents.answeredWithinSl, fromEvents.abandonedWithinSl,
+        fromEvents.timedOut, fromEvents.overflowed],
+      [2, 2, 2, 1, 1, 1, 1, 1]);
     assert.deepEqual([fromEvents.serviceLevel, fromEvents.serviceLevel2], [50, 50]);
     const [w1, w2] = answered.map((e) => e.waitMs);
     assert.ok(w1 < 1500 && w2 >= 4500 && w2 < 7000, `waits ${w1}, ${w2}`);
@@ -146,11 +162,12 @@ describe('real-time metrics: a scripted day through SIP adds up exactly', functi
     const t = stats.today;
     assert.deepEqual({
       answered: t.answered, abandoned: t.abandoned, handled: t.handled, callbackRequests: t.callbackRequests,
+      timedOut: t.timedOut, overflowed: t.overflowed,
       answeredWithinSl: t.answeredWithinSl, abandonedWithinSl: t.abandonedWithinSl,
       averageSpeedOfAnswerMs: t.averageSpeedOfAnswerMs, averageHandleMs: t.averageHandleMs,
       serviceLevel: t.serviceLevel, serviceLevel2: t.serviceLevel2,
     }, fromEvents);
-    assert.deepEqual([t.timedOut, t.overflowed, t.handleCompleted], [0, 0, 2]);
+    assert.equal(t.handleCompleted, 2);
     assert.deepEqual(stats.waiting, { callers: 0, longestWaitMs: 0, oldestEnqueuedAt: null, callbacks: 1 });
     assert.deepEqual(stats.agents, { loggedIn: 1, ready: 1, ringing: 0, onCall: 0, wrapUp: 0, paused: 0 });
     assert.deepEqual([stats.serviceLevelSec, stats.timeZone, stats.day], [SL_SEC, 'UTC', new Date().toISOString().slice(0, 10)]);
@@ -161,7 +178,7 @@ describe('real-time metrics: a scripted day through SIP adds up exactly', functi
     assert.deepEqual(agent.today, {
       handled: 2, talkMs: ended.reduce((s, e) => s + e.talkMs, 0), pauseMs, wrapUpMs: wraps[0] + wraps[1],
     });
-    assert.ok(pauseMs > 4500 + 5000 + 10_000, `paused through the long wait, both abandons and the callback request (${pauseMs} ms)`);
+    assert.ok(pauseMs > 4500 + 5000 + 10_000 + 8000, `paused through the long wait, both abandons, the callback request and the overflows (${pauseMs} ms)`);
     assert.equal(agent.state, 'ready');
     assert.ok(agent.timeInStateMs >= 0 && agent.timeInStateMs < 5000);
 

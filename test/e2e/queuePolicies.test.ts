@@ -79,8 +79,8 @@ describe('queue policies: overflow, join/leave when empty, ringing (real SIP)', 
     await ctl.ok('POST', '/agents/a1/ready');
     const first = await events.waitFor((e) => e.type === 'call.offered', 10_000, 'first offer');
     assert.equal(first.callId, aQueued.callId);
-    // the metrics count it overflowed in q1
-    await eventually(async () => (await ctl.ok('GET', '/queues/q1/stats')).today.overflowed === 1, 5000, 'q1 counts one overflowed call');
+    // the metrics count it timed out in q1
+    await eventually(async () => (await ctl.ok('GET', '/queues/q1/stats')).today.timedOut === 1, 5000, 'q1 counts one timed-out call');
   });
 
   it('max callers: a caller beyond the limit goes to the overflow extension (a phone behind the acd-overflow context)', async () => {
@@ -97,6 +97,7 @@ describe('queue policies: overflow, join/leave when empty, ringing (real SIP)', 
     await eventually(async () => desk.invites().length === 1, 10_000, 'the overflow phone rings');
     assert.ok(desk.invites()[0].from.includes(second.number), 'it is the second caller');
     assert.ok(!events.all.some((e) => e.type === 'call.queued' && e.callerNumber === second.number), 'never queued');
+    await eventually(async () => (await ctl.ok('GET', '/queues/q1/stats')).today.overflowed === 1, 5000, 'q1 counts one overflowed call');
   });
 
   it('join when empty (no): with no agent logged in the caller is not queued but sent to voicemail, where a message is left', async () => {

@@ -137,10 +137,10 @@ local function apply(type_, at, d)
     queue_add(q, i, 'abandoned', 1, 'abandonWaitMs', wait, 'abandonedWithinSl', wait <= sl_ms(q) and 1 or 0)
   elseif type_ == 'call.callback_requested' then
     queue_add(q, i, 'callbackRequests', 1)
-  elseif type_ == 'call.timed_out' then
-    queue_add(q, i, 'timedOut', 1)
   elseif type_ == 'call.overflowed' then
-    queue_add(q, i, 'overflowed', 1)
+    -- a caller who waited the queue's maximum has timed out (wherever it went next); one the queue
+    -- would not take (full, empty) has overflowed
+    queue_add(q, i, d.reason == 'timeout' and 'timedOut' or 'overflowed', 1)
   elseif type_ == 'call.ended' then
     local talk = tonumber(d.talkMs)
     queue_add(q, i, 'handled', 1, 'talkMs', talk)
