@@ -98,7 +98,7 @@ export class Dispatcher {
       }));
     }
     const facts = await this.state.waitingFacts(entries.map((e) => e.callId));
-    const fairness = new FairnessView(this.state, candidates.map((c) => c.agentId), queueId);
+    const fairness = new FairnessView(this.state, queueId);
     const ctx = { order: queue.agentOrder, random: this.random, lastAgentId: need.last ? await this.state.lastOfferedAgent(queueId) : undefined };
     const now = Date.now();
     const widenings = wideningPointsMs(queue);
@@ -114,8 +114,9 @@ export class Dispatcher {
       const later = widenings.filter((t) => t > waited);
       if (pool.length < candidates.length && later.length) nextLook = Math.min(nextLook, f.enqueuedAt + Math.min(...later));
       if (callback) pool = this.callbackCandidates(queueId, callback, pool, now);
-      pool = await this.fairShare(queue, vtime, pool, fairness);
       if (queue.strategy === 'ring-all' && !callback) {
+        const owed = await this.owedElsewhere(queue, vtime, pool, fairness);
+        pool = pool.filter((c) => !owed.has(c.agentId));
         if (!pool.length) continue;
         const ringing = new Set(pool.map((c) => c.agentId));
         const r = await this.calls.offerAll(queue, callId, [...ringing]);
@@ -129,6 +130,8 @@ export class Dispatcher {
         if (!agent) break;            // nobody suitable for this one: the next may still be served
         candidates = candidates.filter((c) => c.agentId !== agent.agentId);
         pool = pool.filter((c) => c.agentId !== agent.agentId);
+        // owed to an earlier caller elsewhere: left for that queue (and so for this queue's later callers too)
+        if ((await this.owedElsewhere(queue, vtime, [agent], fairness)).size) continue;
         const r = callback
           ? await this.callbacks.offer(queue, callId, agent.agentId)
           : await this.calls.offer(queue, callId, agent.agentId);
@@ -150,14 +153,15 @@ export class Dispatcher {
 
   /**
    * Fairness across queues: an agent logged in to several queues goes to the caller who has waited
-   * longest among them — the lowest virtual enqueue time, less each queue's weight. An agent owed
-   * to an earlier caller elsewhere (one it may serve) is left for that queue, which is told to look.
+   * longest among them — the lowest virtual enqueue time, less each queue's weight. Of these agents,
+   * those owed to an earlier caller elsewhere (one they may serve) are left for that queue, which is
+   * told to look. Checked for the agent a strategy picked, not for every ready agent: one read each.
    */
-  private async fairShare(queue: Queue, vtime: number, pool: Candidate[], view: FairnessView): Promise<Candidate[]> {
+  private async owedElsewhere(queue: Queue, vtime: number, agents: Candidate[], view: FairnessView): Promise<Set<string>> {
     const mine = vtime - queue.weight * 1000;
-    const out: Candidate[] = [];
+    const owed = new Set<string>();
     const now = Date.now();
-    for (const c of pool) {
+    for (const c of agents) {
       let owedTo: string | undefined;
       const since = this.deferred.get(c.agentId);
       if (since === undefined || now - since < FAIRNESS_MAX_DEFER_MS) {
@@ -174,13 +178,13 @@ export class Dispatcher {
       if (owedTo) {
         view.skipped = true;
         if (since === undefined) this.deferred.set(c.agentId, now);
+        owed.add(c.agentId);
         this.kick(owedTo);
       } else {
         this.deferred.delete(c.agentId);
-        out.push(c);
       }
     }
-    return out;
+    return owed;
   }
 
   /** One timer per queue, at the earliest moment a waiting caller's requirement widens. */
@@ -196,21 +200,25 @@ export class Dispatcher {
 }
 
 /**
- * What fairness reads of the other queues during one dispatch run, read once: the ready agents'
+ * What fairness reads of the other queues during one dispatch run, each read once: an agent's
  * other queues (logged in and not paused there: a queue the agent is paused in has no claim on
  * it), and the earliest callers of those queues.
  */
 class FairnessView {
   /** An agent was left to another queue during this run. */
   skipped = false;
-  private queues?: Promise<Map<string, string[]>>;
+  private readonly queues = new Map<string, Promise<string[]>>();
   private readonly heads = new Map<string, Promise<{ callId: string; vtime: number; enqueuedAt: number; skills: Record<string, number> }[]>>();
 
-  constructor(private readonly state: StateStore, private readonly agentIds: string[], private readonly queueId: string) {}
+  constructor(private readonly state: StateStore, private readonly queueId: string) {}
 
-  async otherQueues(agentId: string): Promise<string[]> {
-    this.queues ??= this.state.agentsServingQueues(this.agentIds);
-    return ((await this.queues).get(agentId) ?? []).filter((q) => q !== this.queueId);
+  otherQueues(agentId: string): Promise<string[]> {
+    let q = this.queues.get(agentId);
+    if (!q) {
+      q = this.state.agentsServingQueues([agentId]).then((m) => (m.get(agentId) ?? []).filter((x) => x !== this.queueId));
+      this.queues.set(agentId, q);
+    }
+    return q;
   }
 
   head(queueId: string): Promise<{ callId: string; vtime: number; enqueuedAt: number; skills: Record<string, number> }[]> {
