@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { TEST_ENV } from '../support/env';
-import { Controller, EventLog, SUPERVISOR_TOKEN, eventually, sleep } from './harness/controller';
-import { endOfTest } from './harness/lifecycle';
+import { SUPERVISOR_TOKEN, eventually, sleep } from './harness/controller';
 import { allocatePort } from './harness/ports';
-import { SippProcess, startAgentPhone, startCaller } from './harness/sipp';
+import { startAgentPhone, startCaller } from './harness/sipp';
+import { TestRun } from './harness/suite';
 
 /**
  * Ring-all, skills (with relaxation and skills-based ranking), agent tiers, caller priority and
@@ -12,48 +12,39 @@ import { SippProcess, startAgentPhone, startCaller } from './harness/sipp';
  */
 describe('routing engine: ring-all, skills, tiers, priority, fairness (real SIP)', function () {
   this.timeout(90_000);
-  let ctl: Controller;
-  let events: EventLog;
-  const sipp: SippProcess[] = [];
+  const run = new TestRun();
   let n = 0;
-  const track = (p: SippProcess) => { sipp.push(p); return p; };
 
   const QUEUES = [{ id: 'q1', name: 'Q1', extension: '8971' }, { id: 'q2', name: 'Q2', extension: '8972' }];
   async function start(title: string, q1: object, q2: object = {}) {
-    ctl = await Controller.start({
-      name: title.slice(0, 24), httpPort: allocatePort(),
-      config: {
-        queues: [{ ...QUEUES[0], ...q1 }, { ...QUEUES[1], ...q2 }], agents: [],
-        users: [{ id: 'sam', role: 'supervisor', token: SUPERVISOR_TOKEN, supervisedQueues: ['q1', 'q2'] }],
-      },
+    await run.start(title, {
+      queues: [{ ...QUEUES[0], ...q1 }, { ...QUEUES[1], ...q2 }], agents: [],
+      users: [{ id: 'sam', role: 'supervisor', token: SUPERVISOR_TOKEN, supervisedQueues: ['q1', 'q2'] }],
     });
-    events = await ctl.events();
   }
   /** An agent with a static phone that answers after `answerAfterMs` and hangs up after `talkMs`. */
   async function agent(id: string, o: { queues?: string[]; skills?: object; penalties?: object; answerAfterMs?: number; talkMs?: number; calls?: number; login?: boolean; pause?: boolean } = {}) {
     const port = allocatePort();
-    const phone = track(startAgentPhone({ port, calls: o.calls ?? 5, hangupAfterMs: o.talkMs ?? 400, answerAfterMs: o.answerAfterMs }));
-    await ctl.ok('POST', '/agents', {
+    const phone = run.track(startAgentPhone({ port, calls: o.calls ?? 5, hangupAfterMs: o.talkMs ?? 400, answerAfterMs: o.answerAfterMs }));
+    await run.ctl.ok('POST', '/agents', {
       id, name: id, queues: o.queues ?? ['q1'], skills: o.skills ?? {}, penalties: o.penalties ?? {},
       phone: { mode: 'static', contact: `sip:${id}@127.0.0.1:${port}` },
     });
-    if (o.login ?? true) await ctl.ok('POST', `/agents/${id}/login`);
-    if (o.pause) await ctl.ok('POST', `/agents/${id}/pause`, { reason: 'break' });
+    if (o.login ?? true) await run.ctl.ok('POST', `/agents/${id}/login`);
+    if (o.pause) await run.ctl.ok('POST', `/agents/${id}/pause`, { reason: 'break' });
     await sleep(5);   // distinct idle-since times, in the order the agents were created
     return phone;
   }
   /** A caller into a queue's extension; resolves with its call.queued event. */
   async function caller(extension: string, headers: string[] = []) {
     const number = `1555098${String(n++).padStart(2, '0')}`;
-    track(startCaller({ extension, callerNumber: number, asteriskPort: TEST_ENV.sipPort, hangupAfterMs: 60_000, headers }));
-    return events.waitFor((e) => e.type === 'call.queued' && e.callerNumber === number, 10_000, `caller ${number} queued`);
+    run.track(startCaller({ extension, callerNumber: number, asteriskPort: TEST_ENV.sipPort, hangupAfterMs: 60_000, headers }));
+    return run.events.waitFor((e) => e.type === 'call.queued' && e.callerNumber === number, 10_000, `caller ${number} queued`);
   }
-  const offersOf = (callId: string) => events.all.filter((e) => e.type === 'call.offered' && e.callId === callId);
-  const firstOffer = (callId: string, ms = 10_000) => events.waitFor((e) => e.type === 'call.offered' && e.callId === callId, ms, `offer of ${callId}`);
+  const offersOf = (callId: string) => run.events.all.filter((e) => e.type === 'call.offered' && e.callId === callId);
+  const firstOffer = (callId: string, ms = 10_000) => run.events.waitFor((e) => e.type === 'call.offered' && e.callId === callId, ms, `offer of ${callId}`);
 
-  afterEach(async function () {
-    await endOfTest(this, { ctl, events, sipp });
-  });
+  afterEach(function () { return run.end(this); });
 
   it('ring-all rings every ready agent at once; the first to answer gets the caller, the others get CANCEL and stay ready', async () => {
     await start('ring-all', { strategy: 'ring-all' });
@@ -61,7 +52,7 @@ describe('routing engine: ring-all, skills, tiers, priority, fairness (real SIP)
     const slow = [await agent('a2', { answerAfterMs: 20_000, calls: 1 }), await agent('a3', { answerAfterMs: 20_000, calls: 1 })];
     await agent('a4', { pause: true, calls: 1 });
     const q = await caller('8971');
-    const answered = await events.waitFor((e) => e.type === 'call.answered' && e.callId === q.callId, 15_000, 'answered');
+    const answered = await run.events.waitFor((e) => e.type === 'call.answered' && e.callId === q.callId, 15_000, 'answered');
     assert.equal(answered.agentId, 'a1');
     assert.deepEqual(offersOf(q.callId).map((e) => e.agentId).sort(), ['a1', 'a2', 'a3'], 'all ready agents rang, not the paused one');
     assert.equal(fast.invites().length, 1);
@@ -70,7 +61,7 @@ describe('routing engine: ring-all, skills, tiers, priority, fairness (real SIP)
       await eventually(async () => /^CANCEL sip:/m.test(phone.messages()), 5000, 'CANCEL to the phones that did not answer');
     }
     for (const a of ['a2', 'a3']) {
-      const st = await ctl.ok('GET', `/agents/${a}`);
+      const st = await run.ctl.ok('GET', `/agents/${a}`);
       assert.equal(st.state.state, 'ready', `${a} ready again, not paused`);
     }
   });
@@ -82,7 +73,7 @@ describe('routing engine: ring-all, skills, tiers, priority, fairness (real SIP)
     const q = await caller('8971', ['X-ACD-Skills: french:3']);
     assert.equal((await firstOffer(q.callId)).agentId, 'fr');
     // without a requirement, the longest idle gets the next one
-    await events.waitFor((e) => e.type === 'call.ended' && e.callId === q.callId, 15_000, 'first call done');
+    await run.events.waitFor((e) => e.type === 'call.ended' && e.callId === q.callId, 15_000, 'first call done');
     const q2 = await caller('8971');
     assert.equal((await firstOffer(q2.callId)).agentId, 'en');
   });
@@ -116,9 +107,9 @@ describe('routing engine: ring-all, skills, tiers, priority, fairness (real SIP)
     const o = await firstOffer(q.callId, 15_000);
     assert.equal(o.agentId, 't1');
     assert.ok(Date.parse(o.at) - Date.parse(q.at) >= 3900, 'not before the tier wait');
-    await events.waitFor((e) => e.type === 'call.ended' && e.callId === q.callId, 15_000, 'first call done');
-    await events.waitFor((e) => e.type === 'agent.state' && e.agentId === 't1' && e.state === 'ready' && Date.parse(e.at) >= Date.parse(o.at), 5000, 't1 ready');
-    await ctl.ok('POST', '/agents/t0/ready');
+    await run.events.waitFor((e) => e.type === 'call.ended' && e.callId === q.callId, 15_000, 'first call done');
+    await run.events.waitFor((e) => e.type === 'agent.state' && e.agentId === 't1' && e.state === 'ready' && Date.parse(e.at) >= Date.parse(o.at), 5000, 't1 ready');
+    await run.ctl.ok('POST', '/agents/t0/ready');
     const q2 = await caller('8971');
     assert.equal((await firstOffer(q2.callId)).agentId, 't0', 'first tier first, though t1 has been idle longer');
   });
@@ -132,17 +123,17 @@ describe('routing engine: ring-all, skills, tiers, priority, fairness (real SIP)
     const c = await caller('8971');
     assert.equal(c.position, 3);
     for (const bad of [{ priority: 100 }, { skills: { french: 6 } }, {}, { priority: 1, extra: true }]) {
-      const r = await ctl.request('POST', `/calls/${c.callId}/routing`, bad, SUPERVISOR_TOKEN);
+      const r = await run.ctl.request('POST', `/calls/${c.callId}/routing`, bad, SUPERVISOR_TOKEN);
       assert.equal(r.status, 422, JSON.stringify(bad));
     }
-    const moved = await ctl.ok('POST', `/calls/${c.callId}/routing`, { priority: 5 }, SUPERVISOR_TOKEN);
+    const moved = await run.ctl.ok('POST', `/calls/${c.callId}/routing`, { priority: 5 }, SUPERVISOR_TOKEN);
     assert.equal(moved.position, 1);
-    const list = await ctl.ok('GET', '/queues/q1/calls', undefined, SUPERVISOR_TOKEN);
+    const list = await run.ctl.ok('GET', '/queues/q1/calls', undefined, SUPERVISOR_TOKEN);
     assert.deepEqual(list.calls.map((x: { callId: string }) => x.callId), [c.callId, b.callId, a.callId]);
-    await ctl.ok('POST', '/agents/a1/ready');
+    await run.ctl.ok('POST', '/agents/a1/ready');
     const order: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const o = await events.waitFor((e) => e.type === 'call.offered' && !order.includes(e.callId), 15_000, `offer ${i + 1}`);
+      const o = await run.events.waitFor((e) => e.type === 'call.offered' && !order.includes(e.callId), 15_000, `offer ${i + 1}`);
       order.push(o.callId);
     }
     assert.deepEqual(order, [c.callId, b.callId, a.callId]);
@@ -154,9 +145,9 @@ describe('routing engine: ring-all, skills, tiers, priority, fairness (real SIP)
     const x = await caller('8972');           // q2 first
     await sleep(1500);
     const y = await caller('8971');           // q1 later
-    await ctl.ok('POST', '/agents/a1/ready');
-    assert.equal((await events.waitFor((e) => e.type === 'call.offered', 10_000, 'first offer')).callId, x.callId);
-    await events.waitFor((e) => e.type === 'call.offered' && e.callId === y.callId, 15_000, 'then q1\'s caller');
+    await run.ctl.ok('POST', '/agents/a1/ready');
+    assert.equal((await run.events.waitFor((e) => e.type === 'call.offered', 10_000, 'first offer')).callId, x.callId);
+    await run.events.waitFor((e) => e.type === 'call.offered' && e.callId === y.callId, 15_000, 'then q1\'s caller');
   });
 
   it('fairness with weight: q1 weighted 30 s gets the shared agent before q2\'s earlier caller', async () => {
@@ -165,8 +156,8 @@ describe('routing engine: ring-all, skills, tiers, priority, fairness (real SIP)
     const x = await caller('8972');
     await sleep(1500);
     const y = await caller('8971');
-    await ctl.ok('POST', '/agents/a1/ready');
-    assert.equal((await events.waitFor((e) => e.type === 'call.offered', 10_000, 'first offer')).callId, y.callId);
-    await events.waitFor((e) => e.type === 'call.offered' && e.callId === x.callId, 15_000, 'then q2\'s caller');
+    await run.ctl.ok('POST', '/agents/a1/ready');
+    assert.equal((await run.events.waitFor((e) => e.type === 'call.offered', 10_000, 'first offer')).callId, y.callId);
+    await run.events.waitFor((e) => e.type === 'call.offered' && e.callId === x.callId, 15_000, 'then q2\'s caller');
   });
 });
