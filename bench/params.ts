@@ -15,8 +15,12 @@ export interface Params {
   hold: { callers: number; rateMs: number; settleMs: number };
   /** Idle agents, a modest rate: pure routing latency. */
   routing: { agents: number; calls: number; rateMs: number; talkMs: number };
-  /** One agent, callers waiting: agent hangs up → same agent rung again. */
-  handover: { callers: number; rateMs: number; talkMs: number };
+  /**
+   * One agent, callers waiting: agent hangs up → same agent rung again. Callers arrive one every
+   * U(0, 1 s) (random from `seed`, the same for both systems); talkMs ≥ 1000 keeps one waiting.
+   * In rounds of `perRound` callers (each round starts with the agent free: perRound − 1 hand-overs).
+   */
+  handover: { callers: number; perRound: number; talkMs: number; seed: number };
   /** Fewer agents than the arrival rate needs: the queue grows, then drains. */
   overload: { agents: number; rateCps: number; seconds: number };
   /**
@@ -40,7 +44,7 @@ export function paramsFor(mode: Mode): Params {
       warmup: { calls: 10, rateMs: 50 },
       hold: { callers: 50, rateMs: 10, settleMs: 500 },
       routing: { agents: 10, calls: 20, rateMs: 100, talkMs: 300 },
-      handover: { callers: 5, rateMs: 10, talkMs: 200 },
+      handover: { callers: 8, perRound: 8, talkMs: 1000, seed: 1 },
       overload: { agents: 5, rateCps: 25, seconds: 1 },
       ramp: { agents: 40, talkMs: 300, stepSeconds: 1.6, periodsMs: [40, 20], patienceMs: 5000, maxRoutingP99Ms: 1000 },
       runLimitMs: 10 * 60_000,
@@ -53,7 +57,7 @@ export function paramsFor(mode: Mode): Params {
     warmup: { calls: 40, rateMs: 50 },
     hold: { callers: 500, rateMs: 20, settleMs: 3000 },
     routing: { agents: 20, calls: 300, rateMs: 200, talkMs: 1000 },
-    handover: { callers: 120, rateMs: 10, talkMs: 500 }, // > 100 samples: p99 is not just the slowest one
+    handover: { callers: 120, perRound: 8, talkMs: 1000, seed: 1 }, // 105 samples: p99 is not just the slowest one
     overload: { agents: 20, rateCps: 50, seconds: 10 },
     // 10 … 200 calls/s; 100 agents talking 500 ms take up to ~175 calls/s
     ramp: { agents: 100, talkMs: 500, stepSeconds: 10, periodsMs: [100, 50, 40, 25, 20, 16, 12, 10, 8, 6, 5], patienceMs: 5000, maxRoutingP99Ms: 1000 },

@@ -125,7 +125,7 @@ ${r.config.app_queue.trim()}
 \`\`\`
 
 - Agent phones: sipp UAS, 180 then 200 OK after ${p.answerAfterMs} ms; the agent hangs up after ${p.routing.talkMs} ms (routing), ${p.handover.talkMs} ms (hand-over), ${p.ramp.talkMs} ms (ramp, overload).
-- Workloads: warm-up ${p.warmup.calls} calls; hold ${p.hold.callers} callers; routing ${p.routing.calls} calls at ${1000 / p.routing.rateMs} cps to ${p.routing.agents} agents; hand-over ${p.handover.callers} callers to 1 agent; overload ${p.overload.rateCps} cps × ${p.overload.seconds} s to ${p.overload.agents} agents; ramp patience ${p.ramp.patienceMs} ms.
+- Workloads: warm-up ${p.warmup.calls} calls; hold ${p.hold.callers} callers; routing ${p.routing.calls} calls at ${1000 / p.routing.rateMs} cps to ${p.routing.agents} agents; hand-over ${p.handover.callers} callers to 1 agent in rounds of ${p.handover.perRound}, arriving one every U(0, 1 s) (seed ${p.handover.seed}); overload ${p.overload.rateCps} cps × ${p.overload.seconds} s to ${p.overload.agents} agents; ramp patience ${p.ramp.patienceMs} ms.
 
 ${METHOD}
 

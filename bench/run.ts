@@ -1,4 +1,4 @@
-// npm run bench [-- --quick]: the ACD and Asterisk's app_queue on the same local Asterisk, under the
+// npm run bench [-- --quick] [-- --only <workload>]: the ACD and Asterisk's app_queue on the same local Asterisk, under the
 // same sipp callers and the same sipp agent phones, one after the other; results in bench/results/
 // and (full runs) in the README's Benchmark section.
 //
@@ -20,6 +20,29 @@ const RESULTS = path.join(REPO, 'bench/results');
 const log = (line: string) => process.stdout.write(`[bench] ${line}\n`);
 
 let current: BenchSystem | undefined;
+
+const WORKLOADS = ['hold', 'routing', 'hand-over', 'overload', 'ramp'] as const;
+type Workload = typeof WORKLOADS[number];
+
+/** `--only <workload>`: warm-up and that one workload on both systems, printed, no result files (an experiment). */
+function onlyArg(): Workload | undefined {
+  const i = process.argv.indexOf('--only');
+  if (i < 0) return undefined;
+  const name = process.argv[i + 1] as Workload;
+  if (!WORKLOADS.includes(name)) throw new Error(`--only takes one of ${WORKLOADS.join(', ')}`);
+  return name;
+}
+
+async function only(sys: BenchSystem, p: Params, phones: Phones, workload: Workload): Promise<unknown> {
+  current = sys;
+  const ctx: w.Ctx = { p, phones, sys, log };
+  await w.warmup(ctx);
+  const fn = { hold: w.hold, routing: w.routing, 'hand-over': w.handover, overload: w.overload, ramp: w.ramp }[workload];
+  const r = await fn(ctx);
+  await sys.stop();
+  current = undefined;
+  return r;
+}
 
 async function phase(sys: BenchSystem, p: Params, phones: Phones): Promise<SystemResults> {
   current = sys;
@@ -43,6 +66,7 @@ async function phase(sys: BenchSystem, p: Params, phones: Phones): Promise<Syste
 
 async function main(): Promise<void> {
   const p = paramsFor(process.argv.includes('--quick') ? 'quick' : 'full');
+  const onlyWorkload = onlyArg();
   const startedAt = new Date().toISOString();
   const workDir = path.join(RESULTS, 'tmp'); // git-ignored: generated controller config and its log
   fs.mkdirSync(workDir, { recursive: true });
@@ -52,6 +76,14 @@ async function main(): Promise<void> {
   startEnvironment();
   const phones = startPhones(p);
   try {
+    if (onlyWorkload) {
+      log(`${p.mode} parameters, ${onlyWorkload} only (no result files)`);
+      const acd = await only(await AcdSystem.start(phones, workDir), p, phones, onlyWorkload);
+      restartAsterisk();
+      const appQueue = await only(await AppQueueSystem.start(), p, phones, onlyWorkload);
+      process.stdout.write(`\n${JSON.stringify({ acd, app_queue: appQueue }, null, 2)}\n`);
+      return;
+    }
     const m = await machine();
     log('ACD: starting the controller (it provisions the agent endpoints)');
     const acd = await phase(await AcdSystem.start(phones, workDir), p, phones);

@@ -65,11 +65,46 @@ async function runCallers(
   const notes: string[] = [];
   if (hooks.during) await hooks.during(caller);
   const limitMs = (o.calls - 1) * o.rateMs + o.patienceMs + 30_000;
-  const r = await caller.wait(limitMs).catch(async (err: Error) => { notes.push(err.message.split('\n')[0]); return caller.stop(); });
-  hooks.callersDone?.();
+  await finishCallers([caller], limitMs, notes, hooks.callersDone);
+  return collect(pool, [caller], notes);
+}
+
+/**
+ * Callers whose arrivals follow a schedule: one sipp process (one call) per caller, started
+ * `gapsMs[i]` after the previous one (gaps measured from one clock, so spawn delays do not add up).
+ * The traces give the INVITEs' real times; only the schedule, not the spawn, sets the gaps.
+ */
+async function runScheduledCallers(ctx: Ctx, pool: PhonePool, o: { gapsMs: number[]; patienceMs: number }): Promise<CallerRun> {
+  await quietMachine(ctx);
+  const tag = String(++processTag).padStart(3, '0');
+  pool.trace.mark();
+  const callers: SippProcess[] = [];
+  const t0 = Date.now();
+  let due = 0;
+  for (const [i, gap] of o.gapsMs.entries()) {
+    due += gap;
+    await sleep(Math.max(0, t0 + due - Date.now()));
+    const number = `+1555${tag}${String(i + 1).padStart(4, '0')}`;
+    callers.push(startCaller({
+      extension: EXTENSION, callerNumber: ctx.sys.callerUser(number), callerName: number,
+      asteriskPort: BENCH.sipPort, hangupAfterMs: o.patienceMs, calls: 1,
+    }));
+  }
+  const notes: string[] = [];
+  await finishCallers(callers, o.patienceMs + 30_000, notes);
+  return collect(pool, callers, notes);
+}
+
+/**
+ * Waits for the callers' sipp processes (killed after limitMs), calls `callersDone`, then waits
+ * until Asterisk has no channel left.
+ */
+async function finishCallers(callers: SippProcess[], limitMs: number, notes: string[], callersDone?: () => void): Promise<void> {
+  const results = await Promise.all(callers.map((c) => c.wait(limitMs).catch(async (err: Error) => { notes.push(err.message.split('\n')[0]); return c.stop(); })));
+  callersDone?.();
   // sipp's stderr also tells of expected things (a caller whose patience ran out jumps to its
   // hang-up); failed calls are counted from the traces, so only other complaints are kept
-  const complaints = r.stderr.split('\n').filter((l) => l.trim() && !/^Resolving remote host|jumping to label|There were more errors/.test(l));
+  const complaints = results.flatMap((r) => r.stderr.split('\n')).filter((l) => l.trim() && !/^Resolving remote host|jumping to label|There were more errors/.test(l));
   if (complaints.length) notes.push(`caller sipp: ${complaints[0]}`);
   await drained(30_000).catch(async (err: Error) => {
     notes.push(err.message);
@@ -77,7 +112,11 @@ async function runCallers(
     await Promise.all(left.map((c) => ari('DELETE', `/channels/${c.id}`).catch(() => undefined)));
     await drained(10_000);
   });
-  return { caller: readTrace(caller.file('messages.log')), agent: pool.trace.read(), notes };
+}
+
+function collect(pool: PhonePool, callers: SippProcess[], notes: string[]): CallerRun {
+  const caller = callers.flatMap((c) => readTrace(c.file('messages.log'))).sort((a, b) => a.at - b.at);
+  return { caller, agent: pool.trace.read(), notes };
 }
 
 /** Caller INVITE sent → that caller's first INVITE at an agent phone (ms), and how many callers never reached one. */
@@ -152,15 +191,58 @@ export async function routing(ctx: Ctx): Promise<RoutingResult> {
 export interface HandoverResult { callers: number; latency: Summary | null; notWaiting: number; notes: string[] }
 
 /**
+ * Uniform numbers in [0, 1) from a fixed seed (mulberry32): both systems get the same sequence,
+ * so the same arrival times.
+ */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
  * One agent, callers waiting: the agent's BYE sent → the next INVITE received by the same phone.
  * Only hand-overs to a caller who was already waiting at the BYE count (`notWaiting` the others).
+ *
+ * Arrivals are random, one caller every U(0, 1 s): app_queue does not react to the agent becoming
+ * free; each waiting caller looks for a free member once a second, counted from when it joined the
+ * queue (app_queue.c: wait_our_turn() polls every RECHECK = 1 s; the head caller's retry loop waits
+ * `retry` whole seconds). Its hand-over latency is therefore (arrival gap − call length) mod 1 s:
+ * with callers arriving at a fixed rate every hand-over took the same time (250 ms calls: ~750 ms;
+ * 550 ms calls: ~450 ms), an artefact of the timing. Gaps spread uniformly over one second give
+ * app_queue a uniformly random phase. The agent talks longer than the longest gap (talkMs ≥ 1 s),
+ * so the next caller is already waiting at each hang-up, with either system.
+ *
+ * The callers come in rounds of `perRound` (one sipp process per caller, as the gaps are random,
+ * and sipp processes share a limited range of RTP ports); each round starts with the agent free.
  */
 export async function handover(ctx: Ctx): Promise<HandoverResult> {
-  const { callers, rateMs, talkMs } = ctx.p.handover;
+  const { callers, perRound, talkMs, seed } = ctx.p.handover;
   const pool = ctx.phones.handover;
   await ctx.sys.useAgents(pool.agentIds);
-  const patienceMs = callers * (talkMs + ctx.p.answerAfterMs + 1500) + 10_000;
-  const run = await runCallers(ctx, pool, { calls: callers, rateMs, patienceMs });
+  const random = seededRandom(seed);
+  const samples: number[] = [];
+  const notes: string[] = [];
+  let notWaiting = 0;
+  for (let first = 0; first < callers; first += perRound) {
+    const n = Math.min(perRound, callers - first);
+    const patienceMs = n * (talkMs + ctx.p.answerAfterMs + 1500) + 10_000;
+    const gapsMs = Array.from({ length: n }, (_, i) => (i === 0 ? 0 : Math.floor(random() * 1000)));
+    const run = await runScheduledCallers(ctx, pool, { gapsMs, patienceMs });
+    const r = handovers(run);
+    samples.push(...r.samples);
+    notWaiting += r.notWaiting;
+    notes.push(...run.notes);
+  }
+  return { callers, latency: summarize(samples), notWaiting, notes };
+}
+
+/** Each agent BYE → the phone's next INVITE, if that caller was waiting at the BYE. */
+function handovers(run: CallerRun): { samples: number[]; notWaiting: number } {
   const arrived = new Map<string, number>();
   for (const m of newCalls(run.caller, 'sent')) for (const k of callerSideKeys(m)) arrived.set(k, m.at);
   const byes = [...firstPerCall(run.agent, (m) => m.dir === 'sent' && m.method === 'BYE').values()].map((m) => m.at).sort((a, b) => a - b);
@@ -174,7 +256,7 @@ export async function handover(ctx: Ctx): Promise<HandoverResult> {
     if (since !== undefined && since < bye) samples.push(next.at - bye);
     else notWaiting++;
   }
-  return { callers, latency: summarize(samples), notWaiting, notes: run.notes };
+  return { samples, notWaiting };
 }
 
 export interface OverloadResult { agents: number; rateCps: number; calls: number; served: number; wait: Summary | null; servedPerSec: number; notes: string[] }
