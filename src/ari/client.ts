@@ -235,7 +235,7 @@ export class Ari extends EventEmitter {
     try {
       // '/' in a name must be %2F: Asterisk decodes path segments after splitting them
       res = await fetch(`${this.opts.url}/ari/recordings/stored/${encodeURIComponent(name)}/file`, {
-        headers: { authorization: `Basic ${Buffer.from(`${this.opts.user}:${this.opts.password}`).toString('base64')}` }, signal: abort.signal,
+        headers: { authorization: this.authorization }, signal: abort.signal,
       });
     } catch (err) {
       throw new AriUnavailable(`ARI GET stored recording ${name}: ${(err as Error).message}`);

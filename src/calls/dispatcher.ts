@@ -215,7 +215,7 @@ class FairnessView {
   otherQueues(agentId: string): Promise<string[]> {
     let q = this.queues.get(agentId);
     if (!q) {
-      q = this.state.agentsServingQueues([agentId]).then((m) => (m.get(agentId) ?? []).filter((x) => x !== this.queueId));
+      q = this.state.agentServingQueues(agentId).then((qs) => qs.filter((x) => x !== this.queueId));
       this.queues.set(agentId, q);
     }
     return q;

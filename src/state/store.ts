@@ -490,15 +490,10 @@ export class StateStore {
     return out;
   }
 
-  /** The queues each of these agents takes calls from: logged in and not paused there (one round trip). */
-  async agentsServingQueues(agentIds: string[]): Promise<Map<string, string[]>> {
-    const p = this.redis.pipeline();
-    for (const id of agentIds) p.smembers(this.keys.agentQueues(id)).hkeys(this.keys.agentPausedQueues(id));
-    const rows = (await p.exec()) ?? [];
-    return new Map(agentIds.map((id, i) => {
-      const paused = new Set((rows[2 * i + 1]?.[1] as string[] | undefined) ?? []);
-      return [id, ((rows[2 * i]?.[1] as string[] | undefined) ?? []).filter((q) => !paused.has(q))];
-    }));
+  /** The queues an agent takes calls from: logged in and not paused there. */
+  async agentServingQueues(agentId: string): Promise<string[]> {
+    const [queues, paused] = await Promise.all([this.redis.smembers(this.keys.agentQueues(agentId)), this.redis.hkeys(this.keys.agentPausedQueues(agentId))]);
+    return queues.filter((q) => !paused.includes(q));
   }
 
   /** Ready agents of a queue with the time each has been idle since. */

@@ -132,3 +132,14 @@ end
 
 -- Finished call records stay readable for a week, then Redis forgets them.
 local RECORD_TTL = 7 * 24 * 3600
+
+-- The call's record ends here (ended, abandoned, overflowed, turned into a callback...): its final
+-- state and fields, no longer one of its controller's calls, readable for RECORD_TTL.
+-- fields: extra hash fields to set (flat list)
+local function call_close(id, node, state, fields)
+  local args = {k('call', id), 'state', state, 'endedAt', NOW}
+  for _, v in ipairs(fields or {}) do args[#args + 1] = v end
+  redis.call('HSET', unpack(args))
+  redis.call('SREM', k('node', node, 'calls'), id)
+  redis.call('EXPIRE', k('call', id), RECORD_TTL)
+end

@@ -11,10 +11,8 @@ if c.state == 'parked' then
   redis.call('ZREM', k('timers'), 'park|' .. call_id .. '|' .. c.parkSlot)
 end
 redis.call('ZREM', k('queue', c.queueId, 'waiting'), call_id)
-redis.call('SREM', k('node', c.node, 'calls'), call_id)
 local wait = NOW - tonumber(c.enqueuedAt)
-redis.call('HSET', k('call', call_id), 'state', 'abandoned', 'endedAt', NOW, 'waitMs', wait)
-redis.call('EXPIRE', k('call', call_id), RECORD_TTL)
+call_close(call_id, c.node, 'abandoned', {'waitMs', wait})
 local agent = ''
 local rung = {}   -- ring-all: every agent still ringing
 if c.state == 'offered' then

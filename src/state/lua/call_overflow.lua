@@ -22,7 +22,5 @@ if kind == 'queue' then
     fromQueueId = c.queueId })
   return {1, pos}
 end
-redis.call('SREM', k('node', c.node, 'calls'), id)
-redis.call('HSET', k('call', id), 'state', 'overflowed', 'endedAt', NOW, 'waitMs', wait, 'overflowTo', kind .. ':' .. target)
-redis.call('EXPIRE', k('call', id), RECORD_TTL)
+call_close(id, c.node, 'overflowed', {'waitMs', wait, 'overflowTo', kind .. ':' .. target})
 return {1, 0}

@@ -8,9 +8,7 @@ local call_id, ended_by = ARGV[3], ARGV[4]
 local c = call_get(call_id)
 if not c or c.state ~= 'connected' then return {0, 'NOT_CONNECTED'} end
 local talk = NOW - tonumber(c.answeredAt)
-redis.call('HSET', k('call', call_id), 'state', 'ended', 'endedAt', NOW, 'talkMs', talk, 'endedBy', ended_by)
-redis.call('EXPIRE', k('call', call_id), RECORD_TTL)
-redis.call('SREM', k('node', c.node, 'calls'), call_id)
+call_close(call_id, c.node, 'ended', {'talkMs', talk, 'endedBy', ended_by})
 emit('call.ended', { callId = call_id, queueId = c.queueId, agentId = c.agentId, talkMs = talk, endedBy = ended_by })
 agent_call_done(c.agentId, call_id, c.queueId, 5)
 return {1, c.agentId}

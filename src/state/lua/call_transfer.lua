@@ -31,9 +31,7 @@ elseif kind == 'queue' then
   emit('call.queued', { callId = id, queueId = target, callerNumber = c.callerNumber, callerName = c.callerName,
     position = position(target, id), transferred = true })
 else
-  redis.call('HSET', k('call', id), 'state', 'ended', 'endedAt', NOW, 'endedBy', 'transfer', 'transferredTo', target)
-  redis.call('SREM', k('node', c.node, 'calls'), id)
-  redis.call('EXPIRE', k('call', id), RECORD_TTL)
+  call_close(id, c.node, 'ended', {'endedBy', 'transfer', 'transferredTo', target})
 end
 agent_call_done(from, id, c.queueId, 9)
 return {1, from}

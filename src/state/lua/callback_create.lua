@@ -15,9 +15,7 @@ if from_call ~= '' then
   if not c or c.state ~= 'waiting' then return {0, 'CALL_NOT_WAITING'} end
   vtime, enqueued = tonumber(c.vtime), tonumber(c.enqueuedAt)
   redis.call('ZREM', k('queue', queue, 'waiting'), from_call)
-  redis.call('SREM', k('node', c.node, 'calls'), from_call)
-  redis.call('HSET', k('call', from_call), 'state', 'callback', 'endedAt', NOW, 'callbackId', id)
-  redis.call('EXPIRE', k('call', from_call), RECORD_TTL)
+  call_close(from_call, c.node, 'callback', {'callbackId', id})
   emit('call.callback_requested', { callId = from_call, queueId = queue, callbackId = id, waitMs = NOW - enqueued })
 elseif due and due > NOW then
   vtime = due

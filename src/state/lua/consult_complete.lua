@@ -16,9 +16,7 @@ if kind == 'agent' then
   redis.call('HSET', k('call', id), 'agentId', target)
   redis.call('HDEL', k('agent', target), 'consultFor')
 else
-  redis.call('HSET', k('call', id), 'state', 'ended', 'endedAt', NOW, 'endedBy', 'transfer', 'transferredTo', target)
-  redis.call('SREM', k('node', c.node, 'calls'), id)
-  redis.call('EXPIRE', k('call', id), RECORD_TTL)
+  call_close(id, c.node, 'ended', {'endedBy', 'transfer', 'transferredTo', target})
 end
 agent_call_done(from, id, c.queueId, 5)
 return {1, kind}
