@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { TEST_ENV } from '../support/env';
-import { ADMIN_TOKEN, Controller, EventLog, SUPERVISOR_TOKEN, eventually } from './harness/controller';
-import { endOfTest } from './harness/lifecycle';
+import { ADMIN_TOKEN, Controller, SUPERVISOR_TOKEN, eventually } from './harness/controller';
 import { allocatePort } from './harness/ports';
-import { SippProcess, startAgentPhone, startCaller } from './harness/sipp';
+import { startAgentPhone, startCaller } from './harness/sipp';
+import { TestRun } from './harness/suite';
 
 const AGENT_TOKEN = 'e2e-agent-token-a1-qadmin1';
 /** A supervisor who may manage queues and the configuration (settings). */
@@ -13,75 +13,67 @@ const staticPhone = (id: string, port: number) => ({ mode: 'static', contact: `s
 
 describe('queue configuration through the API, live on the controller (real SIP)', function () {
   this.timeout(90_000);
-  let ctl: Controller;
-  let events: EventLog;
-  const sipp: SippProcess[] = [];
-  const track = (p: SippProcess) => { sipp.push(p); return p; };
+  const run = new TestRun();
   const others: Controller[] = [];
 
   beforeEach(async function () {
-    ctl = await Controller.start({
-      name: this.currentTest?.title.slice(0, 24) ?? 'qadmin',
-      httpPort: allocatePort(),
-      config: {
-        queues: [{ id: 'sales', name: 'Sales', extension: '8701' }],
-        agents: [],
-        users: [
-          { id: 'sam', role: 'supervisor', token: SUPERVISOR_TOKEN, supervisedQueues: ['sales'] },
-          { id: 'qa', role: 'supervisor', token: QUEUE_ADMIN_TOKEN, supervisedQueues: ['sales'], permissions: { manageQueues: true, configAccess: true } },
-          { id: 'al', role: 'agent', agentId: 'a1', token: AGENT_TOKEN },
-        ],
-      },
+    await run.start(this.currentTest?.title ?? 'qadmin', {
+      queues: [{ id: 'sales', name: 'Sales', extension: '8701' }],
+      agents: [],
+      users: [
+        { id: 'sam', role: 'supervisor', token: SUPERVISOR_TOKEN, supervisedQueues: ['sales'] },
+        { id: 'qa', role: 'supervisor', token: QUEUE_ADMIN_TOKEN, supervisedQueues: ['sales'], permissions: { manageQueues: true, configAccess: true } },
+        { id: 'al', role: 'agent', agentId: 'a1', token: AGENT_TOKEN },
+      ],
     });
-    events = await ctl.events();
   });
 
   afterEach(async function () {
     for (const o of others.splice(0)) await o.kill();
-    await endOfTest(this, { ctl, events, sipp });
+    await run.end(this);
   });
 
   it('given a queue created through the API, a SIP caller dialing its extension reaches an agent assigned to it with PUT /agents, with no restart', async () => {
     const port = allocatePort();
-    const phone = track(startAgentPhone({ port, calls: 1, expectFromName: 'Billing' }));
-    await ctl.ok('POST', '/agents', { id: 'a1', name: 'A', queues: ['sales'], phone: staticPhone('a1', port) });
+    const phone = run.track(startAgentPhone({ port, calls: 1, expectFromName: 'Billing' }));
+    await run.ctl.ok('POST', '/agents', { id: 'a1', name: 'A', queues: ['sales'], phone: staticPhone('a1', port) });
 
-    const created = await ctl.request('POST', '/queues', { id: 'billing', name: 'Billing', extension: '8711', ringTimeoutSec: 15 }, QUEUE_ADMIN_TOKEN);
+    const created = await run.ctl.request('POST', '/queues', { id: 'billing', name: 'Billing', extension: '8711', ringTimeoutSec: 15 }, QUEUE_ADMIN_TOKEN);
     assert.equal(created.status, 201, JSON.stringify(created.body));
     assert.deepEqual([created.body.id, created.body.strategy, created.body.ringTimeoutSec], ['billing', 'longest-idle', 15], 'defaults filled in');
-    assert.deepEqual((await ctl.ok('GET', '/queues')).queues.map((q: any) => q.id), ['billing', 'sales']);
-    await events.waitFor((e) => e.type === 'registry.changed' && e.kind === 'queues' && e.definitionId === 'billing', 5000, 'queue creation announced');
+    assert.deepEqual((await run.ctl.ok('GET', '/queues')).queues.map((q: any) => q.id), ['billing', 'sales']);
+    await run.events.waitFor((e) => e.type === 'registry.changed' && e.kind === 'queues' && e.definitionId === 'billing', 5000, 'queue creation announced');
 
-    await ctl.ok('PUT', '/agents/a1', { name: 'A', queues: ['billing'], phone: staticPhone('a1', port) });
-    assert.deepEqual((await ctl.ok('POST', '/agents/a1/login', undefined, AGENT_TOKEN)).loggedInQueues, ['billing']);
+    await run.ctl.ok('PUT', '/agents/a1', { name: 'A', queues: ['billing'], phone: staticPhone('a1', port) });
+    assert.deepEqual((await run.ctl.ok('POST', '/agents/a1/login', undefined, AGENT_TOKEN)).loggedInQueues, ['billing']);
 
-    track(startCaller({ extension: '8711', callerNumber: '15550711', asteriskPort: TEST_ENV.sipPort, hangupAfterMs: 1500 }));
-    const queued = await events.waitFor((e) => e.type === 'call.queued', 15_000, 'caller queued');
+    run.track(startCaller({ extension: '8711', callerNumber: '15550711', asteriskPort: TEST_ENV.sipPort, hangupAfterMs: 1500 }));
+    const queued = await run.events.waitFor((e) => e.type === 'call.queued', 15_000, 'caller queued');
     assert.equal(queued.queueId, 'billing');
-    const offered = await events.waitFor((e) => e.type === 'call.offered' && e.callId === queued.callId, 15_000, 'offered');
+    const offered = await run.events.waitFor((e) => e.type === 'call.offered' && e.callId === queued.callId, 15_000, 'offered');
     assert.equal(offered.agentId, 'a1');
-    await events.waitFor((e) => e.type === 'call.answered' && e.callId === queued.callId, 15_000, 'answered');
-    await events.waitFor((e) => e.type === 'call.ended' && e.callId === queued.callId, 15_000, 'ended');
+    await run.events.waitFor((e) => e.type === 'call.answered' && e.callId === queued.callId, 15_000, 'answered');
+    await run.events.waitFor((e) => e.type === 'call.ended' && e.callId === queued.callId, 15_000, 'ended');
     const r = await phone.wait(20_000);
     assert.deepEqual([r.successful, r.failed], [1, 0], 'the agent phone rang with the new queue\'s name and took the call');
   });
 
   it('given a queue updated through the API, the next call rings with its new name and ring timeout', async () => {
     const port = allocatePort();
-    await ctl.ok('POST', '/queues', { id: 'billing', name: 'Billing', extension: '8712' });
-    await ctl.ok('POST', '/agents', { id: 'a1', name: 'A', queues: ['billing'], phone: staticPhone('a1', port) });
-    await ctl.ok('POST', '/agents/a1/login');
+    await run.ctl.ok('POST', '/queues', { id: 'billing', name: 'Billing', extension: '8712' });
+    await run.ctl.ok('POST', '/agents', { id: 'a1', name: 'A', queues: ['billing'], phone: staticPhone('a1', port) });
+    await run.ctl.ok('POST', '/agents/a1/login');
 
-    const updated = await ctl.request('PUT', '/queues/billing', { name: 'Accounts', extension: '8712', ringTimeoutSec: 5, strategy: 'fewest-calls' }, QUEUE_ADMIN_TOKEN);
+    const updated = await run.ctl.request('PUT', '/queues/billing', { name: 'Accounts', extension: '8712', ringTimeoutSec: 5, strategy: 'fewest-calls' }, QUEUE_ADMIN_TOKEN);
     assert.equal(updated.status, 200, JSON.stringify(updated.body));
-    const q = await ctl.ok('GET', '/queues/billing');
+    const q = await run.ctl.ok('GET', '/queues/billing');
     assert.deepEqual([q.name, q.ringTimeoutSec, q.strategy], ['Accounts', 5, 'fewest-calls']);
 
     // the phone rings (showing the new name) and never answers: the offer ends after the new 5 s, not the default 20 s
-    const phone = track(startAgentPhone({ port, calls: 1, noAnswer: true, expectFromName: 'Accounts' }));
-    track(startCaller({ extension: '8712', callerNumber: '15550712', asteriskPort: TEST_ENV.sipPort, hangupAfterMs: 30_000 }));
-    const offered = await events.waitFor((e) => e.type === 'call.offered', 15_000, 'offered');
-    const failed = await events.waitFor((e) => e.type === 'call.offer_failed' && e.callId === offered.callId, 20_000, 'offer ended unanswered');
+    const phone = run.track(startAgentPhone({ port, calls: 1, noAnswer: true, expectFromName: 'Accounts' }));
+    run.track(startCaller({ extension: '8712', callerNumber: '15550712', asteriskPort: TEST_ENV.sipPort, hangupAfterMs: 30_000 }));
+    const offered = await run.events.waitFor((e) => e.type === 'call.offered', 15_000, 'offered');
+    const failed = await run.events.waitFor((e) => e.type === 'call.offer_failed' && e.callId === offered.callId, 20_000, 'offer ended unanswered');
     const rangMs = Date.parse(failed.at) - Date.parse(offered.at);
     assert.ok(rangMs >= 4000 && rangMs < 12_000, `rang ${rangMs} ms with a 5 s ring timeout`);
     const r = await phone.wait(20_000);
@@ -90,12 +82,12 @@ describe('queue configuration through the API, live on the controller (real SIP)
 
   it('given a queue in use, DELETE is 409 QUEUE_IN_USE saying why; unused, it is deleted and a call to its extension is refused', async () => {
     const port = allocatePort();
-    await ctl.ok('POST', '/queues', { id: 'billing', name: 'Billing', extension: '8713' });
-    await ctl.ok('POST', '/queues', { id: 'backup', name: 'Backup', extension: '8714', overflow: { kind: 'queue', queueId: 'billing' } });
-    await ctl.ok('POST', '/agents', { id: 'a1', name: 'A', queues: ['billing'], phone: staticPhone('a1', port) });
-    await ctl.ok('POST', '/agents/a1/login');
+    await run.ctl.ok('POST', '/queues', { id: 'billing', name: 'Billing', extension: '8713' });
+    await run.ctl.ok('POST', '/queues', { id: 'backup', name: 'Backup', extension: '8714', overflow: { kind: 'queue', queueId: 'billing' } });
+    await run.ctl.ok('POST', '/agents', { id: 'a1', name: 'A', queues: ['billing'], phone: staticPhone('a1', port) });
+    await run.ctl.ok('POST', '/agents/a1/login');
 
-    const inUse = await ctl.request('DELETE', '/queues/billing', undefined, QUEUE_ADMIN_TOKEN);
+    const inUse = await run.ctl.request('DELETE', '/queues/billing', undefined, QUEUE_ADMIN_TOKEN);
     assert.equal(inUse.status, 409);
     assert.equal(inUse.body.error.code, 'QUEUE_IN_USE');
     assert.match(inUse.body.error.message, /agents assigned to it: a1/);
@@ -104,44 +96,44 @@ describe('queue configuration through the API, live on the controller (real SIP)
       [['a1'], ['a1'], ['backup']]);
 
     // no longer assigned and nothing overflows to it: the agent's login still holds it
-    await ctl.ok('PUT', '/agents/a1', { name: 'A', queues: [], phone: staticPhone('a1', port) });
-    await ctl.ok('PUT', '/queues/backup', { name: 'Backup', extension: '8714' });
-    const loggedIn = await ctl.request('DELETE', '/queues/billing');
+    await run.ctl.ok('PUT', '/agents/a1', { name: 'A', queues: [], phone: staticPhone('a1', port) });
+    await run.ctl.ok('PUT', '/queues/backup', { name: 'Backup', extension: '8714' });
+    const loggedIn = await run.ctl.request('DELETE', '/queues/billing');
     assert.deepEqual([loggedIn.status, loggedIn.body.error.code, loggedIn.body.error.details.loggedInAgents], [409, 'QUEUE_IN_USE', ['a1']]);
-    await ctl.ok('POST', '/agents/a1/logout');
+    await run.ctl.ok('POST', '/agents/a1/logout');
 
     // a waiting caller keeps it too
-    track(startCaller({ extension: '8713', callerNumber: '15550713', asteriskPort: TEST_ENV.sipPort, hangupAfterMs: 3000 }));
-    const queued = await events.waitFor((e) => e.type === 'call.queued' && e.queueId === 'billing', 15_000, 'caller waiting');
-    const waiting = await ctl.request('DELETE', '/queues/billing');
+    run.track(startCaller({ extension: '8713', callerNumber: '15550713', asteriskPort: TEST_ENV.sipPort, hangupAfterMs: 3000 }));
+    const queued = await run.events.waitFor((e) => e.type === 'call.queued' && e.queueId === 'billing', 15_000, 'caller waiting');
+    const waiting = await run.ctl.request('DELETE', '/queues/billing');
     assert.deepEqual([waiting.status, waiting.body.error.code, waiting.body.error.details.waiting], [409, 'QUEUE_IN_USE', 1]);
-    await events.waitFor((e) => e.type === 'call.abandoned' && e.callId === queued.callId, 15_000, 'caller gone');
+    await run.events.waitFor((e) => e.type === 'call.abandoned' && e.callId === queued.callId, 15_000, 'caller gone');
 
-    assert.equal((await ctl.request('DELETE', '/queues/billing', undefined, QUEUE_ADMIN_TOKEN)).status, 204);
-    assert.equal((await ctl.request('GET', '/queues/billing')).status, 404);
-    assert.equal((await ctl.request('DELETE', '/queues/billing')).status, 404);
-    await events.waitFor((e) => e.type === 'registry.changed' && e.kind === 'queues' && e.definitionId === 'billing' && e.change === 'deleted', 5000, 'deletion announced');
+    assert.equal((await run.ctl.request('DELETE', '/queues/billing', undefined, QUEUE_ADMIN_TOKEN)).status, 204);
+    assert.equal((await run.ctl.request('GET', '/queues/billing')).status, 404);
+    assert.equal((await run.ctl.request('DELETE', '/queues/billing')).status, 404);
+    await run.events.waitFor((e) => e.type === 'registry.changed' && e.kind === 'queues' && e.definitionId === 'billing' && e.change === 'deleted', 5000, 'deletion announced');
 
     // its extension leads nowhere now: Asterisk refuses the call (404), nothing is queued
-    const seen = events.changes.length;
-    const caller = track(startCaller({ extension: '8713', callerNumber: '15550714', asteriskPort: TEST_ENV.sipPort, hangupAfterMs: 3000 }));
+    const seen = run.events.changes.length;
+    const caller = run.track(startCaller({ extension: '8713', callerNumber: '15550714', asteriskPort: TEST_ENV.sipPort, hangupAfterMs: 3000 }));
     const r = await caller.wait(20_000);
     assert.deepEqual([r.successful, r.failed], [0, 1], 'the call was not answered');
     assert.match(r.messages, /SIP\/2\.0 404/, 'refused as an unallocated number');
-    await eventually(async () => ctl.logs().includes('call to an extension with no queue'), 5000, 'controller logged the unknown extension');
-    assert.deepEqual(events.changes.slice(seen).filter((e) => e.type.startsWith('call.')), [], 'no call event');
+    await eventually(async () => run.ctl.logs().includes('call to an extension with no queue'), 5000, 'controller logged the unknown extension');
+    assert.deepEqual(run.events.changes.slice(seen).filter((e) => e.type.startsWith('call.')), [], 'no call event');
   });
 
   it('given a restart, Redis stays the truth: a file queue deleted through the API stays deleted, changed settings stay changed', async () => {
-    await ctl.ok('DELETE', '/queues/sales');
-    await ctl.ok('POST', '/queues', { id: 'billing', name: 'Billing', extension: '8716' });
-    await ctl.ok('PUT', '/settings', { allowUnassignedQueueLogin: true });
-    await ctl.kill();
-    await ctl.launch();
-    assert.deepEqual((await ctl.ok('GET', '/queues')).queues.map((q: any) => q.id), ['billing'], 'the file\'s sales queue was not brought back');
-    assert.deepEqual(await ctl.ok('GET', '/settings'), { allowUnassignedQueueLogin: true });
+    await run.ctl.ok('DELETE', '/queues/sales');
+    await run.ctl.ok('POST', '/queues', { id: 'billing', name: 'Billing', extension: '8716' });
+    await run.ctl.ok('PUT', '/settings', { allowUnassignedQueueLogin: true });
+    await run.ctl.kill();
+    await run.ctl.launch();
+    assert.deepEqual((await run.ctl.ok('GET', '/queues')).queues.map((q: any) => q.id), ['billing'], 'the file\'s sales queue was not brought back');
+    assert.deepEqual(await run.ctl.ok('GET', '/settings'), { allowUnassignedQueueLogin: true });
     // the same id may be created again through the API
-    assert.equal((await ctl.request('POST', '/queues', { id: 'sales', name: 'Sales', extension: '8701' })).status, 201);
+    assert.equal((await run.ctl.request('POST', '/queues', { id: 'sales', name: 'Sales', extension: '8701' })).status, 201);
   });
 
   it('given two controllers on one Redis, a queue or a setting changed on one applies on the other at once', async () => {
@@ -149,110 +141,100 @@ describe('queue configuration through the API, live on the controller (real SIP)
       name: 'qadmin-second',
       httpPort: allocatePort(),
       config: { queues: [{ id: 'sales', name: 'Sales', extension: '8701' }], agents: [] },
-      env: { ACD_KEY_PREFIX: ctl.prefix },
+      env: { ACD_KEY_PREFIX: run.ctl.prefix },
     });
     others.push(ctl2);
-    await ctl.ok('POST', '/agents', { id: 'a1', name: 'A', queues: ['sales'], phone: staticPhone('a1', 5999) });
+    await run.ctl.ok('POST', '/agents', { id: 'a1', name: 'A', queues: ['sales'], phone: staticPhone('a1', 5999) });
     await ctl2.ok('POST', '/queues', { id: 'billing', name: 'Billing', extension: '8715' });
-    await eventually(async () => (await ctl.request('GET', '/queues/billing')).status === 200, 5000, 'the first controller sees the new queue');
+    await eventually(async () => (await run.ctl.request('GET', '/queues/billing')).status === 200, 5000, 'the first controller sees the new queue');
 
-    const refused = await ctl.request('POST', '/agents/a1/login', { queues: ['billing'] }, AGENT_TOKEN);
+    const refused = await run.ctl.request('POST', '/agents/a1/login', { queues: ['billing'] }, AGENT_TOKEN);
     assert.deepEqual([refused.status, refused.body.error.code], [422, 'QUEUE_NOT_ASSIGNED']);
     assert.equal((await ctl2.ok('PUT', '/settings', { allowUnassignedQueueLogin: true }, ADMIN_TOKEN)).allowUnassignedQueueLogin, true);
     // no wait: the setting is read from Redis by the request itself
-    assert.deepEqual((await ctl.ok('POST', '/agents/a1/login', { queues: ['billing'] }, AGENT_TOKEN)).loggedInQueues, ['billing']);
-    assert.deepEqual(await ctl.ok('GET', '/settings', undefined, SUPERVISOR_TOKEN), { allowUnassignedQueueLogin: true });
+    assert.deepEqual((await run.ctl.ok('POST', '/agents/a1/login', { queues: ['billing'] }, AGENT_TOKEN)).loggedInQueues, ['billing']);
+    assert.deepEqual(await run.ctl.ok('GET', '/settings', undefined, SUPERVISOR_TOKEN), { allowUnassignedQueueLogin: true });
   });
 });
 
 describe('logging in to a queue one is not assigned to (organisation setting, real SIP)', function () {
   this.timeout(90_000);
-  let ctl: Controller;
-  let events: EventLog;
-  const sipp: SippProcess[] = [];
-  const track = (p: SippProcess) => { sipp.push(p); return p; };
+  const run = new TestRun();
 
   beforeEach(async function () {
-    ctl = await Controller.start({
-      name: this.currentTest?.title.slice(0, 24) ?? 'unassigned',
-      httpPort: allocatePort(),
-      config: {
-        settings: { allowUnassignedQueueLogin: false },
-        queues: [{ id: 'sales', name: 'Sales', extension: '8721' }, { id: 'support', name: 'Support', extension: '8722' }],
-        agents: [],
-        users: [
-          { id: 'sam', role: 'supervisor', token: SUPERVISOR_TOKEN, supervisedQueues: ['sales', 'support'] },
-          { id: 'cfg', role: 'supervisor', token: QUEUE_ADMIN_TOKEN, supervisedQueues: ['sales', 'support'], permissions: { configAccess: true } },
-          { id: 'al', role: 'agent', agentId: 'a1', token: AGENT_TOKEN },
-        ],
-      },
+    await run.start(this.currentTest?.title ?? 'unassigned', {
+      settings: { allowUnassignedQueueLogin: false },
+      queues: [{ id: 'sales', name: 'Sales', extension: '8721' }, { id: 'support', name: 'Support', extension: '8722' }],
+      agents: [],
+      users: [
+        { id: 'sam', role: 'supervisor', token: SUPERVISOR_TOKEN, supervisedQueues: ['sales', 'support'] },
+        { id: 'cfg', role: 'supervisor', token: QUEUE_ADMIN_TOKEN, supervisedQueues: ['sales', 'support'], permissions: { configAccess: true } },
+        { id: 'al', role: 'agent', agentId: 'a1', token: AGENT_TOKEN },
+      ],
     });
-    events = await ctl.events();
   });
 
-  afterEach(async function () {
-    await endOfTest(this, { ctl, events, sipp });
-  });
+  afterEach(function () { return run.end(this); });
 
   it('refused while the setting is off; allowed when on, it lasts (and takes calls) after the setting goes off, until logged out', async () => {
     const port = allocatePort();
-    const phone = track(startAgentPhone({ port, calls: 2, expectFromName: 'Support' }));
-    await ctl.ok('POST', '/agents', { id: 'a1', name: 'A', queues: ['sales'], phone: staticPhone('a1', port) });
+    const phone = run.track(startAgentPhone({ port, calls: 2, expectFromName: 'Support' }));
+    await run.ctl.ok('POST', '/agents', { id: 'a1', name: 'A', queues: ['sales'], phone: staticPhone('a1', port) });
 
     // off: refused, nothing changed
-    const seen = events.changes.length;
-    const off = await ctl.request('POST', '/agents/a1/login', { queues: ['support'] }, AGENT_TOKEN);
+    const seen = run.events.changes.length;
+    const off = await run.ctl.request('POST', '/agents/a1/login', { queues: ['support'] }, AGENT_TOKEN);
     assert.deepEqual([off.status, off.body.error.code, off.body.error.details], [422, 'QUEUE_NOT_ASSIGNED', { queues: ['support'] }]);
-    assert.equal((await ctl.agentState('a1')).state, 'logged_out');
-    assert.deepEqual(events.changes.slice(seen).filter((e) => e.type === 'agent.state' && e.state !== 'logged_out'), [], 'no login happened');
+    assert.equal((await run.ctl.agentState('a1')).state, 'logged_out');
+    assert.deepEqual(run.events.changes.slice(seen).filter((e) => e.type === 'agent.state' && e.state !== 'logged_out'), [], 'no login happened');
 
     // on (a supervisor with configAccess may turn it on; a plain supervisor may only read it)
-    assert.equal((await ctl.request('PUT', '/settings', { allowUnassignedQueueLogin: true }, SUPERVISOR_TOKEN)).status, 403);
-    assert.deepEqual(await ctl.ok('PUT', '/settings', { allowUnassignedQueueLogin: true }, QUEUE_ADMIN_TOKEN), { allowUnassignedQueueLogin: true });
-    const on = await ctl.ok('POST', '/agents/a1/login', { queues: ['support'] }, AGENT_TOKEN);
+    assert.equal((await run.ctl.request('PUT', '/settings', { allowUnassignedQueueLogin: true }, SUPERVISOR_TOKEN)).status, 403);
+    assert.deepEqual(await run.ctl.ok('PUT', '/settings', { allowUnassignedQueueLogin: true }, QUEUE_ADMIN_TOKEN), { allowUnassignedQueueLogin: true });
+    const on = await run.ctl.ok('POST', '/agents/a1/login', { queues: ['support'] }, AGENT_TOKEN);
     assert.deepEqual([on.state, on.loggedInQueues], ['ready', ['support']]);
-    let a1 = await ctl.ok('GET', '/agents/a1', undefined, AGENT_TOKEN);
+    let a1 = await run.ctl.ok('GET', '/agents/a1', undefined, AGENT_TOKEN);
     assert.deepEqual([a1.queues, a1.state.loggedInQueues, a1.state.unassignedQueues], [['sales'], ['support'], ['support']], 'a temporary login, not an assignment');
 
-    track(startCaller({ extension: '8722', callerNumber: '15550721', asteriskPort: TEST_ENV.sipPort, hangupAfterMs: 1500 }));
-    const first = await events.waitFor((e) => e.type === 'call.offered' && e.queueId === 'support', 15_000, 'first support call offered');
+    run.track(startCaller({ extension: '8722', callerNumber: '15550721', asteriskPort: TEST_ENV.sipPort, hangupAfterMs: 1500 }));
+    const first = await run.events.waitFor((e) => e.type === 'call.offered' && e.queueId === 'support', 15_000, 'first support call offered');
     assert.equal(first.agentId, 'a1');
-    await events.waitFor((e) => e.type === 'call.answered' && e.callId === first.callId, 15_000, 'first answered');
-    await events.waitFor((e) => e.type === 'call.ended' && e.callId === first.callId, 15_000, 'first ended');
+    await run.events.waitFor((e) => e.type === 'call.answered' && e.callId === first.callId, 15_000, 'first answered');
+    await run.events.waitFor((e) => e.type === 'call.ended' && e.callId === first.callId, 15_000, 'first ended');
 
     // off again: the login made while it was on holds
-    assert.deepEqual(await ctl.ok('PUT', '/settings', { allowUnassignedQueueLogin: false }), { allowUnassignedQueueLogin: false });
-    a1 = await ctl.ok('GET', '/agents/a1');
+    assert.deepEqual(await run.ctl.ok('PUT', '/settings', { allowUnassignedQueueLogin: false }), { allowUnassignedQueueLogin: false });
+    a1 = await run.ctl.ok('GET', '/agents/a1');
     assert.deepEqual([a1.state.loggedInQueues, a1.state.unassignedQueues], [['support'], ['support']]);
-    await eventually(async () => (await ctl.agentState('a1')).state === 'ready', 10_000, 'a1 ready after the first call');
+    await eventually(async () => (await run.ctl.agentState('a1')).state === 'ready', 10_000, 'a1 ready after the first call');
 
-    track(startCaller({ extension: '8722', callerNumber: '15550722', asteriskPort: TEST_ENV.sipPort, hangupAfterMs: 1500 }));
-    const second = await events.waitFor((e) => e.type === 'call.offered' && e.queueId === 'support' && e.callId !== first.callId, 15_000, 'second support call offered');
+    run.track(startCaller({ extension: '8722', callerNumber: '15550722', asteriskPort: TEST_ENV.sipPort, hangupAfterMs: 1500 }));
+    const second = await run.events.waitFor((e) => e.type === 'call.offered' && e.queueId === 'support' && e.callId !== first.callId, 15_000, 'second support call offered');
     assert.equal(second.agentId, 'a1');
-    await events.waitFor((e) => e.type === 'call.answered' && e.callId === second.callId, 15_000, 'second answered');
-    await events.waitFor((e) => e.type === 'call.ended' && e.callId === second.callId, 15_000, 'second ended');
+    await run.events.waitFor((e) => e.type === 'call.answered' && e.callId === second.callId, 15_000, 'second answered');
+    await run.events.waitFor((e) => e.type === 'call.ended' && e.callId === second.callId, 15_000, 'second ended');
     const r = await phone.wait(20_000);
     assert.deepEqual([r.successful, r.failed], [2, 0], 'both support calls rang the agent\'s phone');
 
     // logged out of it (by a supervisor), it is over: logging in again is refused now
-    await eventually(async () => (await ctl.agentState('a1')).state === 'ready', 10_000, 'a1 ready after the second call');
-    const out = await ctl.ok('POST', '/agents/a1/logout', { queues: ['support'] }, SUPERVISOR_TOKEN);
+    await eventually(async () => (await run.ctl.agentState('a1')).state === 'ready', 10_000, 'a1 ready after the second call');
+    const out = await run.ctl.ok('POST', '/agents/a1/logout', { queues: ['support'] }, SUPERVISOR_TOKEN);
     assert.deepEqual([out.state, out.loggedInQueues], ['logged_out', []]);
-    const again = await ctl.request('POST', '/agents/a1/login', { queues: ['support'] }, AGENT_TOKEN);
+    const again = await run.ctl.request('POST', '/agents/a1/login', { queues: ['support'] }, AGENT_TOKEN);
     assert.deepEqual([again.status, again.body.error.code], [422, 'QUEUE_NOT_ASSIGNED']);
-    assert.deepEqual((await ctl.ok('GET', '/agents/a1')).queues, ['sales'], 'the assignment never changed');
+    assert.deepEqual((await run.ctl.ok('GET', '/agents/a1')).queues, ['sales'], 'the assignment never changed');
     // its own queues work as before
-    assert.deepEqual((await ctl.ok('POST', '/agents/a1/login', undefined, AGENT_TOKEN)).loggedInQueues, ['sales']);
+    assert.deepEqual((await run.ctl.ok('POST', '/agents/a1/login', undefined, AGENT_TOKEN)).loggedInQueues, ['sales']);
   });
 
   it('settings: staff read them, unknown keys or wrong types are 422 and change nothing', async () => {
-    assert.deepEqual(await ctl.ok('GET', '/settings', undefined, SUPERVISOR_TOKEN), { allowUnassignedQueueLogin: false });
-    assert.equal((await ctl.request('GET', '/settings', undefined, AGENT_TOKEN)).status, 403);
+    assert.deepEqual(await run.ctl.ok('GET', '/settings', undefined, SUPERVISOR_TOKEN), { allowUnassignedQueueLogin: false });
+    assert.equal((await run.ctl.request('GET', '/settings', undefined, AGENT_TOKEN)).status, 403);
     for (const body of [{ allowUnassignedQueueLogin: true, surprise: 1 }, { allowUnassignedQueueLogin: 'yes' }, [true]]) {
-      const r = await ctl.request('PUT', '/settings', body);
+      const r = await run.ctl.request('PUT', '/settings', body);
       assert.deepEqual([r.status, r.body.error.code], [422, 'INVALID_REQUEST'], JSON.stringify(body));
       assert.ok(Array.isArray(r.body.error.details) && r.body.error.details.length > 0, 'details list the problems');
     }
-    assert.deepEqual(await ctl.ok('GET', '/settings'), { allowUnassignedQueueLogin: false });
+    assert.deepEqual(await run.ctl.ok('GET', '/settings'), { allowUnassignedQueueLogin: false });
   });
 });
