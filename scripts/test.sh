@@ -10,8 +10,11 @@ export ACD_TEST_REDIS_PORT="${ACD_TEST_REDIS_PORT:-6391}"
 export ACD_TEST_SIP_PORT="${ACD_TEST_SIP_PORT:-15060}"
 export ACD_TEST_ARI_PORT="${ACD_TEST_ARI_PORT:-18088}"
 export ACD_TEST_ARI_PASSWORD="${ACD_TEST_ARI_PASSWORD:-acd-test}"
-asterisk_env=(ACD_ASTERISK_INSTANCE=test ACD_SIP_PORT="$ACD_TEST_SIP_PORT" ACD_ARI_PORT="$ACD_TEST_ARI_PORT"
-  ACD_RTP_START=30000 ACD_RTP_END=31000 ARI_PASSWORD="$ACD_TEST_ARI_PASSWORD")
+# Several checkouts can test side by side when each sets its own instance, ports and RTP range.
+test_instance="${ACD_TEST_INSTANCE:-test}"
+rtp_start="${ACD_TEST_RTP_START:-30000}"
+asterisk_env=(ACD_ASTERISK_INSTANCE="$test_instance" ACD_SIP_PORT="$ACD_TEST_SIP_PORT" ACD_ARI_PORT="$ACD_TEST_ARI_PORT"
+  ACD_RTP_START="$rtp_start" ACD_RTP_END="$((rtp_start + 1000))" ARI_PASSWORD="$ACD_TEST_ARI_PASSWORD")
 
 cleanup() {
   env "${asterisk_env[@]}" bash scripts/asterisk.sh stop >/dev/null 2>&1 || true
@@ -23,4 +26,9 @@ ACD_REDIS_PORT="$ACD_TEST_REDIS_PORT" bash scripts/redis.sh start
 env "${asterisk_env[@]}" bash scripts/asterisk.sh start
 export ACD_TEST_ASTERISK_LOG="$(env "${asterisk_env[@]}" bash scripts/asterisk.sh instance-dir)/log/messages.log"
 
-npx --no-install mocha --exit 'dist/test/unit/**/*.test.js' 'dist/test/integration/**/*.test.js' 'dist/test/e2e/**/*.test.js'
+# `npm test -- dist/test/e2e/x.test.js ...` runs only those files (same environment)
+if [ $# -gt 0 ]; then
+  npx --no-install mocha --exit "$@"
+else
+  npx --no-install mocha --exit 'dist/test/unit/**/*.test.js' 'dist/test/integration/**/*.test.js' 'dist/test/e2e/**/*.test.js'
+fi
