@@ -14,7 +14,8 @@ export class Forbidden extends AcdError {
   constructor(message: string) { super(403, 'FORBIDDEN', message); }
 }
 export class NotFound extends AcdError {
-  constructor(kind: string, id: string) { super(404, `${kind.toUpperCase()}_NOT_FOUND`, `no ${kind} with id ${id}`, { id }); }
+  // the code is an identifier: 'pause reason' → PAUSE_REASON_NOT_FOUND
+  constructor(kind: string, id: string) { super(404, `${kind.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_NOT_FOUND`, `no ${kind} with id ${String(id).slice(0, 200)}`, { id: String(id).slice(0, 200) }); }
 }
 export class Conflict extends AcdError {
   constructor(code: string, message: string, details?: unknown) { super(409, code, message, details); }

@@ -28,6 +28,7 @@ import { RecordingService } from './recording/recordingService';
 import { DeviceWatcher } from './phones/deviceWatcher';
 import { PhoneProvisioner } from './phones/provisioner';
 import { Registry } from './registry/registry';
+import { ConnectionWatch } from './state/connection';
 import { StateStore } from './state/store';
 import { TimerService } from './timers/timerService';
 
@@ -49,11 +50,20 @@ async function main(): Promise<void> {
 
   // Commands wait through a Redis blip instead of failing: a lost write would lose a caller.
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null, connectionName: `acd:${config.nodeId}` });
-  const state = new StateStore(redis, config.keyPrefix);
+  // API requests: refused at once while Redis is down, never queued or resent (state/connection.ts)
+  const requestRedis = new Redis(redisUrl, {
+    enableOfflineQueue: false, autoResendUnfulfilledCommands: false, maxRetriesPerRequest: 0,
+    commandTimeout: config.requestRedisTimeoutMs, connectionName: `acd:${config.nodeId}:api`,
+  });
+  const connections = [new ConnectionWatch('api', requestRedis, log), new ConnectionWatch('calls', redis, log)];
+  const state = new StateStore(redis, config.keyPrefix, Date.now, requestRedis);
   const registry = new Registry(state, log);
   await registry.seed(config.file);
   const users = new UserDirectory(state, adminToken);
-  await users.seed(config.file.users);
+  for (const r of await users.seed(config.file.users)) {
+    if (r.user === 'DELETED') log.info('user from the config file was deleted through the API: not recreated', { userId: r.userId });
+    if (r.token === 'REVOKED') log.info('token from the config file was revoked through the API: not issued again', { userId: r.userId });
+  }
   const policy = new AccessPolicy(registry);
 
   const ari = new Ari({ ...ariConn, app: APP }, log);
@@ -79,9 +89,13 @@ async function main(): Promise<void> {
   const monitors = new MonitorService(ari, state, registry, calls, policy, log);
   const recordings = new RecordingService(ari, state, registry, calls, policy, config.nodeId, log);
   const clips = new ClipService(ari, state, calls, policy, config.clips ?? (embedded ? await localClipsDirs() : undefined), log);
-  const bus = new EventBus(redis.duplicate(), state.keys.events(), log);
+  const busRedis = redis.duplicate();
+  connections.push(new ConnectionWatch('events', busRedis, log));
+  const bus = new EventBus(busRedis, state.keys.events(), log);
   const metrics = new MetricsService(state, registry, config.timeZone, log);
-  const metricsConsumer = new MetricsConsumer(redis.duplicate(), redis, state.keys.events(), config.nodeId, metrics, log);
+  const metricsRedis = redis.duplicate();
+  connections.push(new ConnectionWatch('metrics', metricsRedis, log));
+  const metricsConsumer = new MetricsConsumer(metricsRedis, redis, state.keys.events(), config.nodeId, metrics, log);
   const timers = new TimerService(state, {
     offer: ([id, token]) => (isCallback(id) ? callbacks.offerExpired(id, token) : calls.offerExpired(id, token)),
     callback: async ([id]) => { await state.callbackDue(id); },
@@ -103,6 +117,9 @@ async function main(): Promise<void> {
     waitingPolicy.onEvent(e);
   });
   bus.subscribe((e) => metrics.onEvent(e));
+  // an agent's scope includes the queues it is logged in to: kept from its state events
+  bus.subscribe((e) => { if (e.type === 'agent.state' && typeof e.agentId === 'string' && Array.isArray(e.queues)) policy.noteLoggedIn(e.agentId, e.queues as string[]); });
+  for (const a of registry.listAgents()) policy.noteLoggedIn(a.id, (await state.agentState(a.id)).queues);
   bus.subscribe((e) => announcer.onEvent(e));
   // One reconcile at a time: a flapping connection announces many connects; each one that arrives
   // during a run asks for one more run after it, never a concurrent one.
@@ -143,9 +160,9 @@ async function main(): Promise<void> {
   timers.start();
   recordings.startSweeping();
 
-  const app = createApp({ ari, redis, state, registry, agents, calls, callbacks, phones, users, policy, monitors, recordings, clips, metrics, log });
+  const app = createApp({ ari, redis, state, registry, agents, calls, callbacks, phones, users, policy, monitors, recordings, clips, metrics, log, connections });
   const server = http.createServer(app);
-  attachEventsHub(server, bus, users, log, { metrics, policy });
+  attachEventsHub(server, bus, users, log, { metrics, policy, limits: config.ws });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE'
       ? new Error(`port ${config.http.port} is taken: set ACD_HTTP_PORT`) : err));
@@ -166,6 +183,7 @@ async function main(): Promise<void> {
     metrics.stop();
     server.close();
     for (const ws of server.listeners('upgrade')) server.off('upgrade', ws as never);
+    requestRedis.disconnect();
     void redis.quit().finally(() => process.exit(0));
     setTimeout(() => process.exit(0), 3000).unref();
   };

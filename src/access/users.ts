@@ -15,11 +15,17 @@ export interface Principal {
   supervisedQueues: string[];
   endpoint?: string;
   permissions: Record<Permission, boolean>;
+  /**
+   * The credential this request or socket came with (absent for ACD_ADMIN_TOKEN): revoking it,
+   * whatever kind of token it is (API token, sign-in session), ends what it opened.
+   */
+  tokenId?: string;
 }
 
-export const principalOf = (u: User): Principal => ({
+export const principalOf = (u: User, tokenId?: string): Principal => ({
   id: u.id, role: u.role, agentId: u.agentId, supervisedQueues: u.supervisedQueues, endpoint: u.endpoint,
   permissions: effectivePermissions(u.role, u.permissions),
+  ...(tokenId ? { tokenId } : {}),
 });
 
 /**
@@ -34,12 +40,26 @@ export class UserDirectory {
     if (adminToken) this.adminSha = Buffer.from(sha256(adminToken), 'hex');
   }
 
-  async seed(users: z.infer<typeof FileUserSchema>[]): Promise<void> {
+  /**
+   * Users and tokens from the config file, on the first start only (like queues): one deleted or
+   * revoked through the API stays gone after a restart. The outcomes, for the start-up log.
+   */
+  async seed(users: z.infer<typeof FileUserSchema>[]): Promise<{ userId: string; user: string; token?: string }[]> {
+    const out: { userId: string; user: string; token?: string }[] = [];
     for (const { user, token, tokenSha256 } of users) {
-      await this.state.registryPut('users', user.id, user, 'seed');
+      const u = await this.state.registryPut('users', user.id, user, 'seed');
       const sha = tokenSha256 ?? (token ? sha256(token) : undefined);
-      if (sha) await this.state.tokenIssue(user.id, `config-${sha.slice(0, 8)}`, sha, 'from the config file', true);
+      const t = sha && (u.ok || u.code === 'KEPT') ? await this.state.tokenIssue(user.id, `config-${sha.slice(0, 8)}`, sha, 'from the config file', true) : undefined;
+      out.push({ userId: user.id, user: u.ok ? 'created' : u.code, ...(t ? { token: t.ok ? 'issued' : t.code } : {}) });
     }
+    return out;
+  }
+
+  /** The user's principal as stored now (after a change), with the same credential; undefined when gone. */
+  async refresh(p: Principal): Promise<Principal | undefined> {
+    if (p.id === 'admin' && !p.tokenId) return p;   // ACD_ADMIN_TOKEN lives in the environment
+    const user = await this.state.registryGet<User>('users', p.id);
+    return user ? principalOf(user, p.tokenId) : undefined;
   }
 
   async authenticate(token: string | undefined): Promise<Principal | undefined> {
@@ -50,7 +70,7 @@ export class UserDirectory {
     }
     const t = await this.state.tokenLookup(sha);
     const user = t && (await this.state.registryGet<User>('users', t.userId));
-    return user ? principalOf(user) : undefined;
+    return user ? principalOf(user, t.tokenId) : undefined;
   }
 
   async list(): Promise<User[]> {

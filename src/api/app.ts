@@ -17,7 +17,9 @@ import type { RecordingService } from '../recording/recordingService';
 import type { PhoneProvisioner } from '../phones/provisioner';
 import type { Registry } from '../registry/registry';
 import type { StateStore } from '../state/store';
+import { withinRequest, type ConnectionWatch } from '../state/connection';
 import { authenticate } from './auth';
+import { refuseWhileStateDown } from './availability';
 import { errorHandler, notFoundRoute } from './errorHandler';
 import { agentsRouter } from './routes/agents';
 import { callbacksRouter } from './routes/callbacks';
@@ -43,16 +45,21 @@ export interface ApiDeps {
   recordings: RecordingService;
   clips: ClipService;
   metrics: MetricsService;
+  /** The Redis connections to report in /health; the first is the one API requests use. */
+  connections?: ConnectionWatch[];
 }
 
 export function createApp(d: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ limit: '64kb' }));
+  // state commands of a request go to the request connection: refused at once during an outage
+  app.use((_req, _res, next) => withinRequest(() => next()));
   const openapi = YAML.parse(fs.readFileSync(OPENAPI_FILE, 'utf8'));
   const v1 = express.Router();
-  v1.use(healthRouter(d.ari, d.redis));
+  v1.use(healthRouter(d.ari, d.redis, d.connections));
   v1.get('/openapi.json', (_req, res) => { res.json(openapi); });
+  v1.use(refuseWhileStateDown(d.connections?.[0]));
   v1.use(authenticate(d.users));
   v1.use(queuesRouter(d.registry, d.state, d.policy));
   v1.use(agentsRouter(d.registry, d.agents, d.state, d.phones, d.policy));

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import type { AccessPolicy } from '../access/policy';
+import { AccessPolicy } from '../access/policy';
 import type { Principal } from '../access/users';
 import { Ari, AriGone, AriUnavailable } from '../ari/client';
 import type { AriPlayback } from '../ari/types';
@@ -68,7 +68,7 @@ export class ClipService {
 
   // --- who may -------------------------------------------------------------------------------
   private static readable(u: Principal, c: ClipRecord): boolean {
-    return u.role !== 'agent' || c.scope === 'public' || c.ownerAgentId === u.agentId;
+    return AccessPolicy.canClip(u, c);   // the same rule scopes clip.* events
   }
 
   private static checkManage(u: Principal, c: Pick<ClipRecord, 'scope' | 'ownerAgentId'>): void {

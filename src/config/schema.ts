@@ -10,7 +10,7 @@ export const STRATEGIES = ['longest-idle', 'round-robin', 'fewest-calls', 'least
 export const SkillName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/i, 'a skill name: letters, digits, "-", "_", at most 40');
 export const SkillLevel = z.number().int().min(1, 'skill levels are 1 to 5').max(5, 'skill levels are 1 to 5');
 /** Skills an agent has, or a queue or caller requires (as minimum levels). */
-export const Skills = z.record(SkillName, SkillLevel);
+export const Skills = z.record(SkillName, SkillLevel).refine((m) => Object.keys(m).length <= 100, 'at most 100 skills');
 export type SkillMap = z.infer<typeof Skills>;
 
 /**
@@ -20,12 +20,13 @@ export type SkillMap = z.infer<typeof Skills>;
  */
 export const OverflowSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('queue'), queueId: Id }).strict(),
-  z.object({ kind: z.literal('extension'), extension: z.string().regex(/^[0-9*#+]{1,32}$/, 'digits, *, # or +') }).strict(),
+  z.object({ kind: z.literal('extension'), extension: z.string().max(32).regex(/^[0-9*#+]{1,32}$/, 'digits, *, # or +') }).strict(),
   z.object({ kind: z.literal('voicemail'), mailbox: z.string().regex(/^[0-9]{1,20}$/, 'a mailbox number of voicemail.conf [default], such as 100') }).strict(),
 ]);
 export type Overflow = z.infer<typeof OverflowSchema>;
 
-const Sound = z.string().regex(/^[a-z0-9_/-]+$/i, 'an Asterisk sound name such as vm-intro');
+// every string has a bound: a 50 kB sound name or class is refused, not stored and sent to Asterisk
+const Sound = z.string().max(128).regex(/^[a-z0-9_/-]+$/i, 'an Asterisk sound name such as vm-intro');
 
 /**
  * Callbacks: a waiting caller presses a key, leaves a message and hangs up, keeping their place.
@@ -58,7 +59,7 @@ export const QueueSchema = z.object({
   /** The fixed agent order linear and round-robin walk (agents not listed follow by id). */
   agentOrder: z.array(Id).max(500).default([]),
   ringTimeoutSec: z.number().int().min(5).max(300).default(20),
-  mohClass: z.string().regex(/^[a-z0-9_-]+$/i).default('default'),
+  mohClass: z.string().max(80).regex(/^[a-z0-9_-]+$/i).default('default'),
   callbacks: CallbackSettingsSchema.default(CallbackSettingsSchema.parse({})),
   /** After-call work: the agent is in wrap-up for all queues until it expires, is extended or ended. */
   wrapUp: z.object({
@@ -72,7 +73,8 @@ export const QueueSchema = z.object({
     dispositions: z.array(z.string().min(1).max(60)).max(100).default([]),
     /** Tags offered for calls; agents with createTags may add their own. */
     tags: z.array(z.string().min(1).max(40)).max(200).default([]),
-  }).strict().default({ sec: 0, extendStepSec: 30, maxSec: 300, agentsMayEnd: true, agentsMayExtend: true, dispositions: [], tags: [] }),
+  }).strict().refine((w) => w.sec <= w.maxSec, { message: 'wrapUp.sec may not exceed wrapUp.maxSec (the longest a wrap-up may last)', path: ['sec'] })
+    .default({ sec: 0, extendStepSec: 30, maxSec: 300, agentsMayEnd: true, agentsMayExtend: true, dispositions: [], tags: [] }),
   /** Service level: the share of calls answered within this many seconds of waiting (metrics). */
   serviceLevelSec: z.number().int().min(1).max(3600).default(20),
   /** A parked call nobody retrieves rings the agent who parked it after this long. */
@@ -133,7 +135,7 @@ export const QueueSchema = z.object({
 }).strict();
 export type Queue = z.infer<typeof QueueSchema>;
 
-const SipUri = z.string().regex(/^sips?:[^\s@]+@[^\s]+$/, 'a SIP URI such as sip:agent1@192.0.2.10:5060');
+const SipUri = z.string().max(256).regex(/^sips?:[^\s@]+@[^\s]+$/, 'a SIP URI such as sip:agent1@192.0.2.10:5060');
 
 // A real phone registers with digest credentials; a test rig or fixed desk phone has a static contact.
 export const PhoneSchema = z.discriminatedUnion('mode', [
@@ -155,7 +157,7 @@ export const AgentSchema = z.object({
   /** Proficiency per skill, 1 to 5 (skills-based routing). */
   skills: Skills.default({}),
   /** Tier per queue (0, the default, is the first tier): see the queue's tierWaitSec. */
-  penalties: z.record(Id, z.number().int().min(0).max(9)).default({}),
+  penalties: z.record(Id, z.number().int().min(0).max(9)).refine((m) => Object.keys(m).length <= 200, 'at most 200 queues').default({}),
   phone: PhoneSchema,
 }).strict().refine((a) => a.callbackQueues.every((q) => a.queues.includes(q)), {
   message: 'callbackQueues must be among the agent\'s queues', path: ['callbackQueues'],
@@ -174,13 +176,13 @@ export const UserSchema = z.object({
   supervisedQueues: z.array(Id).max(500).default([]),
   permissions: z.partialRecord(z.enum(PERMISSION_NAMES as [Permission, ...Permission[]]), z.boolean()).default({}),
   /** The supervisor's own phone for monitoring, e.g. PJSIP/sup1. */
-  endpoint: z.string().regex(/^[A-Za-z]+\/[^\s,]+$/, 'a channel endpoint such as PJSIP/sup1').optional(),
+  endpoint: z.string().max(128).regex(/^[A-Za-z]+\/[^\s,]+$/, 'a channel endpoint such as PJSIP/sup1').optional(),
 }).strict().refine((u) => u.role !== 'agent' || Boolean(u.agentId), { message: 'an agent user needs agentId', path: ['agentId'] });
 export type User = z.infer<typeof UserSchema>;
 
 /** In the config file a user may carry its first token (hashed at load); tokenSha256 keeps even that out of the file. */
 export const FileUserSchema = z.object({
-  token: z.string().min(16).optional(),
+  token: z.string().min(16).max(256).optional(),
   tokenSha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
 }).passthrough().refine((u) => !(u.token && u.tokenSha256), { message: 'give at most one of token or tokenSha256' })
   .transform((u, ctx) => {
@@ -215,7 +217,7 @@ export const FileConfigSchema = z.object({
    * How a customer is dialed for a callback: {number} is replaced by the number's digits
    * (and a leading +). Point it at your trunk, e.g. PJSIP/{number}@my-trunk.
    */
-  outboundDial: z.string().regex(/^[A-Za-z]+\/[^\s]*\{number\}[^\s]*$/, 'a dial string containing {number}, such as PJSIP/{number}@trunk').default('PJSIP/{number}@trunk'),
+  outboundDial: z.string().max(256).regex(/^[A-Za-z]+\/[^\s]*\{number\}[^\s]*$/, 'a dial string containing {number}, such as PJSIP/{number}@trunk').default('PJSIP/{number}@trunk'),
   queues: z.array(QueueSchema).default([]),
   agents: z.array(AgentSchema).default([]),
   users: z.array(FileUserSchema).default([]),
@@ -231,7 +233,10 @@ export const FileConfigSchema = z.object({
   c.agents.forEach((ag, i) => ag.queues.forEach((qid) => {
     if (!queueIds.has(qid)) ctx.addIssue({ code: 'custom', path: ['agents', i, 'queues'], message: `unknown queue ${qid}` });
   }));
+  const agentIds = new Set(c.agents.map((x) => x.id));
   c.queues.forEach((qu, i) => {
+    const stranger = qu.agentOrder.find((id) => !agentIds.has(id));
+    if (stranger) ctx.addIssue({ code: 'custom', path: ['queues', i, 'agentOrder'], message: `unknown agent ${stranger}` });
     const o = qu.overflow;
     if (o?.kind === 'queue' && (o.queueId === qu.id || !queueIds.has(o.queueId))) {
       ctx.addIssue({ code: 'custom', path: ['queues', i, 'overflow', 'queueId'], message: `overflow to ${o.queueId === qu.id ? 'itself' : `unknown queue ${o.queueId}`}` });

@@ -140,10 +140,9 @@ export class MonitorService {
   async changeMode(user: Principal, id: string, body: unknown) {
     const p = ModeBody.safeParse(body ?? {});
     if (!p.success) throw new Invalid('invalid mode', describeIssues(p.error));
+    await this.reachable(user, id);
     const m = this.sessions.get(id);
     if (!m) throw new NotFound('monitor', id);
-    const call = this.calls.liveSession(m.callId);
-    if (call?.connected) this.authorize(user, call);
     const r = await this.state.monitorMode(id, p.data.mode);
     if (!r.ok) throw new Conflict('MONITOR_ENDED', 'the monitoring session is over');
     const previous = m.mode;
@@ -154,16 +153,27 @@ export class MonitorService {
   }
 
   async stop(user: Principal, id: string): Promise<void> {
+    await this.reachable(user, id);
     const m = this.sessions.get(id);
     if (!m) throw new NotFound('monitor', id);
-    const call = this.calls.liveSession(m.callId);
-    if (call?.connected) this.authorize(user, call);
     await this.end(m, 'stopped');
   }
 
-  async view(id: string) {
+  /**
+   * A session is scoped like the monitored call, from what it recorded (queue, agent): the same
+   * whether or not the call is still connected, or the session still on this controller.
+   */
+  private async reachable(user: Principal, id: string): Promise<void> {
     const h = await this.state.monitor(id);
     if (!h) throw new NotFound('monitor', id);
+    this.policy.monitor(user, h);
+  }
+
+  /** `user`: the session is read on their behalf (scope checked); without, an internal read. */
+  async view(id: string, user?: Principal) {
+    const h = await this.state.monitor(id);
+    if (!h) throw new NotFound('monitor', id);
+    if (user) this.policy.monitor(user, h);
     return {
       id, callId: h.callId, agentId: h.agentId, queueId: h.queueId, supervisorId: h.supervisorId, mode: h.mode,
       state: h.state, endpoint: h.endpoint, startedAt: new Date(Number(h.startedAt)).toISOString(), endReason: h.endReason ?? null,
@@ -172,7 +182,7 @@ export class MonitorService {
 
   async list(user: Principal) {
     const views = await Promise.all((await this.state.activeMonitorIds()).map((id) => this.view(id).catch(() => undefined)));
-    return views.filter((v) => v && (user.role === 'admin' || this.policy.canQueue(user, v.queueId)));
+    return views.filter((v) => v && this.policy.canMonitor(user, v));
   }
 
   private async channelGone(channelId: string, how: 'left' | 'destroyed'): Promise<void> {

@@ -176,6 +176,9 @@ export class Registry {
       if (q.overflow.queueId === q.id) problems.push({ path: 'overflow.queueId', message: 'a queue cannot overflow to itself' });
       else if (!this.queues.has(q.overflow.queueId)) problems.push({ path: 'overflow.queueId', message: `unknown queue ${q.overflow.queueId}` });
     }
+    // the order walks agents: one that does not exist is a mistake, not an order
+    const strangers = q.agentOrder.filter((a) => !this.agents.has(a));
+    if (strangers.length) problems.push({ path: 'agentOrder', message: `unknown agents: ${strangers.slice(0, 10).join(', ')}` });
     if (problems.length) throw Registry.invalid('queue', problems);
     if (this.listQueues().some((o) => o.id !== q.id && o.extension === q.extension)) throw this.extensionTaken(q);
     return q;

@@ -10,7 +10,7 @@ export function monitorsRouter(monitors: MonitorService): Router {
   r.post('/calls/:id/monitor', sup, async (req, res) => { res.status(201).json(await monitors.start(userOf(req), id(req.params.id), req.body)); });
   r.post('/agents/:id/monitor', sup, async (req, res) => { res.status(201).json(await monitors.startOnAgent(userOf(req), id(req.params.id), req.body)); });
   r.get('/monitors', sup, async (req, res) => { res.json({ monitors: await monitors.list(userOf(req)) }); });
-  r.get('/monitors/:id', sup, async (req, res) => { res.json(await monitors.view(id(req.params.id))); });
+  r.get('/monitors/:id', sup, async (req, res) => { res.json(await monitors.view(id(req.params.id), userOf(req))); });
   r.patch('/monitors/:id', sup, async (req, res) => { res.json(await monitors.changeMode(userOf(req), id(req.params.id), req.body)); });
   r.delete('/monitors/:id', sup, async (req, res) => { await monitors.stop(userOf(req), id(req.params.id)); res.status(204).end(); });
   return r;

@@ -6,6 +6,6 @@ local id, cid = ARGV[3], ARGV[4]
 local c = call_get(id)
 if not c or c.consultId ~= cid then return {0, 'NO_CONSULT'} end
 redis.call('HSET', k('call', id), 'consultAnswered', '1')
-emit('call.consult_answered', { callId = id, consultId = cid, target = c.consultTarget })
+emit('call.consult_answered', { callId = id, consultId = cid, target = c.consultTarget, queueId = c.queueId, agentId = c.agentId })
 if c.consultKind == 'agent' then agent_set_state(c.consultTarget, 'on_call', nil, {'callId', id}) end
 return {1}

@@ -7,7 +7,7 @@ local id, cid = ARGV[3], ARGV[4]
 local c = call_get(id)
 if not c or c.consultId ~= cid then return {0, 'NO_CONSULT'} end
 redis.call('HDEL', k('call', id), 'consultId', 'consultKind', 'consultTarget', 'consultAnswered')
-emit('call.consult_ended', { callId = id, consultId = cid, target = c.consultTarget, reason = ARGV[5] })
+emit('call.consult_ended', { callId = id, consultId = cid, target = c.consultTarget, reason = ARGV[5], queueId = c.queueId, agentId = c.agentId })
 if c.consultKind == 'agent' then
   local t = agent_get(c.consultTarget)
   if t.callId == id and (t.state == 'reserved' or t.state == 'on_call') then

@@ -3,8 +3,8 @@
 -- Result: {1} | {0, 'NOT_RINGING'}
 -- Events: monitor.connected
 local id = ARGV[3]
-local m = redis.call('HMGET', k('monitor', id), 'state', 'callId', 'mode', 'supervisorId')
+local m = redis.call('HMGET', k('monitor', id), 'state', 'callId', 'mode', 'supervisorId', 'queueId', 'agentId')
 if m[1] ~= 'ringing' then return {0, 'NOT_RINGING'} end
 redis.call('HSET', k('monitor', id), 'state', 'active', 'connectedAt', NOW)
-emit('monitor.connected', { monitorId = id, callId = m[2], mode = m[3], supervisorId = m[4] })
+emit('monitor.connected', { monitorId = id, callId = m[2], mode = m[3], supervisorId = m[4], queueId = m[5], agentId = m[6] })
 return {1}

@@ -4,10 +4,10 @@
 -- Result: {1, fromMs} | {0, 'NOT_ACTIVE'} | {0, 'ALREADY_PAUSED'}
 -- Events: recording.paused
 local id = ARGV[3]
-local r = redis.call('HMGET', k('recording', id), 'state', 'startedAt', 'callId')
+local r = redis.call('HMGET', k('recording', id), 'state', 'startedAt', 'callId', 'queueId', 'agentId')
 if r[1] == 'paused' then return {0, 'ALREADY_PAUSED'} end
 if r[1] ~= 'recording' then return {0, 'NOT_ACTIVE'} end
 local from = NOW - tonumber(r[2])
 redis.call('HSET', k('recording', id), 'state', 'paused', 'pausedFrom', from)
-emit('recording.paused', { recordingId = id, callId = r[3], fromMs = from })
+emit('recording.paused', { recordingId = id, callId = r[3], fromMs = from, queueId = r[4], agentId = r[5] })
 return {1, from}

@@ -3,7 +3,7 @@
 -- Result: {1, toMs} | {0, 'NOT_ACTIVE'} | {0, 'NOT_PAUSED'}
 -- Events: recording.resumed
 local id = ARGV[3]
-local r = redis.call('HMGET', k('recording', id), 'state', 'startedAt', 'callId', 'pausedFrom', 'pausedIntervals')
+local r = redis.call('HMGET', k('recording', id), 'state', 'startedAt', 'callId', 'pausedFrom', 'pausedIntervals', 'queueId', 'agentId')
 if r[1] == 'recording' then return {0, 'NOT_PAUSED'} end
 if r[1] ~= 'paused' then return {0, 'NOT_ACTIVE'} end
 local from, to = tonumber(r[4]), NOW - tonumber(r[2])
@@ -11,5 +11,5 @@ local intervals = cjson.decode(r[5])
 intervals[#intervals + 1] = { fromMs = from, toMs = to }
 redis.call('HSET', k('recording', id), 'state', 'recording', 'pausedIntervals', cjson.encode(intervals))
 redis.call('HDEL', k('recording', id), 'pausedFrom')
-emit('recording.resumed', { recordingId = id, callId = r[3], fromMs = from, toMs = to })
+emit('recording.resumed', { recordingId = id, callId = r[3], fromMs = from, toMs = to, queueId = r[6], agentId = r[7] })
 return {1, to}

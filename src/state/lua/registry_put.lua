@@ -2,7 +2,7 @@
 -- organisation settings (kind settings, one entry).
 -- ARGV: 3 kind (queues | agents | users | pauseReasons | settings), 4 id, 5 JSON definition, 6 mode (create | replace | seed)
 -- Result: {1, 'created'|'updated'} | {0, 'EXISTS'} (create of an existing id) | {0, 'KEPT'} (seed: already there)
---   queues only: {0, 'DELETED'} (seed of a queue deleted through the API: it stays deleted)
+--   queues and users: {0, 'DELETED'} (seed of one deleted through the API: it stays deleted)
 --              | {0, 'EXTENSION_TAKEN'} (another queue has that extension: a call could not tell them apart)
 --              | {0, 'OVERFLOW_UNKNOWN'} (create or replace: overflow to itself or to a queue that does not exist)
 -- Events: registry.changed {kind, definitionId, change} (not `id`: an event's id is its stream entry id)
@@ -26,6 +26,10 @@ if kind == 'queues' then
     if all[i] ~= id and cjson.decode(all[i + 1]).extension == q.extension then return {0, 'EXTENSION_TAKEN'} end
   end
   redis.call('SREM', k('registry', 'queues', 'deleted'), id)
+end
+if kind == 'users' then
+  if mode == 'seed' and redis.call('SISMEMBER', k('registry', 'users', 'deleted'), id) == 1 then return {0, 'DELETED'} end
+  redis.call('SREM', k('registry', 'users', 'deleted'), id)
 end
 redis.call('HSET', k('registry', kind), id, json)
 emit('registry.changed', { kind = kind, definitionId = id, change = exists and 'updated' or 'created' })

@@ -1,0 +1,61 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../logger';
+
+/**
+ * Redis connections and what an outage means for each.
+ *
+ * Call handling's connection is patient (maxRetriesPerRequest: null): its commands wait through a
+ * blip, so a caller's transition is never lost. An API request must not wait: a client that gave up
+ * on a pause must not find it applied seconds later. So API requests run their state commands on a
+ * connection of their own with no offline queue (a command while disconnected fails at once, is
+ * never sent later) and a command timeout; `withinRequest` marks the request's async context, and
+ * the StateStore picks that connection inside it.
+ */
+const requestScope = new AsyncLocalStorage<true>();
+
+export function withinRequest<T>(fn: () => T): T { return requestScope.run(true, fn); }
+export function inRequest(): boolean { return requestScope.getStore() === true; }
+
+/** The request connection refused or timed out a command: Redis is (or just went) down. */
+export function isStateUnavailable(err: unknown): boolean {
+  const e = err as { name?: string; message?: string } | undefined;
+  if (!e || typeof e.message !== 'string') return false;
+  return e.name === 'MaxRetriesPerRequestError'
+    || /enableOfflineQueue options is false|Command timed out|Connection is closed|Stream isn't writeable|connect ECONNREFUSED/i.test(e.message);
+}
+
+/**
+ * Watches one connection: logs an outage once when it starts (and once when it ends), not at every
+ * reconnect attempt, and answers whether it is up for /health.
+ */
+export class ConnectionWatch {
+  private down = false;
+  private since = 0;
+  private lastError = '';
+
+  constructor(readonly name: string, private readonly redis: Redis, private readonly log: Logger) {
+    redis.on('error', (err: Error) => {
+      this.lastError = err.message;
+      this.markDown();
+    });
+    redis.on('close', () => this.markDown());
+    redis.on('ready', () => {
+      if (!this.down) return;
+      this.down = false;
+      this.log.info('Redis connection back', { connection: this.name, downMs: Date.now() - this.since });
+    });
+  }
+
+  private markDown(): void {
+    if (this.down) return;
+    // a connection closed on purpose (shutdown) is no outage
+    if (this.redis.status === 'end' && !this.lastError) return;
+    this.down = true;
+    this.since = Date.now();
+    this.log.error('Redis connection lost; retrying until it is back (logged once per outage)', { connection: this.name, error: this.lastError || 'connection closed' });
+  }
+
+  get up(): boolean { return this.redis.status === 'ready'; }
+  get downSince(): number | null { return this.up ? null : (this.since || null); }
+}
