@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
-import { Controller, EventLog, SUPERVISOR_TOKEN, sleep } from './harness/controller';
+import { gzipSync } from 'node:zlib';
+import { ADMIN_TOKEN, Controller, EventLog, SUPERVISOR_TOKEN, sleep } from './harness/controller';
 import { allocatePort } from './harness/ports';
 
 const AGENT_TOKEN = 'e2e-agent-token-a1-000002';
@@ -183,5 +184,79 @@ describe('control API: bad input gets a clear error and changes nothing', functi
     const doc = await ctl.request('GET', '/openapi.json', undefined, null);
     assert.equal(doc.status, 200);
     for (const p of ['/agents/{id}/login', '/agents/{id}/pause', '/queues/{id}/calls', '/health', '/settings']) assert.ok(doc.body.paths[p], `OpenAPI documents ${p}`);
+  });
+
+  /** A request as a client may really send it: any path, headers and bytes. */
+  async function raw(method: string, route: string, o: { headers?: Record<string, string>; body?: Buffer | string; token?: string | null } = {}) {
+    const headers: Record<string, string> = { ...(o.headers ?? {}) };
+    if (o.token !== null) headers.authorization = `Bearer ${o.token ?? ADMIN_TOKEN}`;
+    const res = await fetch(`${ctl.api}${route}`, { method, headers, body: o.body });
+    const text = await res.text();
+    let body: any;
+    try { body = JSON.parse(text); } catch { body = text; }
+    return { status: res.status, body };
+  }
+
+  it('given a malformed percent-escape in the path, when requested with or without a token, then 400 INVALID_PATH (never 500) and nothing changes', async () => {
+    const before = await ctl.ok('GET', '/queues');
+    for (const route of ['/queues/%E0%A4%A', '/queues/%ff', '/agents/%E0%A4%A/login', '/users/%ff/tokens/%zz']) {
+      for (const method of ['GET', 'POST', 'PUT', 'DELETE']) {
+        const authed = await raw(method, route);
+        assert.ok([400, 404].includes(authed.status), `${method} ${route}: ${authed.status} ${JSON.stringify(authed.body)}`);
+        if (authed.status === 400) assert.equal(authed.body.error.code, 'INVALID_PATH', `${method} ${route}`);
+        else assert.equal(authed.body.error.code, 'ROUTE_NOT_FOUND', `${method} ${route}`);
+        const anonymous = await raw(method, route, { token: null });
+        assert.deepEqual([anonymous.status, anonymous.body.error.code], [401, 'UNAUTHORIZED'], `${method} ${route} without a token`);
+      }
+    }
+    assert.deepEqual((await raw('GET', '/queues/%E0%A4%A')).status, 400);
+    assert.deepEqual(await ctl.ok('GET', '/queues'), before, 'nothing changed');
+  });
+
+  it('given a body the parser refuses (unsupported charset or encoding, broken gzip, too large), then 415/400/413 with a stable code, before and after auth alike', async () => {
+    const before = await Promise.all(['a1', 'a2'].map((id) => ctl.agentState(id)));
+    const cases: { headers: Record<string, string>; body: Buffer | string; status: number; code: string }[] = [
+      { headers: { 'content-type': 'application/json; charset=latin-9000' }, body: '{}', status: 415, code: 'UNSUPPORTED_CHARSET' },
+      { headers: { 'content-type': 'application/json', 'content-encoding': 'x-compress-9' }, body: '{}', status: 415, code: 'UNSUPPORTED_ENCODING' },
+      { headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: Buffer.from('this is not gzip at all'), status: 400, code: 'BAD_REQUEST' },
+      { headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: gzipSync('{"queues": ["sales"]}').subarray(0, 12), status: 400, code: 'BAD_REQUEST' },
+      { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'x'.repeat(70_000) }), status: 413, code: 'BODY_TOO_LARGE' },
+    ];
+    for (const c of cases) {
+      for (const token of [undefined, null]) {
+        const r = await raw('POST', '/agents/a1/login', { headers: c.headers, body: c.body, token });
+        assert.deepEqual([r.status, r.body?.error?.code], [c.status, c.code], `${JSON.stringify(c.headers)} ${token === null ? 'without' : 'with'} a token: ${JSON.stringify(r.body)}`);
+        assert.equal(typeof r.body.error.message, 'string');
+      }
+    }
+    assert.deepEqual(await Promise.all(['a1', 'a2'].map((id) => ctl.agentState(id))), before, 'agent states unchanged');
+    // a good gzip body is read
+    const ok = await raw('POST', '/agents/a1/login', { headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: gzipSync('{"queues": ["sales"]}') });
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
+    await ctl.ok('POST', '/agents/a1/logout');
+  });
+
+  it('refuses what is inconsistent or unbounded: wrapUp.sec above maxSec, an agentOrder naming unknown agents, a 50 KB mohClass or sound name', async () => {
+    const wrap = await configRefused('POST', '/queues', queue({ wrapUp: { sec: 600, maxSec: 300 } }), 422, 'INVALID_REQUEST');
+    assert.deepEqual(problemPaths(wrap), ['wrapUp.sec']);
+    const order = await configRefused('POST', '/queues', queue({ strategy: 'linear', agentOrder: ['a1', 'ghost'] }), 422, 'INVALID_REQUEST');
+    assert.deepEqual(order.details, [{ path: 'agentOrder', message: 'unknown agents: ghost' }]);
+    const moh = await configRefused('POST', '/queues', queue({ mohClass: 'm'.repeat(50_000) }), 422, 'INVALID_REQUEST');
+    assert.deepEqual(problemPaths(moh), ['mohClass']);
+    const sound = await configRefused('POST', '/queues', queue({ announcements: { periodicEverySec: 30, periodicPrompts: ['p'.repeat(5000)] } }), 422, 'INVALID_REQUEST');
+    assert.deepEqual(problemPaths(sound), ['announcements.periodicPrompts.0']);
+    await configRefused('PUT', '/queues/sales', { name: 'Sales', extension: '8201', wrapUp: { sec: 301 } }, 422, 'INVALID_REQUEST');
+    // consistent ones pass
+    assert.equal((await ctl.request('POST', '/queues', queue({ strategy: 'linear', agentOrder: ['a2', 'a1'], wrapUp: { sec: 300, maxSec: 300 } }))).status, 201);
+    assert.equal((await ctl.request('DELETE', '/queues/billing')).status, 204);
+  });
+
+  it('answers error codes that are identifiers: PAUSE_REASON_NOT_FOUND, PARKED_CALL_NOT_FOUND; BODY_TOO_LARGE and STATE_UNAVAILABLE are documented', async () => {
+    await refused('DELETE', '/pause-reasons/nothing-like-it', {}, 404, 'PAUSE_REASON_NOT_FOUND');
+    await refused('POST', '/parked/77/retrieve', { body: { agentId: 'a1' } }, 404, 'PARKED_CALL_NOT_FOUND');
+    const doc = (await ctl.request('GET', '/openapi.json', undefined, null)).body;
+    for (const code of ['BODY_TOO_LARGE', 'STATE_UNAVAILABLE', 'ASTERISK_UNAVAILABLE', 'INVALID_PATH', 'UNSUPPORTED_CHARSET']) {
+      assert.ok(doc.info.description.includes(code), `${code} documented`);
+    }
   });
 });

@@ -27,6 +27,11 @@ interface Row {
   allowed: Who[] | 'public';
   /** Statuses that count as "let through" for this cell: 2xx unless the fixture cannot make it so. */
   ok?: number[];
+  /**
+   * The code a "let through" 404 must carry (the fixture's unknown call, monitor, ...): a 404 alone
+   * would also pass for a deleted route (ROUTE_NOT_FOUND).
+   */
+  notFound?: string;
   /** Builds the request for one cell (fixtures created per cell as admin). */
   make: (ctl: Controller, who: Who) => Promise<{ url: string; body?: unknown }>;
 }
@@ -95,25 +100,25 @@ const ROWS: Row[] = [
   { method: 'GET', route: '/calls', allowed: STAFF, make: async () => ({ url: '/calls' }) },
   // a1 is not in wrap-up and no call exists here: "let through" shows as 409 / 404
   ...(['extend', 'end'] as const).map((a): Row => ({ method: 'POST', route: `/agents/{id}/wrapup/${a}`, allowed: EVERYONE, ok: [409], make: async () => ({ url: `/agents/a1/wrapup/${a}` }) })),
-  { method: 'GET', route: '/calls/{id}', allowed: EVERYONE, ok: [404], make: async () => ({ url: '/calls/no-such-call' }) },
+  { method: 'GET', route: '/calls/{id}', allowed: EVERYONE, ok: [404], notFound: 'CALL_NOT_FOUND', make: async () => ({ url: '/calls/no-such-call' }) },
   // in-call control needs a live call; with none, every role is answered 404 before any role check
   // would matter, so these cells show the route exists for all and leaks nothing about calls
   { method: 'GET', route: '/pause-reasons', allowed: EVERYONE, make: async () => ({ url: '/pause-reasons' }) },
   { method: 'POST', route: '/pause-reasons', allowed: ['admin'], make: async () => ({ url: '/pause-reasons', body: { code: fresh('r'), name: 'R' } }) },
   { method: 'DELETE', route: '/pause-reasons/{code}', allowed: ['admin'], make: async (ctl) => { const code = fresh('r'); await ctl.ok('POST', '/pause-reasons', { code, name: 'R' }); return { url: `/pause-reasons/${code}` }; } },
   { method: 'GET', route: '/parked', allowed: EVERYONE, make: async () => ({ url: '/parked' }) },
-  { method: 'POST', route: '/parked/{slot}/retrieve', allowed: EVERYONE, ok: [404], make: async () => ({ url: '/parked/99/retrieve', body: {} }) },
-  { method: 'DELETE', route: '/calls/{id}/conference/{partyId}', allowed: EVERYONE, ok: [404], make: async () => ({ url: '/calls/no-such-call/conference/p1' }) },
+  { method: 'POST', route: '/parked/{slot}/retrieve', allowed: EVERYONE, ok: [404], notFound: 'PARKED_CALL_NOT_FOUND', make: async () => ({ url: '/parked/99/retrieve', body: {} }) },
+  { method: 'DELETE', route: '/calls/{id}/conference/{partyId}', allowed: EVERYONE, ok: [404], notFound: 'CALL_NOT_FOUND', make: async () => ({ url: '/calls/no-such-call/conference/p1' }) },
   ...([['hold', undefined], ['unhold', undefined], ['dtmf', { digits: '1' }], ['transfer', { queueId: 'sales' }], ['conference', { extension: '7002' }],
     ['consult', { extension: '7002' }], ['consult/complete', undefined], ['consult/cancel', undefined], ['park', undefined], ['hangup', undefined]] as const).map(([a, body]): Row => ({
-    method: 'POST', route: `/calls/{id}/${a}`, allowed: EVERYONE, ok: [404], make: async () => ({ url: `/calls/no-such-call/${a}`, body }),
+    method: 'POST', route: `/calls/{id}/${a}`, allowed: EVERYONE, ok: [404], notFound: 'CALL_NOT_FOUND', make: async () => ({ url: `/calls/no-such-call/${a}`, body }),
   })),
-  { method: 'POST', route: '/calls/{id}/disposition', allowed: EVERYONE, ok: [404], make: async () => ({ url: '/calls/no-such-call/disposition', body: { notes: 'x' } }) },
-  { method: 'POST', route: '/calls/{id}/routing', allowed: STAFF, ok: [404], make: async () => ({ url: '/calls/no-such-call/routing', body: { priority: 1 } }) },
+  { method: 'POST', route: '/calls/{id}/disposition', allowed: EVERYONE, ok: [404], notFound: 'CALL_NOT_FOUND', make: async () => ({ url: '/calls/no-such-call/disposition', body: { notes: 'x' } }) },
+  { method: 'POST', route: '/calls/{id}/routing', allowed: STAFF, ok: [404], notFound: 'CALL_NOT_FOUND', make: async () => ({ url: '/calls/no-such-call/routing', body: { priority: 1 } }) },
   { method: 'POST', route: '/callbacks', allowed: STAFF, ok: [201], make: async () => ({ url: '/callbacks', body: { queueId: 'sales', number: '15550998' } }) },
   { method: 'GET', route: '/callbacks', allowed: EVERYONE, make: async () => ({ url: '/callbacks' }) },
   { method: 'GET', route: '/callbacks/{id}', allowed: EVERYONE, make: async (ctl) => ({ url: `/callbacks/${await newCallback(ctl)}` }) },
-  { method: 'GET', route: '/callbacks/{id}/message', allowed: EVERYONE, ok: [404], make: async (ctl) => ({ url: `/callbacks/${await newCallback(ctl)}/message` }) },
+  { method: 'GET', route: '/callbacks/{id}/message', allowed: EVERYONE, ok: [404], notFound: 'CALLBACK_MESSAGE_NOT_FOUND', make: async (ctl) => ({ url: `/callbacks/${await newCallback(ctl)}/message` }) },
   { method: 'POST', route: '/callbacks/{id}/complete', allowed: STAFF, make: async (ctl) => ({ url: `/callbacks/${await newCallback(ctl)}/complete` }) },
   { method: 'POST', route: '/callbacks/{id}/reschedule', allowed: STAFF, make: async (ctl) => ({ url: `/callbacks/${await newCallback(ctl)}/reschedule`, body: { at: new Date(Date.now() + 3_600_000).toISOString() } }) },
   { method: 'POST', route: '/callbacks/{id}/cancel', allowed: STAFF, make: async (ctl) => ({ url: `/callbacks/${await newCallback(ctl)}/cancel` }) },
@@ -129,26 +134,26 @@ const ROWS: Row[] = [
     make: async (ctl) => { const u = await newUser(ctl); const t = await ctl.ok('POST', `/users/${u}/tokens`, {}); return { url: `/users/${u}/tokens/${t.tokenId}` }; },
   },
   // no live call in this test: "let through" shows as 404 (unknown call) or 409 (agent not on a call)
-  { method: 'POST', route: '/calls/{id}/monitor', allowed: STAFF, ok: [404], make: async () => ({ url: '/calls/no-such-call/monitor', body: { mode: 'listen' } }) },
+  { method: 'POST', route: '/calls/{id}/monitor', allowed: STAFF, ok: [404], notFound: 'CALL_NOT_FOUND', make: async () => ({ url: '/calls/no-such-call/monitor', body: { mode: 'listen' } }) },
   { method: 'POST', route: '/agents/{id}/monitor', allowed: STAFF, ok: [409], make: async () => ({ url: '/agents/a1/monitor', body: { mode: 'listen' } }) },
   { method: 'GET', route: '/monitors', allowed: STAFF, make: async () => ({ url: '/monitors' }) },
-  { method: 'GET', route: '/monitors/{id}', allowed: STAFF, ok: [404], make: async () => ({ url: '/monitors/none' }) },
-  { method: 'PATCH', route: '/monitors/{id}', allowed: STAFF, ok: [404], make: async () => ({ url: '/monitors/none', body: { mode: 'barge' } }) },
-  { method: 'DELETE', route: '/monitors/{id}', allowed: STAFF, ok: [404], make: async () => ({ url: '/monitors/none' }) },
+  { method: 'GET', route: '/monitors/{id}', allowed: STAFF, ok: [404], notFound: 'MONITOR_NOT_FOUND', make: async () => ({ url: '/monitors/none' }) },
+  { method: 'PATCH', route: '/monitors/{id}', allowed: STAFF, ok: [404], notFound: 'MONITOR_NOT_FOUND', make: async () => ({ url: '/monitors/none', body: { mode: 'barge' } }) },
+  { method: 'DELETE', route: '/monitors/{id}', allowed: STAFF, ok: [404], notFound: 'MONITOR_NOT_FOUND', make: async () => ({ url: '/monitors/none' }) },
   ...(['start', 'stop', 'pause', 'resume'] as const).map((a): Row => ({
-    method: 'POST', route: `/calls/{id}/recording/${a}`, allowed: EVERYONE, ok: [404], make: async () => ({ url: `/calls/no-such-call/recording/${a}` }),
+    method: 'POST', route: `/calls/{id}/recording/${a}`, allowed: EVERYONE, ok: [404], notFound: 'CALL_NOT_FOUND', make: async () => ({ url: `/calls/no-such-call/recording/${a}` }),
   })),
   { method: 'GET', route: '/recordings', allowed: ['admin', 'supervisorPlus'], make: async () => ({ url: '/recordings' }) },
-  { method: 'GET', route: '/recordings/{id}', allowed: ['admin', 'supervisorPlus'], ok: [404], make: async () => ({ url: '/recordings/none' }) },
-  { method: 'GET', route: '/recordings/{id}/audio', allowed: ['admin', 'supervisorPlus'], ok: [404], make: async () => ({ url: '/recordings/none/audio' }) },
+  { method: 'GET', route: '/recordings/{id}', allowed: ['admin', 'supervisorPlus'], ok: [404], notFound: 'RECORDING_NOT_FOUND', make: async () => ({ url: '/recordings/none' }) },
+  { method: 'GET', route: '/recordings/{id}/audio', allowed: ['admin', 'supervisorPlus'], ok: [404], notFound: 'RECORDING_NOT_FOUND', make: async () => ({ url: '/recordings/none/audio' }) },
   // clips: everyone reads public ones; an agent manages only their own (an empty upload shows the role passed: 422)
   { method: 'GET', route: '/clips', allowed: EVERYONE, make: async () => ({ url: '/clips' }) },
   { method: 'POST', route: '/clips', allowed: EVERYONE, ok: [422], make: async () => ({ url: '/clips?name=empty' }) },
   { method: 'GET', route: '/clips/{id}', allowed: EVERYONE, make: async (ctl) => ({ url: `/clips/${await newClip(ctl)}` }) },
-  { method: 'GET', route: '/clips/{id}/audio', allowed: EVERYONE, ok: [404], make: async () => ({ url: '/clips/none/audio' }) },
+  { method: 'GET', route: '/clips/{id}/audio', allowed: EVERYONE, ok: [404], notFound: 'CLIP_NOT_FOUND', make: async () => ({ url: '/clips/none/audio' }) },
   { method: 'PATCH', route: '/clips/{id}', allowed: STAFF, make: async (ctl) => ({ url: `/clips/${await newClip(ctl)}`, body: { name: 'Renamed' } }) },
   { method: 'DELETE', route: '/clips/{id}', allowed: STAFF, make: async (ctl) => ({ url: `/clips/${await newClip(ctl)}` }) },
-  { method: 'POST', route: '/calls/{id}/play', allowed: EVERYONE, ok: [404], make: async () => ({ url: '/calls/no-such-call/play', body: { clipId: 'none' } }) },
+  { method: 'POST', route: '/calls/{id}/play', allowed: EVERYONE, ok: [404], notFound: 'CALL_NOT_FOUND', make: async () => ({ url: '/calls/no-such-call/play', body: { clipId: 'none' } }) },
 ];
 
 /** Scope, beyond the role: the same route on something outside the caller's reach is 403. */
@@ -214,7 +219,8 @@ describe('every route × every role', function () {
         const r = await ctl.request(row.method, url, body, TOKENS[who]);
         const pass = row.allowed === 'public' || row.allowed.includes(who);
         const expected = pass ? (row.ok ?? [200, 201, 204]) : [who === 'nobody' ? 401 : 403];
-        got.push(`${who}:${expected.includes(r.status) ? 'as expected' : `${r.status} ${JSON.stringify(r.body?.error ?? '')}`}`);
+        const codeOk = !(pass && r.status === 404) || r.body?.error?.code === (row.notFound ?? 'a row letting 404 through names its code');
+        got.push(`${who}:${expected.includes(r.status) && codeOk ? 'as expected' : `${r.status} ${JSON.stringify(r.body?.error ?? '')}`}`);
         want.push(`${who}:as expected`);
       }
       assert.deepEqual(got, want);
