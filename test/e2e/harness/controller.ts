@@ -40,6 +40,14 @@ export class Controller {
     return c;
   }
 
+  /** A second controller process on the same Redis state (prefix) and config: another node of one deployment. */
+  static async alongside(other: Controller, httpPort: number, env: Record<string, string> = {}): Promise<Controller> {
+    const c = new Controller(other.prefix, other.configFile, httpPort);
+    c.extraEnv = { ...other.extraEnv, ACD_NODE_ID: `second-${httpPort}`, ...env };
+    await c.launch();
+    return c;
+  }
+
   /** Start (or restart, after kill) the process with the same prefix and config: same Redis state. */
   async launch(offerGraceMs = 3000): Promise<void> {
     this.output = '';
@@ -112,8 +120,8 @@ export class Controller {
     return (await this.ok('GET', `/agents/${id}`)).state;
   }
 
-  events(token = ADMIN_TOKEN): Promise<EventLog> {
-    return EventLog.open(`${this.api.replace(/^http/, 'ws')}/events`, token);
+  events(token = ADMIN_TOKEN, options: WebSocket.ClientOptions = {}): Promise<EventLog> {
+    return EventLog.open(`${this.api.replace(/^http/, 'ws')}/events`, token, options);
   }
 }
 
@@ -124,7 +132,11 @@ export class EventLog {
   readonly all: AcdEventMsg[] = [];
   private waiters: { pred: (e: AcdEventMsg) => boolean; resolve: (e: AcdEventMsg) => void }[] = [];
 
-  private constructor(private readonly ws: WebSocket) {
+  /** When and how the server closed the socket (code 4001: its credential was revoked). */
+  readonly closed: Promise<{ code: number; reason: string; at: number }>;
+
+  private constructor(readonly ws: WebSocket) {
+    this.closed = new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: String(reason), at: Date.now() })));
     ws.on('message', (d) => {
       const e = JSON.parse(String(d)) as AcdEventMsg;
       this.all.push(e);
@@ -132,9 +144,9 @@ export class EventLog {
     });
   }
 
-  static open(url: string, token: string): Promise<EventLog> {
+  static open(url: string, token: string, options: WebSocket.ClientOptions = {}): Promise<EventLog> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` } });
+      const ws = new WebSocket(url, { ...options, headers: { authorization: `Bearer ${token}` } });
       ws.once('open', () => resolve(new EventLog(ws)));
       ws.once('error', reject);
       ws.once('unexpected-response', (_req, res) => reject(new Error(`WebSocket refused: ${res.statusCode}`)));
