@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { TEST_ENV } from '../support/env';
 import { bridgeOfCall } from './harness/asterisk';
-import { SUPERVISOR_TOKEN, eventually, sleep } from './harness/controller';
+import { ADMIN_TOKEN, SUPERVISOR_TOKEN, eventually, sleep } from './harness/controller';
 import { allocatePort } from './harness/ports';
 import { startAgentPhone, startCaller } from './harness/sipp';
 import { TestRun } from './harness/suite';
@@ -71,5 +71,78 @@ describe('nothing lost: ARI reconnects and Redis blips (real SIP)', function () 
     await run.ctl.ok('POST', '/agents/a1/login');
     const answered = await run.events.waitFor((e) => e.type === 'call.answered', 10_000, 'served after the blip');
     assert.equal(answered.callId, queued.callId);
+  });
+
+  it('given Redis down, when clients send requests, then each answers 503 STATE_UNAVAILABLE at once, /health says Redis is down, the outage is logged once, and nothing is applied when Redis returns', async function () {
+    // its own Redis: stopping the run's shared one would disturb every other test
+    const port = allocatePort();
+    const env = { ...process.env, ACD_REDIS_PORT: String(port) };
+    const redis = (cmd: 'start' | 'stop') => execFileSync('bash', [path.join(SCRIPTS, 'redis.sh'), cmd], { env, stdio: 'ignore' });
+    redis('start');
+    try {
+      await run.end(this);   // the beforeEach controller uses the shared Redis: this test starts its own
+      const ctl = await run.start('res-outage', {
+        queues: [{ id: 'sales', name: 'Sales', extension: '8611' }],
+        agents: [{ id: 'a1', name: 'A', queues: ['sales'], phone: { mode: 'static', contact: 'sip:a1@127.0.0.1:5990' } }],
+        users: [{ id: 'sam', role: 'supervisor', token: SUPERVISOR_TOKEN, supervisedQueues: ['sales'] }],
+      }, { env: { REDIS_URL: `redis://127.0.0.1:${port}` } });
+      await ctl.ok('POST', '/agents/a1/login');
+      const settings = await ctl.ok('GET', '/settings');
+      const before = await ctl.agentState('a1');
+
+      execFileSync('redis-cli', ['-p', String(port), 'shutdown'], { stdio: 'ignore' });
+      const tries: [string, string, unknown, string?][] = [
+        ['POST', '/agents/a1/pause', { reason: 'lunch' }],
+        ['POST', '/agents/a1/logout', undefined, SUPERVISOR_TOKEN],
+        ['POST', '/queues', { id: 'late', name: 'Late', extension: '8612' }],
+        ['PUT', '/settings', { allowUnassignedQueueLogin: !settings.allowUnassignedQueueLogin }],
+        ['POST', '/pause-reasons', { code: 'late', name: 'Late' }],
+        ['GET', '/agents/a1', undefined],
+      ];
+      const answeredMs: number[] = [];
+      for (let round = 0; round < 3; round++) {
+        for (const [method, route, body, token] of tries) {
+          const t0 = Date.now();
+          // the issue's bound is the client's patience: a request not answered within 1.5 s fails here
+          const res = await fetch(`${ctl.api}${route}`, {
+            method, signal: AbortSignal.timeout(1500),
+            headers: { authorization: `Bearer ${token ?? ADMIN_TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+            body: body ? JSON.stringify(body) : undefined,
+          });
+          answeredMs.push(Date.now() - t0);
+          const json = await res.json() as any;
+          assert.deepEqual([res.status, json.error?.code], [503, 'STATE_UNAVAILABLE'], `${method} ${route} during the outage`);
+        }
+        if (round === 0) await sleep(2000);   // the first round right after the stop, the others well into the outage
+      }
+      const health = await fetch(`${ctl.api}/health`, { signal: AbortSignal.timeout(1500) });
+      const h = await health.json() as any;
+      assert.equal(health.status, 503);
+      assert.deepEqual([h.redis.connected, h.down], [false, ['redis']], '/health answers and names what is down');
+      // (the environment's admin token needs no Redis to check; a stored token does)
+      const ws = await ctl.events(SUPERVISOR_TOKEN).then(() => 'opened', (err: Error) => err.message);
+      assert.match(ws, /503/, 'a WebSocket on a stored token is refused at once too');
+
+      redis('start');
+      await eventually(async () => (await fetch(`${ctl.api}/health`)).status === 200, 15_000, 'healthy again');
+      await sleep(2000);   // anything queued would have been applied by now
+      const after = await ctl.agentState('a1');
+      assert.deepEqual([after.state, after.reason], [before.state, before.reason], 'neither the pause nor the logout was applied later');
+      assert.equal((await ctl.request('GET', '/queues/late')).status, 404, 'the queue was not created later');
+      assert.deepEqual(await ctl.ok('GET', '/settings'), settings, 'the settings were not changed later');
+      assert.ok(!(await ctl.ok('GET', '/pause-reasons')).pauseReasons.some((r: any) => r.code === 'late'), 'the pause reason was not added later');
+      // and the controller works again: the same pause now goes through
+      assert.equal((await ctl.ok('POST', '/agents/a1/pause', { reason: 'lunch' })).state, 'paused');
+
+      const lines = ctl.logs().split('\n');
+      const lost = lines.filter((l) => l.includes('Redis connection lost'));
+      const perConnection = new Map<string, number>();
+      for (const l of lost) { const c = JSON.parse(l).connection; perConnection.set(c, (perConnection.get(c) ?? 0) + 1); }
+      assert.ok(lost.length > 0 && [...perConnection.values()].every((n) => n === 1), `one line per connection per outage: ${JSON.stringify([...perConnection])}`);
+      assert.ok(!lines.some((l) => l.includes('Unhandled error event')), 'no unhandled ioredis errors');
+      process.stdout.write(`      answered during the outage in ${Math.min(...answeredMs)}-${Math.max(...answeredMs)} ms; outage log lines: ${lost.length} (${perConnection.size} connections)\n`);
+    } finally {
+      redis('stop');
+    }
   });
 });
