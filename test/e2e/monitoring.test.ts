@@ -184,6 +184,37 @@ describe('supervisor listen / whisper / barge (real SIP, proven by audio)', func
     assert.ok(!events.all.some((e) => e.type === 'monitor.started'));
   });
 
+  it('given a session on a sales call, GET, PATCH and DELETE /monitors/{id} are scoped like the call, while it is connected and after it ended; the monitored agent gets no monitor events', async () => {
+    const agentEvents = await ctl.events(tokens.agent);
+    try {
+      const { callId } = await connectedCall();
+      await supervisorPhone('e2e-sup-sam');
+      const m = await ctl.ok('POST', `/calls/${callId}/monitor`, { mode: 'listen' }, tokens.sam);
+      await events.waitFor((e) => e.type === 'monitor.connected' && e.monitorId === m.id, 10_000, 'monitor.connected');
+      const outsider = async () => [
+        (await ctl.request('GET', `/monitors/${m.id}`, undefined, tokens.sue)).status,
+        (await ctl.request('PATCH', `/monitors/${m.id}`, { mode: 'barge' }, tokens.sue)).status,
+        (await ctl.request('DELETE', `/monitors/${m.id}`, undefined, tokens.sue)).status,
+        (await ctl.request('GET', `/monitors/${m.id}`, undefined, tokens.agent)).status,
+      ];
+      assert.deepEqual(await outsider(), [403, 403, 403, 403], 'connected: a supervisor of another queue and the agent are refused');
+      assert.equal((await ctl.ok('GET', `/monitors/${m.id}`, undefined, tokens.sam)).mode, 'listen', 'the refused PATCH changed nothing');
+      assert.equal((await ctl.ok('GET', `/monitors/${m.id}`, undefined, tokens.una)).state, 'active', 'the refused DELETE ended nothing; a supervisor without the limit reads it');
+      assert.deepEqual((await ctl.ok('GET', '/monitors', undefined, tokens.sue)).monitors, [], 'nor is it listed for them');
+
+      await hangupCall(callId);
+      await events.waitFor((e) => e.type === 'monitor.ended' && e.monitorId === m.id, 10_000, 'monitor.ended');
+      assert.deepEqual(await outsider(), [403, 403, 403, 403], 'after the call: still refused');
+      assert.equal((await ctl.ok('GET', `/monitors/${m.id}`, undefined, tokens.sam)).state, 'ended', 'its supervisor still reads it');
+      await sleep(300);
+      assert.ok(events.all.filter((e) => e.type.startsWith('monitor.')).length >= 3, 'the admin saw the monitor events');
+      assert.deepEqual(agentEvents.all.filter((e) => e.type.startsWith('monitor.')), [], 'the monitored agent saw none of them');
+      assert.ok(agentEvents.all.some((e) => e.type === 'call.answered' && e.callId === callId), 'while seeing its own call');
+    } finally {
+      agentEvents.close();
+    }
+  });
+
   /** The caller hangs up: through ARI, as if the caller's phone sent BYE. */
   async function hangupCall(callId: string): Promise<void> {
     await fetch(`http://127.0.0.1:${TEST_ENV.ariPort}/ari/channels/${callId}`, {

@@ -145,4 +145,25 @@ describe('nothing lost: ARI reconnects and Redis blips (real SIP)', function () 
       redis('stop');
     }
   });
+
+  it('given a connected call, when the ARI connection drops during an in-call action, then the action answers 503 ASTERISK_UNAVAILABLE, never 500', async () => {
+    const port = allocatePort();
+    run.track(startAgentPhone({ port, calls: 1 }));
+    await run.ctl.ok('POST', '/agents', { id: 'a1', name: 'A', queues: ['sales'], phone: { mode: 'static', contact: `sip:a1@127.0.0.1:${port}` } });
+    await run.ctl.ok('POST', '/agents/a1/login');
+    run.track(startCaller({ extension: '8601', callerNumber: '15550304', asteriskPort: TEST_ENV.sipPort, hangupAfterMs: 30_000 }));
+    const answered = await run.events.waitFor((e) => e.type === 'call.answered', 10_000, 'call answered');
+    const outage = ariOutage(3000);
+    const answers = new Map<string, number>();
+    while (!answers.has('503 ASTERISK_UNAVAILABLE')) {
+      const r = await run.ctl.request('POST', `/calls/${answered.callId}/dtmf`, { digits: '1' });
+      const k = `${r.status} ${r.body?.error?.code ?? ''}`.trim();
+      answers.set(k, (answers.get(k) ?? 0) + 1);
+      if (r.status >= 500 && k !== '503 ASTERISK_UNAVAILABLE') break;
+      await sleep(20);
+    }
+    await outage;
+    assert.deepEqual([...answers.keys()].filter((k) => !['204', '503 ASTERISK_UNAVAILABLE'].includes(k)), [], `answers: ${JSON.stringify([...answers])}`);
+    assert.ok(answers.has('503 ASTERISK_UNAVAILABLE'));
+  });
 });
