@@ -57,6 +57,8 @@ async function main(): Promise<void> {
   });
   const connections = [new ConnectionWatch('api', requestRedis, log), new ConnectionWatch('calls', redis, log)];
   const state = new StateStore(redis, config.keyPrefix, Date.now, requestRedis);
+  // what is over stays in Redis only this long (read by the transitions themselves)
+  await state.retentionSet(config.retention);
   const registry = new Registry(state, log);
   await registry.seed(config.file);
   const users = new UserDirectory(state, adminToken);

@@ -418,7 +418,9 @@ export class CallbackService {
   }
 
   async list(filter: { queueId?: string; state?: string; number?: string; agentId?: string }): Promise<CallbackView[]> {
-    const views = await Promise.all((await this.state.callbackIds()).map((id) => this.view(id).catch(() => undefined)));
+    // live requests, and finished ones still kept (their retention)
+    const ids = [...await this.state.callbackIds(), ...await this.state.finishedCallbackIds()];
+    const views = await Promise.all(ids.map((id) => this.view(id).catch(() => undefined)));
     return views.filter((v): v is CallbackView => !!v
       && (!filter.queueId || v.queueId === filter.queueId)
       && (!filter.state || v.state === filter.state)

@@ -35,7 +35,7 @@ export interface Config {
   /** WebSocket clients: ping interval (a client that misses a pong is dropped), send-buffer bound, message size limit. */
   readonly ws: { readonly pingIntervalMs: number; readonly maxBufferedBytes: number; readonly maxPayloadBytes: number };
   /** How long finished callback requests and the last-agent memory of caller numbers are kept. */
-  readonly retention: { readonly finishedCallbackSec: number; readonly lastAgentSec: number };
+  readonly retention: { readonly recordSec: number; readonly finishedCallbackSec: number; readonly lastAgentSec: number };
 }
 
 export class ConfigError extends Error {
@@ -69,7 +69,9 @@ const EnvSchema = z.object({
   ACD_WS_PING_MS: z.coerce.number().int().min(100).max(600000).default(30000),
   ACD_WS_MAX_BUFFERED_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
   ACD_WS_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(64).max(1024 * 1024).default(4096),
-  /** Finished callback requests (completed, cancelled, failed) and their attempts: 7 days. */
+  /** Finished call and monitor records: 7 days. */
+  ACD_RECORD_RETENTION_SEC: z.coerce.number().int().min(1).default(7 * 86400),
+  /** Finished callback requests (completed, cancelled) and their attempts: 7 days. */
   ACD_CALLBACK_RETENTION_SEC: z.coerce.number().int().min(1).default(7 * 86400),
   /** preferLastAgent's memory of which agent last served a number in a queue: 30 days. */
   ACD_LAST_AGENT_RETENTION_SEC: z.coerce.number().int().min(1).default(30 * 86400),
@@ -123,7 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, repoRoot = path
     file: loadFileConfig(configFile),
     requestRedisTimeoutMs: e.ACD_REQUEST_REDIS_TIMEOUT_MS,
     ws: { pingIntervalMs: e.ACD_WS_PING_MS, maxBufferedBytes: e.ACD_WS_MAX_BUFFERED_BYTES, maxPayloadBytes: e.ACD_WS_MAX_PAYLOAD_BYTES },
-    retention: { finishedCallbackSec: e.ACD_CALLBACK_RETENTION_SEC, lastAgentSec: e.ACD_LAST_AGENT_RETENTION_SEC },
+    retention: { recordSec: e.ACD_RECORD_RETENTION_SEC, finishedCallbackSec: e.ACD_CALLBACK_RETENTION_SEC, lastAgentSec: e.ACD_LAST_AGENT_RETENTION_SEC },
   };
   return deepFreeze(config);
 }

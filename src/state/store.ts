@@ -112,6 +112,7 @@ const TRANSITIONS = [
   'consult_start', 'consult_answered', 'consult_complete', 'consult_cancel', 'call_park', 'call_unpark', 'agent_device',
   'clip_create', 'clip_update', 'clip_delete', 'clip_played',
   'metrics_apply',
+  'retention_set',
 ] as const;
 type Transition = (typeof TRANSITIONS)[number];
 
@@ -282,6 +283,14 @@ export class StateStore {
   }
   async callbackCancel(id: string): Promise<Outcome> {
     return StateStore.outcome(await this.run('callback_cancel', id), () => undefined);
+  }
+  /** How long what is over stays in Redis (seconds): finished call and monitor records, finished callbacks, last agents. */
+  async retentionSet(r: { recordSec: number; finishedCallbackSec: number; lastAgentSec: number }): Promise<void> {
+    await this.run('retention_set', r.recordSec, r.finishedCallbackSec, r.lastAgentSec);
+  }
+  /** Finished (completed, cancelled) callback requests still within their retention. */
+  async finishedCallbackIds(): Promise<string[]> {
+    return this.redis.zrangebyscore(`${this.keys.callbacks()}:finished`, this.now(), '+inf');
   }
   async callbackIds(): Promise<string[]> {
     return this.redis.smembers(this.keys.callbacks());

@@ -130,8 +130,31 @@ local function timer_due(member)
   return due ~= false and tonumber(due) <= NOW
 end
 
--- Finished call records stay readable for a week, then Redis forgets them.
-local RECORD_TTL = 7 * 24 * 3600
+-- How long what is over stays in Redis (seconds), as the controllers configured it (retention_set):
+-- finished call and monitor records (default a week), finished callback requests with their attempts
+-- (a week), the last agent who served a caller's number in a queue (30 days). Then Redis forgets them.
+local function retention(field, default)
+  return tonumber(redis.call('HGET', k('retention'), field) or '') or default
+end
+local RECORD_TTL = retention('recordSec', 7 * 24 * 3600)
+
+-- The agent who last served this number in this queue (preferLastAgent), forgotten after the retention.
+local function last_agent_set(queue, number, agent)
+  if not number or number == '' then return end
+  redis.call('SET', k('queue', queue, 'lastagent', number), agent, 'EX', retention('lastAgentSec', 30 * 24 * 3600))
+end
+
+-- A callback request is over (completed or cancelled): it leaves the live set for the finished index,
+-- where it stays listed and readable for the retention, then its record and attempts expire.
+local function callback_finish(id)
+  local ttl = retention('callbackSec', 7 * 24 * 3600)
+  redis.call('SREM', k('callbacks'), id)
+  redis.call('ZREMRANGEBYSCORE', k('callbacks', 'finished'), '-inf', NOW)
+  redis.call('ZADD', k('callbacks', 'finished'), NOW + ttl * 1000, id)
+  redis.call('PEXPIRE', k('callbacks', 'finished'), ttl * 1000)
+  redis.call('EXPIRE', k('call', id), ttl)
+  redis.call('EXPIRE', k('call', id, 'attempts'), ttl)
+end
 
 -- The call's record ends here (ended, abandoned, overflowed, turned into a callback...): its final
 -- state and fields, no longer one of its controller's calls, readable for RECORD_TTL.

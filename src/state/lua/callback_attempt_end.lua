@@ -12,7 +12,8 @@ local n = tonumber(c.attempts) + 1
 redis.call('RPUSH', k('call', id, 'attempts'), cjson.encode({ n = n, at = NOW, agentId = c.agentId, outcome = outcome, talkMs = talk }))
 local state = c.completeOnEnd == '1' and 'completed' or 'attempted'
 redis.call('HSET', k('call', id), 'state', state, 'attempts', n, 'lastOutcome', outcome, 'lastAgentId', c.agentId)
-redis.call('HSET', k('queue', c.queueId, 'lastagent'), c.callerNumber, c.agentId)
+last_agent_set(c.queueId, c.callerNumber, c.agentId)
+if state == 'completed' then callback_finish(id) end
 emit('callback.attempted', { callbackId = id, queueId = c.queueId, agentId = c.agentId, outcome = outcome, attempt = n, state = state })
 agent_call_done(c.agentId, id, c.queueId, 6)
 return {1, state}

@@ -10,5 +10,6 @@ if c.state == 'offered' or c.state == 'connected' then return {0, 'IN_PROGRESS'}
 redis.call('ZREM', k('queue', c.queueId, 'waiting'), id)
 redis.call('ZREM', k('timers'), 'callback|' .. id, 'prefer|' .. id)
 redis.call('HSET', k('call', id), 'state', 'cancelled', 'endedAt', NOW)
+callback_finish(id)
 emit('callback.cancelled', { callbackId = id, queueId = c.queueId })
 return {1}

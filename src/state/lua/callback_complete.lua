@@ -14,5 +14,6 @@ end
 redis.call('ZREM', k('queue', c.queueId, 'waiting'), id)
 redis.call('ZREM', k('timers'), 'callback|' .. id, 'prefer|' .. id)
 redis.call('HSET', k('call', id), 'state', 'completed', 'endedAt', NOW)
+callback_finish(id)
 emit('callback.completed', { callbackId = id, queueId = c.queueId })
 return {1, 'completed'}

@@ -21,7 +21,7 @@ elseif due and due > NOW then
   vtime = due
 end
 if preferred == '' and ARGV[13] == '1' then
-  preferred = redis.call('HGET', k('queue', queue, 'lastagent'), number) or ''
+  preferred = redis.call('GET', k('queue', queue, 'lastagent', number)) or ''
 end
 redis.call('HSET', k('call', id), 'id', id, 'kind', 'callback', 'queueId', queue, 'node', '',
   'callerNumber', number, 'callerName', name, 'vtime', vtime, 'enqueuedAt', enqueued, 'createdAt', NOW,

@@ -26,7 +26,7 @@ end
 redis.call('HSET', k('call', call_id), 'state', 'connected', 'answeredAt', NOW, 'bridgeId', ARGV[5])
 redis.call('ZREM', k('timers'), 'offer|' .. call_id .. '|' .. token)
 -- who last handled this number in this queue: a callback may prefer that agent
-redis.call('HSET', k('queue', c.queueId, 'lastagent'), c.callerNumber, c.agentId)
+last_agent_set(c.queueId, c.callerNumber, c.agentId)
 emit('call.answered', { callId = call_id, queueId = c.queueId, agentId = c.agentId, waitMs = NOW - tonumber(c.enqueuedAt),
   kind = c.kind or 'call' })
 agent_set_state(c.agentId, 'on_call', nil, {'callId', call_id}, {'offerToken'})
