@@ -13,6 +13,7 @@ import { HANDLED_EVENTS } from './ari/types';
 import { APP, CallService } from './calls/callService';
 import { CallbackService, isCallback } from './callbacks/callbackService';
 import { Dispatcher } from './calls/dispatcher';
+import { Destinations } from './destinations/destinations';
 import { WaitingPolicy } from './calls/waitingPolicy';
 import { dayOf } from './metrics/day';
 import { seededRandom } from './routing/strategies';
@@ -58,8 +59,10 @@ async function main(): Promise<void> {
 
   const ari = new Ari({ ...ariConn, app: APP }, log);
   const phones = new PhoneProvisioner(ari, log);
-  const calls = new CallService(ari, state, registry, config.nodeId, config.offerGraceMs, log);
-  const callbacks = new CallbackService(ari, state, registry, calls, config.file.outboundDial, config.nodeId, config.offerGraceMs, log);
+  // every number the system dials on its own passes this one policy
+  const destinations = new Destinations(registry);
+  const calls = new CallService(ari, state, registry, config.nodeId, config.offerGraceMs, log, destinations);
+  const callbacks = new CallbackService(ari, state, registry, calls, config.file.outboundDial, config.nodeId, config.offerGraceMs, log, destinations);
   // fewest-calls and least-talk-time read today's figures; the metrics fold events a few ms behind,
   // so pending ones are folded first (only for queues with those strategies)
   const todayOf = async (agentId: string) => {
@@ -76,7 +79,7 @@ async function main(): Promise<void> {
   const agents = new AgentService(registry, state);
   // position, estimated wait and periodic prompts to callers waiting with music
   const announcer = new Announcer(ari, calls, registry, storeWaitFacts(state, config.timeZone));
-  const monitors = new MonitorService(ari, state, registry, calls, policy, log);
+  const monitors = new MonitorService(ari, state, registry, calls, policy, log, destinations);
   const recordings = new RecordingService(ari, state, registry, calls, policy, config.nodeId, log);
   const clips = new ClipService(ari, state, calls, policy, config.clips ?? (embedded ? await localClipsDirs() : undefined), log);
   const bus = new EventBus(redis.duplicate(), state.keys.events(), log);
