@@ -18,7 +18,7 @@ import { WaitingPolicy } from './calls/waitingPolicy';
 import { dayOf } from './metrics/day';
 import { seededRandom } from './routing/strategies';
 import { Config, ConfigError, loadConfig } from './config';
-import { localClipsDirs, startLocalAsterisk, startLocalRedis } from './embedded/localEnvironment';
+import { localClipsDirs, localPstnAccount, startLocalAsterisk, startLocalRedis } from './embedded/localEnvironment';
 import { ClipService } from './clips/clipService';
 import { EventBus } from './events/bus';
 import { createLogger } from './logger';
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     process.stderr.write(`acd: ${err.message}\n${err.problems.map((p) => `  - ${p.path}: ${p.message}\n`).join('')}`);
     process.exit(2);
   }
-  const log = createLogger(config.logLevel, config.logFormat);
+  const log = createLogger(config.logLevel, config.logFormat, { redact: config.production });
   const embedded = !config.ari;
   const ariConn = config.ari ?? await startLocalAsterisk(config, log);
   const redisUrl = config.redisUrl ?? await startLocalRedis(config, log);
@@ -155,7 +155,7 @@ async function main(): Promise<void> {
     server.listen(config.http.port, config.http.host, resolve);
   });
   log.info('ACD controller started', { node: config.nodeId, api: `http://${config.http.host}:${config.http.port}/api/v1` });
-  if (embedded) printWelcome(config, adminToken);
+  if (embedded) printWelcome(config, adminToken, await localPstnAccount().catch(() => undefined));
 
   const shutdown = (signal: string) => {
     log.info('shutting down', { signal });
@@ -176,7 +176,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
-function printWelcome(config: Config, adminToken?: string): void {
+function printWelcome(config: Config, adminToken?: string, pstn?: { user: string; password: string }): void {
   const api = `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${config.http.port}/api/v1`;
   const lines = [
     '',
@@ -190,6 +190,12 @@ function printWelcome(config: Config, adminToken?: string): void {
       ? `  user ${a.id}  password ${a.phone.password}  (${a.name}; queues ${a.queues.join(', ')})`
       : `  ${a.id}  static contact ${a.phone.contact}  (${a.name})`),
     '',
+    ...(pstn && config.file.outboundDial.includes(`@${pstn.user}`) ? [
+      `Callback customers are dialed as ${config.file.outboundDial}: a softphone registered as user ${pstn.user}`,
+      `  password ${pstn.password} (same server) stands in for the public network and rings with the customer's number.`,
+      '  For a real trunk, see "Security: outbound calls and trusted input" in README.md.',
+      '',
+    ] : []),
     `REST API:   ${api}   (OpenAPI: ${api}/openapi.json)`,
     `WebSocket:  ${api.replace(/^http/, 'ws')}/events`,
     `Admin token: ${adminToken}${config.adminToken ? '' : '   (generated; set ACD_ADMIN_TOKEN to choose one)'}`,
