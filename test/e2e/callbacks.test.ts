@@ -4,7 +4,10 @@ import { AriObserver, customerTrunk, ari } from './harness/asterisk';
 import { Controller, EventLog, SUPERVISOR_TOKEN, eventually, sleep } from './harness/controller';
 import { endOfTest } from './harness/lifecycle';
 import { allocatePort } from './harness/ports';
-import { AgentPhoneOptions, SippProcess, parseTrace, startAgentPhone, startCaller } from './harness/sipp';
+import fs from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { AgentPhoneOptions, SippProcess, parseTrace, registerPhone, startAgentPhone, startCaller } from './harness/sipp';
 
 const TRUNK = 'e2e-customers';
 const callbackSettings = {
@@ -252,14 +255,56 @@ describe('callbacks that keep the caller\'s place (real SIP)', function () {
     const phone = await agent('a1', { calls: 2 });
     const attempted = await events.waitFor((e) => e.type === 'callback.attempted' && e.callbackId === cb.id, 30_000, 'callback.attempted');
     assert.equal(attempted.outcome, 'no-answer');
-    await eventually(async () => phone.invites().length === 2, 15_000, 'the next caller rings the agent');
+    const byeOf = (callId: string) => parseTrace(phone.messages()).find((m) => m.direction === 'received' && m.text.startsWith('BYE ') && m.text.includes(callId));
+    await eventually(async () => phone.invites().length === 2 && byeOf(phone.invites()[0].callId), 15_000, 'the callback call\'s BYE and the next caller\'s INVITE');
     const [first, second] = phone.invites();
-    const bye = parseTrace(phone.messages()).find((m) => m.direction === 'received' && m.text.startsWith('BYE ') && m.text.includes(first.callId));
-    assert.ok(bye, 'the callback call was ended with a BYE');
+    const bye = byeOf(first.callId)!;
     assert.ok(bye.at < second.at, `BYE of the callback call (${new Date(bye.at).toISOString()}) before the next INVITE (${new Date(second.at).toISOString()})`);
     // the agent heard that the customer was not reached before that BYE
     const answered = events.all.find((e) => e.type === 'call.answered' && e.callerNumber === '15550132');
     assert.ok(!answered || Date.parse(answered.at) > bye.at);
+  });
+
+  it('given a caller whose own number the policy refuses (an international caller ID), pressing 1 tells them it cannot be called back and they keep their place; an agent then takes them', async () => {
+    const observer = await AriObserver.open();
+    try {
+      const b = track(startCaller({ extension: SALES.extension, callerNumber: '+442079460000', asteriskPort: TEST_ENV.sipPort, hangupAfterMs: 40_000, dtmf: [{ afterMs: 1000, digits: '1' }] }));
+      const queued = await events.waitFor((e) => e.type === 'call.queued' && e.callerNumber === '+442079460000', 10_000, 'queued');
+      await eventually(async () => observer.events.some((e) => e.type === 'PlaybackFinished' && /^nr-/.test(e.playback.id)), 20_000, 'told the number cannot be called');
+      assert.equal(observer.events.find((e) => e.type === 'PlaybackStarted' && /^nr-/.test(e.playback.id))?.playback.media_uri, 'sound:im-sorry');
+      assert.ok(!observer.events.some((e) => e.type === 'PlaybackStarted' && /^rp-/.test(e.playback.id)), 'no message was recorded');
+      await sleep(500);
+      assert.deepEqual((await ctl.ok('GET', '/callbacks')).callbacks, [], 'no callback request');
+      assert.deepEqual((await ctl.ok('GET', '/queues/sales/calls', undefined, SUPERVISOR_TOKEN)).calls.map((c: any) => [c.callId, c.position]), [[queued.callId, 1]]);
+      await agent('a1', { calls: 1, hangupAfterMs: 500 });
+      const answered = await events.waitFor((e) => e.type === 'call.answered' && e.callId === queued.callId, 10_000, 'an agent takes the caller');
+      assert.equal(answered.agentId, 'a1');
+      assert.equal((await b.wait(20_000)).successful, 1);
+    } finally {
+      observer.close();
+    }
+  });
+
+  it('given the shipped outboundDial (PJSIP/{number}@pstn), a softphone registered as the local pstn account answers the callback customer call', async () => {
+    const sample = YAML.parse(fs.readFileSync(path.resolve(__dirname, '../../../config/sample.yaml'), 'utf8'));
+    assert.equal(sample.outboundDial, 'PJSIP/{number}@pstn');
+    // this test's controller dials as the sample config does
+    events.close();
+    await ctl.kill();
+    ctl = await Controller.start({ name: 'cb-pstn', httpPort: allocatePort(), config: { outboundDial: sample.outboundDial, queues: [SALES], agents: [],
+      users: [{ id: 'sam', role: 'supervisor', token: SUPERVISOR_TOKEN, supervisedQueues: ['sales'] }] } });
+    events = await ctl.events();
+    // the local environment generated the account's password (scripts/asterisk.sh secret pstn)
+    const password = fs.readFileSync(path.join(path.dirname(path.dirname(TEST_ENV.asteriskLog)), 'secrets/pstn'), 'utf8').trim();
+    const port = allocatePort();
+    await registerPhone({ user: 'pstn', password, port, asteriskPort: TEST_ENV.sipPort });
+    const publicNetwork = track(startAgentPhone({ port, calls: 1, answerAfterMs: 300, expectFromUser: SALES.extension }));
+    await agent('a1', { calls: 1, hangupAfterMs: 4000 });
+    const cb = await ctl.ok('POST', '/callbacks', { queueId: 'sales', number: '5550140' }, SUPERVISOR_TOKEN);
+    const attempted = await events.waitFor((e) => e.type === 'callback.attempted' && e.callbackId === cb.id, 30_000, 'callback.attempted');
+    assert.equal(attempted.outcome, 'answered');
+    assert.match(publicNetwork.invites()[0].requestUri, /^sip:5550140@/, 'the customer\'s number as the dialed user');
+    assert.equal((await publicNetwork.wait(10_000)).successful, 1);
   });
 
   it('refuses an invalid number, an unknown queue, a queue without callbacks and a time in the past with 422, creating nothing', async () => {
