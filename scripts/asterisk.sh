@@ -83,6 +83,7 @@ CONF
 [pstn](acd-media)
 type = endpoint
 context = acd-inbound
+allow_transfer = no
 aors = pstn
 auth = pstn
 callerid = "Public network" <pstn>

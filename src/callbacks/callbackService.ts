@@ -318,6 +318,9 @@ export class CallbackService {
     const accepted = await this.state.accept(id, token, bridgeId);
     if (!accepted.ok) { this.forget(sv); await this.ari.hangupQuietly(channel.id); return; }
     sv.bridgeId = bridgeId;
+    // a REFER from the agent's phone comes to the controller, which refuses it (a callback is not
+    // transferred), instead of Asterisk transferring the customer on its own
+    void this.ari.setVar(channel.id, 'PJSIP_TRANSFER_HANDLING()', 'ari-only').catch(() => undefined);
     const rec = await this.state.call(id);
     sv.state = 'message';
     if (rec?.message) {
