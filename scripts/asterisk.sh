@@ -5,10 +5,16 @@
 #   ACD_SIP_PORT           SIP/UDP port on 127.0.0.1          (default 5060)
 #   ACD_ARI_PORT           ARI HTTP port on 127.0.0.1         (default 8088)
 #   ACD_RTP_START/END      RTP port range                     (default 10000-20000)
-#   ARI_USER/ARI_PASSWORD  ARI credentials (user is always acd; default password acd-local)
+#   ARI_USER/ARI_PASSWORD  ARI credentials (user is always acd). Without ARI_PASSWORD the instance
+#                          generates one on its first start and keeps it (`secret ari` prints it):
+#                          no password is a constant of the repository.
 #
 # The repo's asterisk-config/ and dialplan/ are copied unchanged into the instance's etc folder;
-# only the ports and the ARI secret are written beside them (acd-local/, acd-secrets/).
+# only the ports and the secrets are written beside them (acd-local/, acd-secrets/).
+#
+# The local environment also gets a SIP account standing in for the public network, `pstn`
+# (password generated like the ARI one, `secret pstn`): the embedded default dials callback
+# customers as PJSIP/<number>@pstn, so a softphone registered as pstn answers them. Never in docker/.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -17,11 +23,24 @@ sip_port="${ACD_SIP_PORT:-5060}"
 ari_port="${ACD_ARI_PORT:-8088}"
 rtp_start="${ACD_RTP_START:-10000}"
 rtp_end="${ACD_RTP_END:-20000}"
-ari_password="${ARI_PASSWORD:-acd-local}"
 
 inner="/var/lib/acd-instances/$instance"        # path as Asterisk sees it, inside the root
 dir="$ACD_ROOT$inner"
 pidfile="$dir/run/asterisk.pid"
+secrets="$dir/secrets"                           # outside etc/, which every start renders afresh
+
+# A secret of this instance: made once (random), then the same on every start, so that a
+# controller restarted against a still-running Asterisk, or a registered softphone, keeps working.
+instance_secret() {
+  local name="$1" file="$secrets/$1"
+  if [ ! -s "$file" ]; then
+    mkdir -p "$secrets"; chmod 700 "$secrets"
+    ( umask 077; head -c 18 /dev/urandom | base64 | tr -d '/+=' >"$file" )
+  fi
+  cat "$file"
+}
+# lazily: the root (and so the instance folder) may not exist yet when `root` is asked for
+ari_password() { if [ -n "${ARI_PASSWORD:-}" ]; then echo "$ARI_PASSWORD"; else instance_secret ari; fi; }
 
 ast() { chroot "$ACD_ROOT" asterisk -C "$inner/etc/asterisk.conf" "$@"; }
 
@@ -33,7 +52,7 @@ running_pid() {
 }
 
 ari_ready() {
-  curl -fsS -m 2 -u "acd:$ari_password" "http://127.0.0.1:$ari_port/ari/asterisk/info" >/dev/null 2>&1
+  curl -fsS -m 2 -u "acd:$(ari_password)" "http://127.0.0.1:$ari_port/ari/asterisk/info" >/dev/null 2>&1
 }
 
 render_instance() {
@@ -56,8 +75,31 @@ CONF
   printf 'bindaddr = 127.0.0.1\nbindport = %s\n' "$ari_port" >"$dir/etc/acd-local/http.conf"
   printf 'rtpstart = %s\nrtpend = %s\n' "$rtp_start" "$rtp_end" >"$dir/etc/acd-local/rtp.conf"
   printf '[transport-udp](+)\nbind = 127.0.0.1:%s\n' "$sip_port" >"$dir/etc/acd-local/pjsip.conf"
-  printf 'password = %s\n' "$ari_password" >"$dir/etc/acd-secrets/ari-password.conf"
+  printf 'password = %s\n' "$(ari_password)" >"$dir/etc/acd-secrets/ari-password.conf"
   chmod 600 "$dir/etc/acd-secrets/ari-password.conf"
+  # the public network's stand-in: one registering SIP account; calls to PJSIP/<number>@pstn ring it
+  cat >>"$dir/etc/acd-local/pjsip.conf" <<CONF
+
+[pstn](acd-media)
+type = endpoint
+context = acd-inbound
+allow_transfer = no
+aors = pstn
+auth = pstn
+callerid = "Public network" <pstn>
+
+[pstn]
+type = aor
+max_contacts = 1
+remove_existing = yes
+
+[pstn]
+type = auth
+auth_type = digest
+username = pstn
+password = $(instance_secret pstn)
+CONF
+  chmod 600 "$dir/etc/acd-local/pjsip.conf"
 }
 
 start() {
@@ -106,5 +148,6 @@ case "${1:-}" in
   cli) shift; ast -rx "$*" ;;
   root) echo "$ACD_ROOT" ;;
   instance-dir) echo "$dir" ;;
-  *) echo "usage: $0 start|stop|restart|status|cli <command>|root|instance-dir" >&2; exit 2 ;;
+  secret) case "${2:-}" in ari) ari_password ;; pstn) instance_secret pstn ;; *) die "usage: $0 secret ari|pstn" ;; esac ;;
+  *) echo "usage: $0 start|stop|restart|status|cli <command>|root|instance-dir|secret ari|pstn" >&2; exit 2 ;;
 esac

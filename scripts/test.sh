@@ -9,7 +9,8 @@ cd "$ACD_REPO"
 export ACD_TEST_REDIS_PORT="${ACD_TEST_REDIS_PORT:-6391}"
 export ACD_TEST_SIP_PORT="${ACD_TEST_SIP_PORT:-15060}"
 export ACD_TEST_ARI_PORT="${ACD_TEST_ARI_PORT:-18088}"
-export ACD_TEST_ARI_PASSWORD="${ACD_TEST_ARI_PASSWORD:-acd-test}"
+# a fresh ARI password per run: no password is a constant of the repository
+export ACD_TEST_ARI_PASSWORD="${ACD_TEST_ARI_PASSWORD:-$(head -c 18 /dev/urandom | base64 | tr -d '/+=')}"
 # Several checkouts can test side by side when each sets its own instance, ports and RTP range.
 test_instance="${ACD_TEST_INSTANCE:-test}"
 rtp_start="${ACD_TEST_RTP_START:-30000}"

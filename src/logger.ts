@@ -2,8 +2,23 @@ import winston from 'winston';
 
 export type Logger = winston.Logger;
 
+/** Field names that may carry a credential: never written out in production mode. */
+const SECRET_FIELD = /pass(word)?|secret|authorization|api_?key|^token$|bearer/i;
+
+/** Production mode: a secret-looking field is replaced, whatever logged it (an error's details, a request). */
+const redactSecrets = winston.format((info) => {
+  const walk = (o: Record<string, unknown>, depth: number) => {
+    for (const [k, v] of Object.entries(o)) {
+      if (SECRET_FIELD.test(k) && v !== undefined && v !== null && v !== '') o[k] = '[redacted]';
+      else if (v && typeof v === 'object' && depth < 4) walk(v as Record<string, unknown>, depth + 1);
+    }
+  };
+  walk(info as Record<string, unknown>, 0);
+  return info;
+});
+
 /** The one root logger. Message text is constant; the data goes in fields (callId, agentId, ...). */
-export function createLogger(level: string, format: 'json' | 'pretty'): Logger {
+export function createLogger(level: string, format: 'json' | 'pretty', o: { redact?: boolean } = {}): Logger {
   const pretty = winston.format.printf(({ level: lvl, message, timestamp, ...rest }) => {
     const fields = Object.keys(rest).length ? ' ' + JSON.stringify(rest) : '';
     return `${timestamp} ${lvl} ${message}${fields}`;
@@ -11,6 +26,7 @@ export function createLogger(level: string, format: 'json' | 'pretty'): Logger {
   return winston.createLogger({
     level,
     format: winston.format.combine(
+      ...(o.redact ? [redactSecrets()] : []),
       winston.format.timestamp(),
       winston.format.errors({ stack: true }),
       format === 'json' ? winston.format.json() : pretty,

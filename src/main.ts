@@ -13,11 +13,12 @@ import { HANDLED_EVENTS } from './ari/types';
 import { APP, CallService } from './calls/callService';
 import { CallbackService, isCallback } from './callbacks/callbackService';
 import { Dispatcher } from './calls/dispatcher';
+import { Destinations } from './destinations/destinations';
 import { WaitingPolicy } from './calls/waitingPolicy';
 import { dayOf } from './metrics/day';
 import { seededRandom } from './routing/strategies';
 import { Config, ConfigError, loadConfig } from './config';
-import { localClipsDirs, startLocalAsterisk, startLocalRedis } from './embedded/localEnvironment';
+import { localClipsDirs, localPstnAccount, startLocalAsterisk, startLocalRedis } from './embedded/localEnvironment';
 import { ClipService } from './clips/clipService';
 import { EventBus } from './events/bus';
 import { createLogger } from './logger';
@@ -42,7 +43,7 @@ async function main(): Promise<void> {
     process.stderr.write(`acd: ${err.message}\n${err.problems.map((p) => `  - ${p.path}: ${p.message}\n`).join('')}`);
     process.exit(2);
   }
-  const log = createLogger(config.logLevel, config.logFormat);
+  const log = createLogger(config.logLevel, config.logFormat, { redact: config.production });
   const embedded = !config.ari;
   const ariConn = config.ari ?? await startLocalAsterisk(config, log);
   const redisUrl = config.redisUrl ?? await startLocalRedis(config, log);
@@ -70,8 +71,10 @@ async function main(): Promise<void> {
 
   const ari = new Ari({ ...ariConn, app: APP }, log);
   const phones = new PhoneProvisioner(ari, log);
-  const calls = new CallService(ari, state, registry, config.nodeId, config.offerGraceMs, log);
-  const callbacks = new CallbackService(ari, state, registry, calls, config.file.outboundDial, config.nodeId, config.offerGraceMs, log);
+  // every number the system dials on its own passes this one policy
+  const destinations = new Destinations(registry);
+  const calls = new CallService(ari, state, registry, config.nodeId, config.offerGraceMs, log, destinations);
+  const callbacks = new CallbackService(ari, state, registry, calls, config.file.outboundDial, config.nodeId, config.offerGraceMs, log, destinations);
   // fewest-calls and least-talk-time read today's figures; the metrics fold events a few ms behind,
   // so pending ones are folded first (only for queues with those strategies)
   const todayOf = async (agentId: string) => {
@@ -88,7 +91,7 @@ async function main(): Promise<void> {
   const agents = new AgentService(registry, state);
   // position, estimated wait and periodic prompts to callers waiting with music
   const announcer = new Announcer(ari, calls, registry, storeWaitFacts(state, config.timeZone));
-  const monitors = new MonitorService(ari, state, registry, calls, policy, log);
+  const monitors = new MonitorService(ari, state, registry, calls, policy, log, destinations);
   const recordings = new RecordingService(ari, state, registry, calls, policy, config.nodeId, log);
   const clips = new ClipService(ari, state, calls, policy, config.clips ?? (embedded ? await localClipsDirs() : undefined), log);
   const busRedis = redis.duplicate();
@@ -171,7 +174,7 @@ async function main(): Promise<void> {
     server.listen(config.http.port, config.http.host, resolve);
   });
   log.info('ACD controller started', { node: config.nodeId, api: `http://${config.http.host}:${config.http.port}/api/v1` });
-  if (embedded) printWelcome(config, adminToken);
+  if (embedded) printWelcome(config, adminToken, await localPstnAccount().catch(() => undefined));
 
   const shutdown = (signal: string) => {
     log.info('shutting down', { signal });
@@ -193,7 +196,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
-function printWelcome(config: Config, adminToken?: string): void {
+function printWelcome(config: Config, adminToken?: string, pstn?: { user: string; password: string }): void {
   const api = `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${config.http.port}/api/v1`;
   const lines = [
     '',
@@ -207,6 +210,12 @@ function printWelcome(config: Config, adminToken?: string): void {
       ? `  user ${a.id}  password ${a.phone.password}  (${a.name}; queues ${a.queues.join(', ')})`
       : `  ${a.id}  static contact ${a.phone.contact}  (${a.name})`),
     '',
+    ...(pstn && config.file.outboundDial.includes(`@${pstn.user}`) ? [
+      `Callback customers are dialed as ${config.file.outboundDial}: a softphone registered as user ${pstn.user}`,
+      `  password ${pstn.password} (same server) stands in for the public network and rings with the customer's number.`,
+      '  For a real trunk, see "Security: outbound calls and trusted input" in README.md.',
+      '',
+    ] : []),
     `REST API:   ${api}   (OpenAPI: ${api}/openapi.json)`,
     `WebSocket:  ${api.replace(/^http/, 'ws')}/events`,
     `Admin token: ${adminToken}${config.adminToken ? '' : '   (generated; set ACD_ADMIN_TOKEN to choose one)'}`,

@@ -7,6 +7,8 @@
 #   RTP_START/RTP_END     optional: RTP range; must equal the UDP range published in compose.yaml
 #   SIP_EXTERNAL_ADDRESS  optional: the host's address as phones reach it. Behind Docker's NAT
 #                         Asterisk otherwise puts its container IP into Contact and SDP (no audio).
+#
+# `entrypoint.sh --check` only validates the environment (exit 0, or 1 with the reason).
 set -euo pipefail
 
 die() { printf 'acd-asterisk: %s\n' "$*" >&2; exit 1; }
@@ -16,6 +18,13 @@ port() { [[ "$2" =~ ^[0-9]+$ ]] && (( $2 > 0 && $2 < 65536 )) || die "$1 must be
 # ';' starts a comment in Asterisk config files and a newline would end the line: either would
 # silently truncate the password.
 [[ "$ARI_PASSWORD" != *[$';\n\r']* ]] || die "ARI_PASSWORD must not contain ';' or line breaks"
+# never a password that ships with the repository (local environment, tests, benchmark, examples)
+case "${ARI_PASSWORD,,}" in
+  acd-local|acd-test|acd-bench|changeme|password|secret|*sample*|*change-me*|*example*)
+    die "ARI_PASSWORD is a sample value: choose your own (docker/.env)" ;;
+esac
+(( ${#ARI_PASSWORD} >= 12 )) || die "ARI_PASSWORD is too short: 12 characters at least"
+[ "${1:-}" != "--check" ] || exit 0
 
 etc=/etc/asterisk
 rm -rf "$etc/acd-local" "$etc/acd-secrets"     # a restarted container must not keep old overrides

@@ -12,6 +12,10 @@ import { APP, CallService } from '../calls/callService';
 import type { CallSession } from '../calls/session';
 import { unansweredOutcome } from '../calls/session';
 import { CallbackNumber, dialString, dialable } from './numbers';
+import type { Destinations } from '../destinations/destinations';
+
+/** What a caller hears when the number they keyed (or their own) may not be called back. */
+const REFUSED_NUMBER_PROMPT = ['sound:im-sorry', 'sound:cannot-complete-as-dialed'];
 
 export const CALLBACK_PREFIX = 'cb-';
 export const isCallback = (id: string) => id.startsWith(CALLBACK_PREFIX);
@@ -61,6 +65,8 @@ export class CallbackService {
   private readonly waits = new Map<string, { channelId: string; resolve: (ok: boolean) => void }>();
   private readonly offerTimers = new Map<string, NodeJS.Timeout>();
   private readonly ivrGone = new Set<string>();
+  /** Agent legs whose end (ChannelDestroyed) an attempt waits for before it frees the agent. */
+  private readonly legGone = new Map<string, () => void>();
   /** A callback went back to waiting (offer failed): dispatch again. */
   onWaiting: (queueId: string) => void = () => {};
 
@@ -73,6 +79,7 @@ export class CallbackService {
     private readonly nodeId: string,
     private readonly offerGraceMs: number,
     private readonly log: Logger,
+    private readonly destinations: Destinations,
   ) {
     calls.lifecycle.on('queued', (s, q) => this.scheduleOfferPrompt(s, q));
     calls.onConnected = (callId) => this.clearOfferPrompt(callId);
@@ -141,8 +148,19 @@ export class CallbackService {
     s.log.info('caller requests a callback', { callbackId: id });
     await this.ari.stopMoh(ch).catch(() => undefined);
     await this.ari.stopPlayback(`offer-${s.callId}`).catch(() => undefined);
-    let number = s.callerNumber;
-    if (cb.askNumber && !gone()) number = (await this.askNumber(s)) ?? number;
+    // the caller's own number is checked like a keyed one: an international or premium-rate caller
+    // ID must not become an outbound call either
+    const ownNumber = (await this.destinations.evaluate(dialable(s.callerNumber), queue.id)).allowed && CallbackNumber.safeParse(s.callerNumber).success
+      ? s.callerNumber : undefined;
+    let number = ownNumber;
+    if (cb.askNumber && !gone()) number = (await this.askNumber(s, queue)) ?? ownNumber;
+    if (!number) {
+      // no number we may call: the caller is told so and keeps waiting in line, at their place
+      s.log.info('no callback number the outbound policy allows: the caller keeps waiting', { callerNumber: s.callerNumber });
+      if (!gone()) await this.playAndWait(ch, [...REFUSED_NUMBER_PROMPT], `nr-${id}`);
+      if (!gone() && this.calls.backToWaiting(s.callId)) await this.ari.startMoh(ch, queue.mohClass).catch(() => undefined);
+      return;
+    }
     let message: string | undefined;
     if (!gone()) await this.playAndWait(ch, cb.recordPrompt.map((p) => `sound:${p}`), `rp-${id}`);
     if (!gone()) {
@@ -166,8 +184,12 @@ export class CallbackService {
     }
   }
 
-  /** The caller keys a number ended by #, hears it back and confirms with 1; up to three tries. */
-  private async askNumber(s: CallSession): Promise<string | undefined> {
+  /**
+   * The caller keys a number ended by #, hears it back and confirms with 1; up to three tries. A
+   * number the outbound policy refuses is not read back: the caller hears that it cannot be
+   * called and is asked again.
+   */
+  private async askNumber(s: CallSession, queue: Queue): Promise<string | undefined> {
     const ch = s.callerChannelId;
     for (let attempt = 0; attempt < 3 && !this.ivrGone.has(s.callId); attempt++) {
       const digits = this.collectDigits(ch, 15_000, '#');
@@ -175,6 +197,12 @@ export class CallbackService {
       const typed = (await digits).replace(/#$/, '');
       const parsed = CallbackNumber.safeParse(typed);
       if (!parsed.success) continue;
+      const verdict = await this.destinations.evaluate(dialable(typed), queue.id);
+      if (!verdict.allowed) {
+        s.log.info('keyed callback number refused by the outbound policy', { reason: verdict.reason, rule: verdict.rule });
+        await this.playAndWait(ch, [...REFUSED_NUMBER_PROMPT, 'sound:please-try-again'], `ar-${s.callId}-${attempt}`);
+        continue;
+      }
       const confirm = this.collectDigits(ch, 8000, undefined, 1);
       await this.playAndWait(ch, ['sound:to-call-this-number', `digits:${typed}`, 'sound:if-correct-press', 'digits:1'], `ac-${s.callId}-${attempt}`);
       if ((await confirm) === '1') return typed;
@@ -290,6 +318,9 @@ export class CallbackService {
     const accepted = await this.state.accept(id, token, bridgeId);
     if (!accepted.ok) { this.forget(sv); await this.ari.hangupQuietly(channel.id); return; }
     sv.bridgeId = bridgeId;
+    // a REFER from the agent's phone comes to the controller, which refuses it (a callback is not
+    // transferred), instead of Asterisk transferring the customer on its own
+    void this.ari.setVar(channel.id, 'PJSIP_TRANSFER_HANDLING()', 'ari-only').catch(() => undefined);
     const rec = await this.state.call(id);
     sv.state = 'message';
     if (rec?.message) {
@@ -300,6 +331,13 @@ export class CallbackService {
     sv.state = 'dialing';
     sv.ringbackId = `cbring-${token}`;
     await this.ari.play(channel.id, sv.ringbackId, ['tone:ring;tonezone=us']).catch(() => undefined);
+    // the policy may have changed since the request was taken
+    const verdict = await this.destinations.evaluate(dialable(rec?.callerNumber ?? ''), sv.queue.id);
+    if (!verdict.allowed) {
+      sv.log.warn('callback number refused by the outbound policy: not dialed', { reason: verdict.reason, rule: verdict.rule });
+      await this.attemptOver(sv, 'not-allowed');
+      return;
+    }
     const customerChannelId = `cbcust-${token}`;
     sv.customerChannelId = customerChannelId;
     this.channels.set(customerChannelId, { id, role: 'customer' });
@@ -328,6 +366,8 @@ export class CallbackService {
   }
 
   private onChannelGone(channelId: string, cause: number, how: 'left' | 'destroyed'): void {
+    const leg = how === 'destroyed' ? this.legGone.get(channelId) : undefined;
+    if (leg) { this.resolveWaitsFor(channelId); leg(); }
     const ref = this.channels.get(channelId);
     if (!ref) return;
     const sv = this.serving.get(ref.id);
@@ -337,7 +377,7 @@ export class CallbackService {
       if (sv.state === 'ringing-agent') {
         if (how === 'destroyed') { const o = unansweredOutcome(cause); void this.offerEnded(sv, o.outcome, o.pauseReason); }
       } else if (sv.state !== 'ending') {
-        void this.attemptOver(sv, sv.state === 'talking' ? 'answered' : 'agent-hung-up');
+        void this.attemptOver(sv, sv.state === 'talking' ? 'answered' : 'agent-hung-up', how === 'destroyed');
       }
     } else if (sv.state === 'dialing' && how === 'destroyed') {
       void this.attemptOver(sv, unansweredOutcome(cause).outcome === 'unreachable' ? 'failed' : unansweredOutcome(cause).outcome);
@@ -346,17 +386,21 @@ export class CallbackService {
     }
   }
 
-  /** The agent's callback call is over: record the attempt, free the agent, clean up the legs. */
-  private async attemptOver(sv: Serving, outcome: string): Promise<void> {
+  /**
+   * The agent's callback call is over: tell the agent when the customer was not reached, hang up
+   * the legs, and only once the agent's leg is gone record the attempt, which frees the agent.
+   * Freed earlier, the next caller's INVITE reached the phone while it still had the callback
+   * call (the outcome prompt lasts about two seconds): two calls on one agent.
+   */
+  private async attemptOver(sv: Serving, outcome: string, agentLegGone = false): Promise<void> {
     if (sv.state === 'ending') return;
     const wasTalking = sv.state === 'talking';
     sv.state = 'ending';
     this.forget(sv);
     const talkMs = wasTalking && sv.talkFrom ? Date.now() - sv.talkFrom : 0;
-    const r = await this.state.callbackAttemptEnd(sv.id, outcome, talkMs, this.registry.wrapUpFor(sv.queue.id, sv.agentId));
-    sv.log.info('callback attempt over', { outcome, talkMs, state: r.ok ? r.value : r.code });
-    if (!wasTalking && outcome !== 'agent-hung-up') {
-      // tell the agent the customer was not reached before hanging up on them
+    // registered before any await: the leg's ChannelDestroyed may be the next event
+    const agentGone = agentLegGone ? Promise.resolve(true) : this.waitLegGone(sv.agentChannelId, 15_000);
+    if (!wasTalking && outcome !== 'agent-hung-up' && !agentLegGone) {
       await this.ari.stopPlayback(sv.ringbackId ?? '').catch(() => undefined);
       await this.playAndWait(sv.agentChannelId, ['sound:number-not-answering'], `cbna-${sv.token}`, 10_000);
     }
@@ -365,6 +409,18 @@ export class CallbackService {
       this.ari.hangupQuietly(sv.customerChannelId),
       sv.bridgeId ? this.ari.destroyBridge(sv.bridgeId).catch(() => undefined) : undefined,
     ]);
+    if (!(await agentGone)) sv.log.warn('the agent leg of a callback did not end in time: freeing the agent anyway');
+    const r = await this.state.callbackAttemptEnd(sv.id, outcome, talkMs, this.registry.wrapUpFor(sv.queue.id, sv.agentId));
+    sv.log.info('callback attempt over', { outcome, talkMs, state: r.ok ? r.value : r.code });
+  }
+
+  /** Resolves true when the channel is destroyed, false after timeoutMs. */
+  private waitLegGone(channelId: string, timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const done = (gone: boolean) => { clearTimeout(t); this.legGone.delete(channelId); resolve(gone); };
+      const t = setTimeout(() => done(false), timeoutMs);
+      this.legGone.set(channelId, () => done(true));
+    });
   }
 
   private forget(sv: Serving): void {
@@ -405,6 +461,7 @@ export class CallbackService {
     if (p.data.preferredAgentId && !this.registry.findAgent(p.data.preferredAgentId)) {
       throw new Invalid(`unknown agent ${p.data.preferredAgentId}`, { preferredAgentId: p.data.preferredAgentId });
     }
+    await this.destinations.check(dialable(p.data.number), queue.id, 'callback number');
     const dueAt = p.data.at ? Date.parse(p.data.at) : undefined;
     if (dueAt !== undefined && dueAt < Date.now() - 1000) throw new Invalid('the time is in the past', { at: p.data.at });
     const id = `${CALLBACK_PREFIX}${randomUUID()}`;

@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import { Ari, AriGone, AriUnavailable } from '../ari/client';
 import type { AriChannel } from '../ari/types';
 import type { Queue } from '../config/schema';
+import { DestinationNotAllowed, Destinations, looksLikeNumber } from '../destinations/destinations';
 import { Conflict } from '../errors';
 import type { Logger } from '../logger';
 import type { Registry } from '../registry/registry';
@@ -11,6 +12,8 @@ import { CallSession, ChannelRef, unansweredOutcome } from './session';
 import { overflowTarget, parseSkills } from './overflow';
 
 export const APP = 'acd';
+/** What a blind transfer out of the ACD may name (POST /calls/{id}/transfer's extension, a REFER's user part). */
+export const EXTERNAL_TARGET = /^[0-9*#+]{2,32}$/;
 
 /**
  * The call lifecycle on this controller's Asterisk: inbound → queued (music on hold) → offered
@@ -45,6 +48,7 @@ export class CallService {
     private readonly nodeId: string,
     private readonly offerGraceMs: number,
     private readonly log: Logger,
+    private readonly destinations: Destinations,
   ) {
     ari.routeStasis('inbound', (channel, [extension, priority, skills]) => void this.inbound(channel, extension ?? '', priority, skills));
     ari.routeStasis('agent', (channel, [callId, token, agentId]) => void this.serialize(callId, () => this.agentAnswered(channel, callId, token, agentId)));
@@ -86,6 +90,18 @@ export class CallService {
     if (s?.state !== 'waiting') return undefined;
     s.state = 'ivr';
     return s;
+  }
+
+  /**
+   * The callback IVR gives the caller back to the line without a request (no number it may call):
+   * they wait on at their place, which Redis kept for them all along.
+   */
+  backToWaiting(callId: string): boolean {
+    const s = this.sessions.get(callId);
+    if (s?.state !== 'ivr') return false;
+    s.state = 'waiting';
+    this.onCallWaiting(s.queueId);
+    return true;
   }
 
   /** The callback IVR is done with this caller (request made, caller gone or hung up on). */
@@ -445,6 +461,11 @@ export class CallService {
   async transfer(callId: string, t: { kind: 'agent' | 'queue' | 'external'; target: string }, userId: string): Promise<void> {
     await this.serializeOrThrow(callId, async () => {
       const s = this.connectedSession(callId);
+      if (t.kind === 'external') {
+        // the same rule for the API and a phone's REFER: a dialable number (never a dial string) the policy allows
+        if (!EXTERNAL_TARGET.test(t.target)) throw new DestinationNotAllowed(`${JSON.stringify(t.target)} is not an extension or number`, { destination: t.target, reason: 'not-a-number', rule: null, queueId: s.queueId });
+        await this.destinations.check(t.target, s.queueId, 'transfer');
+      }
       const from = s.connected;
       const queue = this.registry.findQueue(s.queueId);
       const token = randomUUID();
@@ -483,8 +504,9 @@ export class CallService {
    * Three-way call: ring a third party (a PJSIP endpoint: an extension, an expert's desk, another
    * agent's phone) and, on answer, add them to the call's bridge, where all three hear each other.
    */
-  async addParty(callId: string, target: string, userId: string): Promise<string> {
+  async addParty(callId: string, target: string, userId: string, isAgent = false): Promise<string> {
     const s = this.connectedSession(callId);
+    if (!isAgent && looksLikeNumber(target)) await this.destinations.check(target, s.queueId, 'three-way call');
     const partyId = randomUUID().slice(0, 8);
     const channelId = `party-${callId}-${partyId}`;
     s.parties ??= new Map();
@@ -540,6 +562,7 @@ export class CallService {
     let consultId = '';
     await this.serializeOrThrow(callId, async () => {
       const s = this.connectedSession(callId);
+      if (target.kind === 'extension' && looksLikeNumber(target.id)) await this.destinations.check(target.id, s.queueId, 'consultation');
       consultId = randomUUID().slice(0, 8);
       const r = await this.state.consultStart(callId, consultId, target.kind, target.id, userId);
       if (!r.ok) throw new Conflict(r.code, r.code === 'TARGET_NOT_READY' ? `agent ${target.id} is not ready` : `cannot consult now: ${r.code}`);
@@ -665,7 +688,10 @@ export class CallService {
 
   /**
    * The agent's phone sent a REFER (blind transfer). Its target user part names a queue extension,
-   * an agent, or else a dialplan extension; it is done exactly like POST /calls/{id}/transfer.
+   * an agent, or else an extension or number, validated exactly like POST /calls/{id}/transfer's
+   * (EXTERNAL_TARGET, then the destination policy). Anything else is refused: the phone gets a
+   * failure NOTIFY and the call goes on. The user part is the phone's (or whoever controls it):
+   * "1@trunk,5,U(evil)" must never reach a dial string.
    */
   private async phoneTransfer(channelId: string, dest: { destination?: string; protocol_id?: string }): Promise<void> {
     const ref = this.channels.get(channelId);
@@ -680,6 +706,10 @@ export class CallService {
     const t = queue ? { kind: 'queue' as const, target: queue.id }
       : this.registry.findAgent(target) ? { kind: 'agent' as const, target } : { kind: 'external' as const, target };
     try {
+      if (t.kind === 'external') {
+        if (!EXTERNAL_TARGET.test(target)) throw new DestinationNotAllowed('not an extension or number', { destination: target, reason: 'not-a-number', rule: null, queueId: s.queueId });
+        await this.destinations.check(target, s.queueId, 'transfer from the phone');
+      }
       await this.ari.transferProgress(channelId, 'channel_answered').catch(() => undefined);
       await this.transfer(s.callId, t, `phone:${s.connected.agentId}`);
     } catch (err) {

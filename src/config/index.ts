@@ -4,6 +4,7 @@ import { z } from 'zod';
 import YAML from 'yaml';
 import { FileConfig, FileConfigSchema, describeIssues } from './schema';
 import { isTimeZone } from '../metrics/day';
+import { productionSecretProblems } from './secrets';
 
 /** The only reader of process.env: everything else receives a frozen Config. */
 export interface Config {
@@ -16,7 +17,13 @@ export interface Config {
   /** Absent: the embedded default starts a local Asterisk (and Redis when redisUrl is absent too). */
   readonly ari?: { readonly url: string; readonly user: string; readonly password: string };
   readonly redisUrl?: string;
-  readonly embedded: { readonly sipPort: number; readonly ariPort: number; readonly redisPort: number; readonly ariPassword: string };
+  /** ariPassword absent: the local environment's own, generated on its first start (scripts/asterisk.sh secret ari). */
+  readonly embedded: { readonly sipPort: number; readonly ariPort: number; readonly redisPort: number; readonly ariPassword?: string };
+  /**
+   * NODE_ENV=production (docker/controller sets it): operator-given secrets only (no sample, no
+   * generated admin token), no embedded default, and secret-looking log fields redacted.
+   */
+  readonly production: boolean;
   /** Extra time past a queue's ring timeout before a reservation counts as lost (controller died mid-offer). */
   readonly offerGraceMs: number;
   readonly randomSeed?: number;
@@ -77,6 +84,7 @@ const EnvSchema = z.object({
   ACD_LAST_AGENT_RETENTION_SEC: z.coerce.number().int().min(1).default(30 * 86400),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).default('pretty'),
+  NODE_ENV: z.string().optional(),
 });
 
 export function loadFileConfig(file: string): FileConfig {
@@ -101,7 +109,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, repoRoot = path
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) throw new ConfigError('invalid environment', describeIssues(parsed.error));
   const e = parsed.data;
-  if (e.ARI_URL && !e.ARI_PASSWORD) throw new ConfigError('ARI_URL is set but ARI_PASSWORD is not');
+  // production mode names every missing secret at once (below)
+  if (e.ARI_URL && !e.ARI_PASSWORD && e.NODE_ENV !== 'production') throw new ConfigError('ARI_URL is set but ARI_PASSWORD is not');
   if (e.ACD_CLIPS_MEDIA_DIR && !e.ACD_CLIPS_DIR) throw new ConfigError('ACD_CLIPS_MEDIA_DIR is set but ACD_CLIPS_DIR is not');
   const configFile = path.resolve(e.ACD_CONFIG ?? path.join(repoRoot, 'config/sample.yaml'));
   const ari = e.ARI_URL ? { url: e.ARI_URL.replace(/\/+$/, ''), user: e.ARI_USER, password: e.ARI_PASSWORD as string } : undefined;
@@ -115,7 +124,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, repoRoot = path
     adminToken: e.ACD_ADMIN_TOKEN,
     ari,
     redisUrl: e.REDIS_URL,
-    embedded: { sipPort: e.ACD_SIP_PORT, ariPort: e.ACD_ARI_PORT, redisPort: e.ACD_REDIS_PORT, ariPassword: e.ARI_PASSWORD ?? 'acd-local' },
+    embedded: { sipPort: e.ACD_SIP_PORT, ariPort: e.ACD_ARI_PORT, redisPort: e.ACD_REDIS_PORT, ariPassword: e.ARI_PASSWORD },
+    production: e.NODE_ENV === 'production',
     offerGraceMs: e.ACD_OFFER_GRACE_MS,
     randomSeed: e.ACD_RANDOM_SEED,
     // one path for both when the controller and Asterisk see the same file system
@@ -127,6 +137,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, repoRoot = path
     ws: { pingIntervalMs: e.ACD_WS_PING_MS, maxBufferedBytes: e.ACD_WS_MAX_BUFFERED_BYTES, maxPayloadBytes: e.ACD_WS_MAX_PAYLOAD_BYTES },
     retention: { recordSec: e.ACD_RECORD_RETENTION_SEC, finishedCallbackSec: e.ACD_CALLBACK_RETENTION_SEC, lastAgentSec: e.ACD_LAST_AGENT_RETENTION_SEC },
   };
+  if (config.production) {
+    const problems = productionSecretProblems({ ariUrl: e.ARI_URL, ariPassword: e.ARI_PASSWORD, adminToken: e.ACD_ADMIN_TOKEN, file: config.file });
+    if (problems.length) throw new ConfigError('production mode (NODE_ENV=production) refuses to start without operator-given secrets', problems);
+  }
   return deepFreeze(config);
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PERMISSION_NAMES, Permission } from '../access/permissions';
+import { DestinationPolicyOverride, DestinationPolicySchema } from '../destinations/policy';
 
 // Ids double as PJSIP object names, Redis key parts and URL segments: keep them plain.
 export const Id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, 'letters, digits, "-" and "_", at most 64, starting with a letter or digit');
@@ -132,6 +133,8 @@ export const QueueSchema = z.object({
     policy: z.enum(['all', 'none', 'on-demand']).default('none'),
     retentionDays: z.number().int().min(1).max(3650).default(90),
   }).strict().default({ policy: 'none', retentionDays: 90 }),
+  /** Overrides the organisation's outbound destination policy (settings.outboundPolicy), field by field. */
+  outboundPolicy: DestinationPolicyOverride.optional(),
 }).strict();
 export type Queue = z.infer<typeof QueueSchema>;
 
@@ -207,11 +210,13 @@ export const DEFAULT_PAUSE_REASONS: PauseReason[] = [
 export const SettingsSchema = z.object({
   /** Agents may log in to queues they are not assigned to (until they or a supervisor log them out). */
   allowUnassignedQueueLogin: z.boolean().default(false),
+  /** What the system may dial on its own: callbacks, transfers, consultations, three-way calls (src/destinations/). */
+  outboundPolicy: DestinationPolicySchema.prefault({}),
 }).strict();
 export type Settings = z.infer<typeof SettingsSchema>;
 
 export const FileConfigSchema = z.object({
-  settings: SettingsSchema.default({ allowUnassignedQueueLogin: false }),
+  settings: SettingsSchema.prefault({}),
   pauseReasons: z.array(PauseReasonSchema).default(DEFAULT_PAUSE_REASONS),
   /**
    * How a customer is dialed for a callback: {number} is replaced by the number's digits

@@ -15,8 +15,18 @@ const SCRIPTS = path.resolve(__dirname, '../../../scripts');
 export async function startLocalAsterisk(config: Config, log: Logger): Promise<{ url: string; user: string; password: string }> {
   const { sipPort, ariPort, ariPassword } = config.embedded;
   log.info('starting the local Asterisk', { sipPort, ariPort });
-  await script('asterisk.sh', ['start'], { ACD_SIP_PORT: String(sipPort), ACD_ARI_PORT: String(ariPort), ARI_PASSWORD: ariPassword });
-  return { url: `http://127.0.0.1:${ariPort}`, user: 'acd', password: ariPassword };
+  const env = { ACD_SIP_PORT: String(sipPort), ACD_ARI_PORT: String(ariPort), ...(ariPassword ? { ARI_PASSWORD: ariPassword } : {}) };
+  await script('asterisk.sh', ['start'], env);
+  // without ARI_PASSWORD the instance made its own on its first start: no password is a constant of the repo
+  return { url: `http://127.0.0.1:${ariPort}`, user: 'acd', password: ariPassword ?? await script('asterisk.sh', ['secret', 'ari'], env) };
+}
+
+/**
+ * The local environment's stand-in for the public network: a SIP account (user pstn) that the
+ * embedded default's outboundDial (PJSIP/{number}@pstn) rings with the customer's number.
+ */
+export async function localPstnAccount(): Promise<{ user: string; password: string }> {
+  return { user: 'pstn', password: await script('asterisk.sh', ['secret', 'pstn'], {}) };
 }
 
 /**
@@ -36,9 +46,10 @@ export async function startLocalRedis(config: Config, log: Logger): Promise<stri
   return `redis://127.0.0.1:${config.embedded.redisPort}`;
 }
 
-async function script(name: string, args: string[], env: Record<string, string>): Promise<void> {
+async function script(name: string, args: string[], env: Record<string, string>): Promise<string> {
   try {
-    await run('bash', [path.join(SCRIPTS, name), ...args], { env: { ...process.env, ...env }, timeout: 300_000 });
+    const { stdout } = await run('bash', [path.join(SCRIPTS, name), ...args], { env: { ...process.env, ...env }, timeout: 300_000 });
+    return stdout.trim();
   } catch (err) {
     const e = err as { stderr?: string; message: string };
     // the scripts print one clear "[acd-env] error: ..." line: pass that on, not a trace

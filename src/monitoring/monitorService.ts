@@ -10,13 +10,14 @@ import { AcdError, Conflict, Forbidden, Invalid, NotFound } from '../errors';
 import type { Logger } from '../logger';
 import type { Registry } from '../registry/registry';
 import type { StateStore } from '../state/store';
+import type { Destinations } from '../destinations/destinations';
 
 export const MODES = ['listen', 'whisper', 'barge'] as const;
 export type Mode = (typeof MODES)[number];
 
 export const StartBody = z.object({
   mode: z.enum(MODES),
-  /** The phone to ring instead of the supervisor's own, e.g. PJSIP/desk12. */
+  /** The phone to ring instead of the supervisor's own: the phone of an agent of the registry, e.g. PJSIP/agent1001. */
   endpoint: z.string().regex(/^[A-Za-z]+\/[^\s,]+$/).optional(),
 }).strict();
 export const ModeBody = z.object({ mode: z.enum(MODES) }).strict();
@@ -51,6 +52,7 @@ export class MonitorService {
     private readonly calls: CallService,
     private readonly policy: AccessPolicy,
     private readonly log: Logger,
+    private readonly destinations: Destinations,
   ) {
     ari.routeStasis('snoop', () => { /* the Snoop channel is bridged when the supervisor answers */ });
     ari.routeStasis('monitor', (channel, [id]) => void this.supervisorAnswered(id, channel.id).catch((err) => this.fail(id, err)));
@@ -83,7 +85,7 @@ export class MonitorService {
     if (!s) throw new NotFound('call', callId);
     if (s.state !== 'connected' || !s.connected) throw new Conflict('CALL_NOT_CONNECTED', 'only a connected call can be monitored');
     this.authorize(user, s);
-    const endpoint = p.data.endpoint ?? user.endpoint;
+    const endpoint = this.destinations.monitorEndpoint(user, p.data.endpoint);
     if (!endpoint) throw new Invalid('no phone to ring: give an endpoint, or set the user\'s endpoint');
     const id = randomUUID();
     const r = await this.state.monitorStart({ monitorId: id, callId, agentId: s.connected.agentId, queueId: s.queueId, supervisorId: user.id, mode: p.data.mode, endpoint });

@@ -4,7 +4,10 @@ import { AriObserver, customerTrunk, ari } from './harness/asterisk';
 import { Controller, EventLog, SUPERVISOR_TOKEN, eventually, sleep } from './harness/controller';
 import { endOfTest } from './harness/lifecycle';
 import { allocatePort } from './harness/ports';
-import { AgentPhoneOptions, SippProcess, startAgentPhone, startCaller } from './harness/sipp';
+import fs from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { AgentPhoneOptions, SippProcess, parseTrace, registerPhone, startAgentPhone, startCaller } from './harness/sipp';
 
 const TRUNK = 'e2e-customers';
 const callbackSettings = {
@@ -130,7 +133,7 @@ describe('callbacks that keep the caller\'s place (real SIP)', function () {
   it('given the customer does not answer, the agent reschedules a few seconds ahead and the request is offered again at that time', async () => {
     await customers({ calls: 1, noAnswer: true });
     const phone = await agent('a1', { calls: 2 });
-    const cb = await ctl.ok('POST', '/callbacks', { queueId: 'sales', number: '+1 (555) 010-0104'.replace(/ /g, '') }, SUPERVISOR_TOKEN);
+    const cb = await ctl.ok('POST', '/callbacks', { queueId: 'sales', number: '1 (555) 010-0104'.replace(/ /g, '') }, SUPERVISOR_TOKEN);
     const attempted = await events.waitFor((e) => e.type === 'callback.attempted', 25_000, 'callback.attempted');
     assert.deepEqual([attempted.callbackId, attempted.outcome], [cb.id, 'no-answer']);
     assert.equal((await ctl.agentState('a1')).state, 'ready');
@@ -215,6 +218,93 @@ describe('callbacks that keep the caller\'s place (real SIP)', function () {
     const cb = await ctl.ok('GET', `/callbacks/${queued.callbackId}`);
     assert.deepEqual([cb.number, cb.queueId], ['15550777', 'ask']);
     assert.equal((await b.wait(20_000)).successful, 1);
+  });
+
+  it('given a queue that asks for the number, when the caller keys a premium-rate number, then they are told it cannot be called and asked again, and the next number is accepted', async () => {
+    const observer = await AriObserver.open();
+    try {
+      // 1 asks for a callback; 19005550100# is refused (sorry, cannot be completed, try again: ~5 s);
+      // then 15550778# is read back and confirmed with 1; then the message
+      const b = track(startCaller({
+        extension: ASK.extension, callerNumber: '15550121', asteriskPort: TEST_ENV.sipPort, hangupAfterMs: 70_000,
+        dtmf: [{ afterMs: 1000, digits: '1' }, { afterMs: 4500, digits: '19005550100#' }, { afterMs: 15_000, digits: '15550778#' }, { afterMs: 22_000, digits: '1' }],
+        speak: [{ afterMs: 33_000, ms: 1500 }],
+      }));
+      const queued = await events.waitFor((e) => e.type === 'callback.queued', 60_000, 'callback.queued');
+      assert.equal(queued.number, '15550778', 'the second, allowed, number');
+      const started = observer.events.filter((e) => e.type === 'PlaybackStarted').map((e) => e.playback.id);
+      const told = observer.events.find((e) => e.type === 'PlaybackStarted' && /^ar-/.test(e.playback.id));
+      assert.ok(told, `the caller was told the number cannot be called (${started.join(', ')})`);
+      assert.deepEqual(told.playback.media_uri, 'sound:im-sorry');
+      const askedAgain = observer.events.find((e) => e.type === 'PlaybackStarted' && /^an-.*-1$/.test(e.playback.id));
+      assert.ok(askedAgain && Date.parse(askedAgain.timestamp) > Date.parse(told.timestamp), 'then asked again for a number');
+      assert.ok(!observer.events.some((e) => e.type === 'PlaybackStarted' && /^ac-.*-0$/.test(e.playback.id)), 'the refused number was not read back for confirmation');
+      assert.deepEqual((await ctl.ok('GET', '/callbacks')).callbacks.map((c: any) => c.number), ['15550778']);
+      assert.equal((await b.wait(20_000)).successful, 1);
+    } finally {
+      observer.close();
+    }
+  });
+
+  it('given a callback whose customer does not answer, the agent\'s phone gets the callback call\'s BYE before the next caller\'s INVITE (no two calls on one agent)', async () => {
+    await customers({ calls: 1, noAnswer: true });
+    const cb = await ctl.ok('POST', '/callbacks', { queueId: 'sales', number: '15550131' }, SUPERVISOR_TOKEN);
+    caller('15550132', 60_000);
+    await events.waitFor((e) => e.type === 'call.queued' && e.callerNumber === '15550132', 10_000, 'a caller waits');
+    // the agent answers both and waits for Asterisk's BYE
+    const phone = await agent('a1', { calls: 2 });
+    const attempted = await events.waitFor((e) => e.type === 'callback.attempted' && e.callbackId === cb.id, 30_000, 'callback.attempted');
+    assert.equal(attempted.outcome, 'no-answer');
+    const byeOf = (callId: string) => parseTrace(phone.messages()).find((m) => m.direction === 'received' && m.text.startsWith('BYE ') && m.text.includes(callId));
+    await eventually(async () => phone.invites().length === 2 && byeOf(phone.invites()[0].callId), 15_000, 'the callback call\'s BYE and the next caller\'s INVITE');
+    const [first, second] = phone.invites();
+    const bye = byeOf(first.callId)!;
+    assert.ok(bye.at < second.at, `BYE of the callback call (${new Date(bye.at).toISOString()}) before the next INVITE (${new Date(second.at).toISOString()})`);
+    // the agent heard that the customer was not reached before that BYE
+    const answered = events.all.find((e) => e.type === 'call.answered' && e.callerNumber === '15550132');
+    assert.ok(!answered || Date.parse(answered.at) > bye.at);
+  });
+
+  it('given a caller whose own number the policy refuses (an international caller ID), pressing 1 tells them it cannot be called back and they keep their place; an agent then takes them', async () => {
+    const observer = await AriObserver.open();
+    try {
+      const b = track(startCaller({ extension: SALES.extension, callerNumber: '+442079460000', asteriskPort: TEST_ENV.sipPort, hangupAfterMs: 40_000, dtmf: [{ afterMs: 1000, digits: '1' }] }));
+      const queued = await events.waitFor((e) => e.type === 'call.queued' && e.callerNumber === '+442079460000', 10_000, 'queued');
+      await eventually(async () => observer.events.some((e) => e.type === 'PlaybackFinished' && /^nr-/.test(e.playback.id)), 20_000, 'told the number cannot be called');
+      assert.equal(observer.events.find((e) => e.type === 'PlaybackStarted' && /^nr-/.test(e.playback.id))?.playback.media_uri, 'sound:im-sorry');
+      assert.ok(!observer.events.some((e) => e.type === 'PlaybackStarted' && /^rp-/.test(e.playback.id)), 'no message was recorded');
+      await sleep(500);
+      assert.deepEqual((await ctl.ok('GET', '/callbacks')).callbacks, [], 'no callback request');
+      assert.deepEqual((await ctl.ok('GET', '/queues/sales/calls', undefined, SUPERVISOR_TOKEN)).calls.map((c: any) => [c.callId, c.position]), [[queued.callId, 1]]);
+      await agent('a1', { calls: 1, hangupAfterMs: 500 });
+      const answered = await events.waitFor((e) => e.type === 'call.answered' && e.callId === queued.callId, 10_000, 'an agent takes the caller');
+      assert.equal(answered.agentId, 'a1');
+      assert.equal((await b.wait(20_000)).successful, 1);
+    } finally {
+      observer.close();
+    }
+  });
+
+  it('given the shipped outboundDial (PJSIP/{number}@pstn), a softphone registered as the local pstn account answers the callback customer call', async () => {
+    const sample = YAML.parse(fs.readFileSync(path.resolve(__dirname, '../../../config/sample.yaml'), 'utf8'));
+    assert.equal(sample.outboundDial, 'PJSIP/{number}@pstn');
+    // this test's controller dials as the sample config does
+    events.close();
+    await ctl.kill();
+    ctl = await Controller.start({ name: 'cb-pstn', httpPort: allocatePort(), config: { outboundDial: sample.outboundDial, queues: [SALES], agents: [],
+      users: [{ id: 'sam', role: 'supervisor', token: SUPERVISOR_TOKEN, supervisedQueues: ['sales'] }] } });
+    events = await ctl.events();
+    // the local environment generated the account's password (scripts/asterisk.sh secret pstn)
+    const password = fs.readFileSync(path.join(path.dirname(path.dirname(TEST_ENV.asteriskLog)), 'secrets/pstn'), 'utf8').trim();
+    const port = allocatePort();
+    await registerPhone({ user: 'pstn', password, port, asteriskPort: TEST_ENV.sipPort });
+    const publicNetwork = track(startAgentPhone({ port, calls: 1, answerAfterMs: 300, expectFromUser: SALES.extension }));
+    await agent('a1', { calls: 1, hangupAfterMs: 4000 });
+    const cb = await ctl.ok('POST', '/callbacks', { queueId: 'sales', number: '5550140' }, SUPERVISOR_TOKEN);
+    const attempted = await events.waitFor((e) => e.type === 'callback.attempted' && e.callbackId === cb.id, 30_000, 'callback.attempted');
+    assert.equal(attempted.outcome, 'answered');
+    assert.match(publicNetwork.invites()[0].requestUri, /^sip:5550140@/, 'the customer\'s number as the dialed user');
+    assert.equal((await publicNetwork.wait(10_000)).successful, 1);
   });
 
   it('refuses an invalid number, an unknown queue, a queue without callbacks and a time in the past with 422, creating nothing', async () => {

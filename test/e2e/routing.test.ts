@@ -4,6 +4,10 @@ import { SUPERVISOR_TOKEN, eventually, sleep } from './harness/controller';
 import { allocatePort } from './harness/ports';
 import { startAgentPhone, startCaller } from './harness/sipp';
 import { TestRun } from './harness/suite';
+import { trustedEndpoint } from './harness/asterisk';
+
+/** The SBC standing in front of the ACD: the one sender whose routing headers are honoured. */
+const SBC = 'e2e-sbc';
 
 /**
  * Ring-all, skills (with relaxation and skills-based ranking), agent tiers, caller priority and
@@ -21,6 +25,7 @@ describe('routing engine: ring-all, skills, tiers, priority, fairness (real SIP)
       queues: [{ ...QUEUES[0], ...q1 }, { ...QUEUES[1], ...q2 }], agents: [],
       users: [{ id: 'sam', role: 'supervisor', token: SUPERVISOR_TOKEN, supervisedQueues: ['q1', 'q2'] }],
     });
+    await trustedEndpoint(SBC);
   }
   /** An agent with a static phone that answers after `answerAfterMs` and hangs up after `talkMs`. */
   async function agent(id: string, o: { queues?: string[]; skills?: object; penalties?: object; answerAfterMs?: number; talkMs?: number; calls?: number; login?: boolean; pause?: boolean } = {}) {
@@ -35,10 +40,14 @@ describe('routing engine: ring-all, skills, tiers, priority, fairness (real SIP)
     await sleep(5);   // distinct idle-since times, in the order the agents were created
     return phone;
   }
-  /** A caller into a queue's extension; resolves with its call.queued event. */
-  async function caller(extension: string, headers: string[] = []) {
+  /**
+   * A caller into a queue's extension; resolves with its call.queued event. Routing headers come
+   * through the trusted SBC (as in production); `anonymous` sends them straight from the caller.
+   */
+  async function caller(extension: string, headers: string[] = [], o: { anonymous?: boolean } = {}) {
     const number = `1555098${String(n++).padStart(2, '0')}`;
-    run.track(startCaller({ extension, callerNumber: number, asteriskPort: TEST_ENV.sipPort, hangupAfterMs: 60_000, headers }));
+    const viaEndpoint = headers.length && !o.anonymous ? SBC : undefined;
+    run.track(startCaller({ extension, callerNumber: number, asteriskPort: TEST_ENV.sipPort, hangupAfterMs: 60_000, headers, viaEndpoint }));
     return run.events.waitFor((e) => e.type === 'call.queued' && e.callerNumber === number, 10_000, `caller ${number} queued`);
   }
   const offersOf = (callId: string) => run.events.all.filter((e) => e.type === 'call.offered' && e.callId === callId);
@@ -137,6 +146,25 @@ describe('routing engine: ring-all, skills, tiers, priority, fairness (real SIP)
       order.push(o.callId);
     }
     assert.deepEqual(order, [c.callId, b.callId, a.callId]);
+  });
+
+  it('given an anonymous caller sending X-ACD-Priority: 99 and X-ACD-Skills, when it queues, then both are ignored; the same headers from the trusted SBC are honoured', async () => {
+    await start('trust', { priorityStepSec: 60 });
+    await agent('en', { skills: { english: 5 }, pause: true });
+    const first = await caller('8971');
+    const anon = await caller('8971', ['X-ACD-Priority: 99', 'X-ACD-Skills: french:5'], { anonymous: true });
+    assert.deepEqual([anon.position, anon.priority ?? 0], [2, 0], 'the anonymous caller did not jump the queue');
+    const trusted = await caller('8971', ['X-ACD-Priority: 3']);
+    assert.equal(trusted.position, 1, 'the SBC\'s priority moves its caller ahead');
+    assert.equal(trusted.callerNumber, '1555098' + String(n - 1).padStart(2, '0'), 'the caller\'s number from the SBC\'s P-Asserted-Identity');
+    const list = await run.ctl.ok('GET', '/queues/q1/calls', undefined, SUPERVISOR_TOKEN);
+    assert.deepEqual(list.calls.map((x: { callId: string; priority: number }) => [x.callId, x.priority]),
+      [[trusted.callId, 3], [first.callId, 0], [anon.callId, 0]]);
+    // the ignored skills: the only (english) agent is offered the anonymous caller in turn
+    await run.ctl.ok('POST', '/agents/en/ready');
+    const order: string[] = [];
+    for (let i = 0; i < 3; i++) order.push((await run.events.waitFor((e) => e.type === 'call.offered' && !order.includes(e.callId), 15_000, `offer ${i + 1}`)).callId);
+    assert.deepEqual(order, [trusted.callId, first.callId, anon.callId]);
   });
 
   it('fairness: an agent in two queues gets the caller who waited longest among them; a queue weight shifts that', async () => {

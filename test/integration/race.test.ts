@@ -11,6 +11,7 @@ import { AcdEvent, EventBus } from '../../src/events/bus';
 import type { Registry } from '../../src/registry/registry';
 import { AgentState, CallRecord, StateStore } from '../../src/state/store';
 import { TimerService } from '../../src/timers/timerService';
+import { Destinations } from '../../src/destinations/destinations';
 import { TEST_ENV, uniquePrefix } from '../support/env';
 import { RoundOrder, RoundResult, WorkerConfig, raceKeys } from './raceWorker';
 
@@ -229,7 +230,7 @@ describe('several controllers on one Redis (separate processes, real Redis)', fu
     // the surviving controller: its timers and call service wired as main.ts wires them
     const log = winston.createLogger({ silent: true });
     const ari = { routeStasis: () => undefined, onEvent: () => undefined, hangupQuietly: async () => undefined } as unknown as Ari;
-    const calls = new CallService(ari, state, {} as Registry, 'n2', 5000, log);
+    const calls = new CallService(ari, state, {} as Registry, 'n2', 5000, log, new Destinations({} as Registry));
     const fired: string[][] = [];
     const timers = new TimerService(state, { offer: async (parts) => { fired.push(parts); await calls.offerExpired(parts[0], parts[1]); } }, log);
     const checks = sinon.spy(state, 'dueTimers');

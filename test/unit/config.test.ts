@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig, loadFileConfig } from '../../src/config';
+import { DEFAULT_DESTINATION_POLICY } from '../../src/destinations/policy';
 import { AgentSchema, FileConfigSchema, QueueSchema, SettingsSchema, describeIssues } from '../../src/config/schema';
 
 function writeTemp(name: string, text: string): string {
@@ -123,9 +124,9 @@ queues:
       const agent = (penalties: object) => ({ id: 'a1', name: 'A', queues: ['q'], penalties, phone: { mode: 'static', contact: 'sip:a1@127.0.0.1:5090' } });
       assert.ok(AgentSchema.safeParse(agent({ q: 9 })).success);
       assert.deepEqual(pathsOf(AgentSchema.safeParse(agent({ q: 10 }))), ['penalties.q']);
-      assert.deepEqual(SettingsSchema.parse({}), { allowUnassignedQueueLogin: false });
+      assert.deepEqual(SettingsSchema.parse({}), { allowUnassignedQueueLogin: false, outboundPolicy: DEFAULT_DESTINATION_POLICY });
       assert.deepEqual(pathsOf(SettingsSchema.safeParse({ allowUnassignedQueueLogin: true, other: 1 })), ['(root)']);
-      assert.deepEqual(FileConfigSchema.parse({}).settings, { allowUnassignedQueueLogin: false });
+      assert.deepEqual(FileConfigSchema.parse({}).settings, { allowUnassignedQueueLogin: false, outboundPolicy: DEFAULT_DESTINATION_POLICY });
       assert.equal(FileConfigSchema.parse({ settings: { allowUnassignedQueueLogin: true } }).settings.allowUnassignedQueueLogin, true);
     });
   });

@@ -68,7 +68,7 @@ export function callControlRouter(calls: CallService, registry: Registry, policy
     const b = parse(PartyBody, req.body, 'conference request');
     const target = b.agentId ?? b.extension!;
     if (b.agentId && !registry.findAgent(b.agentId)) throw new Invalid(`unknown agent ${b.agentId}`);
-    const partyId = await calls.addParty(id(req.params.id), target, user.id);
+    const partyId = await calls.addParty(id(req.params.id), target, user.id, Boolean(b.agentId));
     res.status(202).json({ callId: id(req.params.id), partyId, target });
   });
   r.post('/calls/:id/consult', async (req, res) => {

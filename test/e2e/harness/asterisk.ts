@@ -63,6 +63,19 @@ export async function staticEndpoint(name: string, port: number, user = name): P
 }
 
 /**
+ * An endpoint trusted to send routing data (X-ACD-Priority / X-ACD-Skills): an SBC or IVR server,
+ * marked by its context acd-inbound-trusted; a SIPp caller calls as it with viaEndpoint: name.
+ */
+export async function trustedEndpoint(name: string): Promise<void> {
+  const f = (o: Record<string, string>) => ({ fields: Object.entries(o).map(([attribute, value]) => ({ attribute, value })) });
+  await ariWrite('DELETE', `/asterisk/config/dynamic/res_pjsip/endpoint/${name}`);
+  await ariWrite('PUT', `/asterisk/config/dynamic/res_pjsip/endpoint/${name}`, f({
+    context: 'acd-inbound-trusted', trust_id_inbound: 'yes', disallow: 'all', allow: 'ulaw', direct_media: 'no', '100rel': 'no', timers: 'no',
+    rtp_symmetric: 'yes', dtmf_mode: 'rfc4733',
+  }));
+}
+
+/**
  * A second ARI application subscribed to everything: lets a test observe what Asterisk does
  * (playbacks, recordings) without touching the controller's own application.
  */

@@ -336,8 +336,13 @@ export interface CallerOptions {
    * receives (and can measure) what Asterisk plays to the caller.
    */
   mediaPort?: number;
-  /** Extra INVITE headers, e.g. "X-ACD-Priority: 5" (the dialplan reads X-ACD-Priority and X-ACD-Skills). */
+  /** Extra INVITE headers, e.g. "X-ACD-Priority: 5" (the dialplan reads X-ACD-Priority and X-ACD-Skills from trusted endpoints). */
   headers?: string[];
+  /**
+   * Call as this PJSIP endpoint (an SBC or IVR server: Asterisk identifies it by the From user)
+   * instead of an anonymous caller; the caller's number goes in P-Asserted-Identity, as an SBC sends it.
+   */
+  viaEndpoint?: string;
 }
 
 export function startCaller(o: CallerOptions): SippProcess {
@@ -347,7 +352,9 @@ export function startCaller(o: CallerOptions): SippProcess {
   const rateMs = o.rateMs ?? 1000;
   const ext = cdataSafe(o.extension, 'extension');
   const number = cdataSafe(o.callerNumber, 'callerNumber');
-  const from = `${o.callerName !== undefined ? `"${cdataSafe(o.callerName, 'callerName')}" ` : ''}<sip:${number}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]`;
+  const fromUser = o.viaEndpoint !== undefined ? cdataSafe(o.viaEndpoint, 'viaEndpoint') : number;
+  const pai = o.viaEndpoint !== undefined ? [`P-Asserted-Identity: <sip:${number}@[local_ip]>`] : [];
+  const from = `${o.callerName !== undefined ? `"${cdataSafe(o.callerName, 'callerName')}" ` : ''}<sip:${fromUser}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]`;
   let dtmf = '';
   if (o.dtmf?.length || o.speak?.length) {
     fs.writeFileSync(path.join(dir, 'dtmf.pcap'), dtmfPcap(o.dtmf ?? [], o.speak));
@@ -374,7 +381,7 @@ Call-ID: [call_id]
 CSeq: 1 INVITE
 Contact: <sip:${number}@[local_ip]:[local_port]>
 Max-Forwards: 70
-${(o.headers ?? []).map((h) => `${cdataSafe(h, 'header')}\n`).join('')}Content-Type: application/sdp
+${[...pai, ...(o.headers ?? [])].map((h) => `${cdataSafe(h, 'header')}\n`).join('')}Content-Type: application/sdp
 Content-Length: [len]
 ${sdp(o.mediaPort)}`,
       ' retrans="500"',
