@@ -121,11 +121,17 @@ export class Reports {
         sum(extract(epoch FROM least(coalesce(ended_at, now()), $2) - greatest(started_at, $1)) * 1000)::float8 AS ms
       FROM agent_state_spans WHERE started_at < $2 AND coalesce(ended_at, now()) > $1 ${agentWhere}
       GROUP BY 1, 2, 3`, ps);
+    const pc: unknown[] = [range.from, range.to];
+    let cbWhere = '';
+    if (f.agents) { pc.push(f.agents); cbWhere += ` AND agent_id = ANY($${pc.length})`; }
+    if (f.queues) { pc.push(f.queues); cbWhere += ` AND queue_id = ANY($${pc.length})`; }
+    const attempts = await this.q(`SELECT agent_id AS "agentId", count(*)::int AS n FROM callback_attempts
+      WHERE at >= $1 AND at < $2 AND agent_id IS NOT NULL ${cbWhere} GROUP BY 1`, pc);
     const byAgent = new Map<string, any>();
     const get = (id: string) => {
       let a = byAgent.get(id);
       if (!a) {
-        a = { agentId: id, callsTaken: 0, byQueue: [] as any[], talkMs: 0, holdMs: 0, wrapUpMs: 0, loginMs: 0, pauseMs: 0, pauseByReason: {} as Record<string, number>,
+        a = { agentId: id, callsTaken: 0, callbackAttempts: 0, byQueue: [] as any[], talkMs: 0, holdMs: 0, wrapUpMs: 0, loginMs: 0, pauseMs: 0, pauseByReason: {} as Record<string, number>,
           occupancy: null as number | null, callsPerHour: null as number | null, averageHandleMs: null as number | null };
         byAgent.set(id, a);
       }
@@ -136,6 +142,7 @@ export class Reports {
       a.byQueue.push({ queueId: c.queueId, callsTaken: c.callsTaken, talkMs: c.talkMs, holdMs: c.holdMs, wrapUpMs: c.wrapUpMs });
       a.callsTaken += c.callsTaken; a.talkMs += c.talkMs; a.holdMs += c.holdMs; a.wrapUpMs += c.wrapUpMs;
     }
+    for (const c of attempts) get(c.agentId).callbackAttempts = c.n;
     for (const s of spans) {
       const a = get(s.agentId);
       const ms = Math.round(s.ms);
@@ -200,14 +207,19 @@ export class Reports {
     return { stream, done };
   }
 
-  async call(callId: string, withRecordings: boolean): Promise<{ visits: any[]; steps: any[] } | undefined> {
+  async call(callId: string, withRecordings: boolean): Promise<{ visits: any[]; steps: any[]; callbacks: any[] } | undefined> {
     const p: unknown[] = [];
     const all = await this.q(this.callListSql({ from: new Date(0), to: new Date('9999-01-01'), timeZone: 'UTC' }, {}, p, undefined, undefined, withRecordings)
       .replace('WHERE ', `WHERE call_id = $${p.length + 1} AND `), [...p, callId]);
     if (!all.length) return undefined;
     const steps = await this.q(`SELECT stream_id AS "streamId", at, type, queue_id AS "queueId", agent_id AS "agentId", data FROM call_events WHERE call_id = $1 ORDER BY at, stream_id`, [callId]);
     if (!withRecordings) for (const s of steps) if (s.data) delete s.data.recordingId;
-    return { visits: all, steps };
+    const ids = all.map((v) => v.callbackId).filter(Boolean);
+    const callbacks = ids.length ? await this.q(`SELECT callback_id AS "callbackId", queue_id AS "queueId", number, created_at AS "createdAt", state, closed_at AS "closedAt",
+        coalesce((SELECT json_agg(json_build_object('n', n, 'at', at, 'agentId', agent_id, 'outcome', outcome) ORDER BY n)
+          FROM callback_attempts t WHERE t.callback_id = c.callback_id), '[]') AS attempts
+      FROM callbacks c WHERE callback_id = ANY($1) ORDER BY created_at`, [ids]) : [];
+    return { visits: all, steps, callbacks };
   }
 
   /**
@@ -222,7 +234,7 @@ export class Reports {
          WHERE ${QUEUE_ENTRY} AND (outcome LIKE 'abandoned%' OR outcome = 'timed_out') AND caller_number <> '' AND ${where}
            AND NOT EXISTS (SELECT 1 FROM queue_calls a WHERE a.call_id = queue_calls.call_id AND a.answered_at IS NOT NULL))
       SELECT m.caller_number AS "callerNumber", (array_agg(m.queue_id ORDER BY m.entered_at DESC))[1] AS "queueId",
-             count(*)::int AS attempts, max(m.entered_at) AS "lastAttemptAt", (array_agg(m.call_id ORDER BY m.entered_at DESC))[1] AS "lastCallId"
+             count(DISTINCT m.call_id)::int AS attempts, max(m.entered_at) AS "lastAttemptAt", (array_agg(m.call_id ORDER BY m.entered_at DESC))[1] AS "lastCallId"
         FROM missed m
        WHERE NOT EXISTS (SELECT 1 FROM queue_calls a WHERE a.caller_number = m.caller_number AND a.answered_at IS NOT NULL AND a.entered_at > m.entered_at)
          AND NOT EXISTS (SELECT 1 FROM callbacks c JOIN callback_attempts t ON t.callback_id = c.callback_id

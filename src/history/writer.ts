@@ -214,6 +214,7 @@ export class HistoryWriter {
         await client.query('UPDATE history_cursor SET stream_id = $1, applied_at = now() WHERE id = 1', [last]);
         ids = entries.map(([id]) => id);
         this.status.cursor = last;
+        this.log.debug('history batch folded', { after: cursor, upTo: last, entries: ids.length });
       });
     } catch (err) {
       // a connection that failed mid-transaction is not given back to the pool
