@@ -12,6 +12,7 @@ command -v ss >/dev/null || missing+=(iproute2)
 command -v sox >/dev/null || missing+=(sox)
 command -v curl >/dev/null || missing+=(curl)
 command -v redis-cli >/dev/null || missing+=(redis-tools)
+compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || missing+=(postgresql)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 say "installing host packages with apt: ${missing[*]}"

@@ -9,6 +9,7 @@ cd "$ACD_REPO"
 export ACD_TEST_REDIS_PORT="${ACD_TEST_REDIS_PORT:-6391}"
 export ACD_TEST_SIP_PORT="${ACD_TEST_SIP_PORT:-15060}"
 export ACD_TEST_ARI_PORT="${ACD_TEST_ARI_PORT:-18088}"
+export ACD_TEST_PG_PORT="${ACD_TEST_PG_PORT:-6433}"
 # a fresh ARI password per run: no password is a constant of the repository
 export ACD_TEST_ARI_PASSWORD="${ACD_TEST_ARI_PASSWORD:-$(head -c 18 /dev/urandom | base64 | tr -d '/+=')}"
 # Several checkouts can test side by side when each sets its own instance, ports and RTP range.
@@ -20,10 +21,14 @@ asterisk_env=(ACD_ASTERISK_INSTANCE="$test_instance" ACD_SIP_PORT="$ACD_TEST_SIP
 cleanup() {
   env "${asterisk_env[@]}" bash scripts/asterisk.sh stop >/dev/null 2>&1 || true
   ACD_REDIS_PORT="$ACD_TEST_REDIS_PORT" bash scripts/redis.sh stop >/dev/null 2>&1 || true
+  ACD_PG_PORT="$ACD_TEST_PG_PORT" bash scripts/postgres.sh stop >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 
 ACD_REDIS_PORT="$ACD_TEST_REDIS_PORT" bash scripts/redis.sh start
+ACD_PG_PORT="$ACD_TEST_PG_PORT" bash scripts/postgres.sh start
+# the history tests get their own schema each in this database
+export DATABASE_URL="$(ACD_PG_PORT="$ACD_TEST_PG_PORT" bash scripts/postgres.sh url)"
 env "${asterisk_env[@]}" bash scripts/asterisk.sh start
 export ACD_TEST_ASTERISK_LOG="$(env "${asterisk_env[@]}" bash scripts/asterisk.sh instance-dir)/log/messages.log"
 

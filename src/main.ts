@@ -18,7 +18,8 @@ import { WaitingPolicy } from './calls/waitingPolicy';
 import { dayOf } from './metrics/day';
 import { seededRandom } from './routing/strategies';
 import { Config, ConfigError, loadConfig } from './config';
-import { localClipsDirs, localPstnAccount, startLocalAsterisk, startLocalRedis } from './embedded/localEnvironment';
+import { localClipsDirs, localPstnAccount, startLocalAsterisk, startLocalPostgres, startLocalRedis } from './embedded/localEnvironment';
+import { History } from './history/history';
 import { ClipService } from './clips/clipService';
 import { EventBus } from './events/bus';
 import { createLogger } from './logger';
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
   const embedded = !config.ari;
   const ariConn = config.ari ?? await startLocalAsterisk(config, log);
   const redisUrl = config.redisUrl ?? await startLocalRedis(config, log);
+  const databaseUrl = config.history.databaseUrl ?? (embedded ? await startLocalPostgres(config, log) : undefined);
   const adminToken = config.adminToken ?? (embedded ? randomBytes(18).toString('base64url') : undefined);
 
   // Commands wait through a Redis blip instead of failing: a lost write would lose a caller.
@@ -101,6 +103,11 @@ async function main(): Promise<void> {
   const metricsRedis = redis.duplicate();
   connections.push(new ConnectionWatch('metrics', metricsRedis, log));
   const metricsConsumer = new MetricsConsumer(metricsRedis, redis, state.keys.events(), config.nodeId, metrics, log);
+  // the call history: its own consumer group on the same stream; nothing in the call path waits for it
+  const history = databaseUrl ? new History({
+    databaseUrl, schema: config.history.schema, retentionMonths: config.history.retentionMonths,
+    streamKey: state.keys.events(), consumer: config.nodeId,
+  }, redis, redis.duplicate(), { serviceLevelMs: (q) => (registry.findQueue(q)?.serviceLevelSec ?? 20) * 1000 }, log) : undefined;
   const timers = new TimerService(state, {
     offer: ([id, token]) => (isCallback(id) ? callbacks.offerExpired(id, token) : calls.offerExpired(id, token)),
     callback: async ([id]) => { await state.callbackDue(id); },
@@ -161,11 +168,13 @@ async function main(): Promise<void> {
 
   await bus.start();
   await metricsConsumer.start();
+  if (history) await history.start();
+  else log.info('no DATABASE_URL: this controller keeps no call history');
   ari.start();
   timers.start();
   recordings.startSweeping();
 
-  const app = createApp({ ari, redis, state, registry, agents, calls, callbacks, phones, users, policy, monitors, recordings, clips, metrics, log, connections });
+  const app = createApp({ ari, redis, state, registry, agents, calls, callbacks, phones, users, policy, monitors, recordings, clips, metrics, log, connections, history, timeZone: config.timeZone });
   const server = http.createServer(app);
   attachEventsHub(server, bus, users, log, { metrics, policy, limits: config.ws });
   await new Promise<void>((resolve, reject) => {
@@ -186,6 +195,7 @@ async function main(): Promise<void> {
     bus.stop();
     metricsConsumer.stop();
     metrics.stop();
+    void history?.stop();
     server.close();
     for (const ws of server.listeners('upgrade')) server.off('upgrade', ws as never);
     requestRedis.disconnect();
@@ -221,7 +231,7 @@ function printWelcome(config: Config, adminToken?: string, pstn?: { user: string
     `Admin token: ${adminToken}${config.adminToken ? '' : '   (generated; set ACD_ADMIN_TOKEN to choose one)'}`,
     '',
     `Log an agent in:  curl -X POST -H "Authorization: Bearer ${adminToken}" ${api}/agents/${config.file.agents[0]?.id ?? 'agent1001'}/login`,
-    'Stop the local Asterisk and Redis: bash scripts/asterisk.sh stop; bash scripts/redis.sh stop',
+    'Stop the local Asterisk, Redis and PostgreSQL: bash scripts/asterisk.sh stop; bash scripts/redis.sh stop; bash scripts/postgres.sh stop',
     '',
   ];
   process.stdout.write(lines.join('\n'));

@@ -15,6 +15,7 @@ export const PERMISSIONS = {
   manageSkills: 'manage skills and their assignment',
   monitorProtected: 'monitor agents protected from monitoring',
   accessRecordings: 'list and download call recordings',
+  viewReports: 'view history reports and exports (within the queues one supervises)',
   // agent permissions
   manageOwnClips: 'manage one\'s own prepared audio clips',
   managePublicCannedMessages: 'manage public canned messages',
@@ -26,7 +27,7 @@ export const PERMISSION_NAMES = Object.keys(PERMISSIONS) as Permission[];
 
 const DEFAULTS: Record<Role, Partial<Record<Permission, boolean>>> = {
   admin: Object.fromEntries(PERMISSION_NAMES.map((p) => [p, p !== 'limitToAssignedQueues'])),
-  supervisor: { limitToAssignedQueues: true, viewPauseReasons: true, viewSkills: true },
+  supervisor: { limitToAssignedQueues: true, viewPauseReasons: true, viewSkills: true, viewReports: true },
   agent: { manageOwnClips: true, createTags: true, useDispositions: true },
 };
 

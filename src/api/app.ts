@@ -36,6 +36,8 @@ import { recordingsRouter } from './routes/recordings';
 import { queuesRouter } from './routes/queues';
 import { settingsRouter } from './routes/settings';
 import { usersRouter } from './routes/users';
+import { reportsRouter } from './routes/reports';
+import type { History } from '../history/history';
 
 export const OPENAPI_FILE = path.resolve(__dirname, '../../../src/api/openapi.yaml');
 
@@ -47,6 +49,9 @@ export interface ApiDeps {
   metrics: MetricsService;
   /** The Redis connections to report in /health; the first is the one API requests use. */
   connections?: ConnectionWatch[];
+  /** The call history; absent when the controller keeps none (no DATABASE_URL). */
+  history?: History;
+  timeZone?: string;
 }
 
 export function createApp(d: ApiDeps): express.Express {
@@ -73,6 +78,7 @@ export function createApp(d: ApiDeps): express.Express {
   v1.use(callControlRouter(d.calls, d.registry, d.policy));
   v1.use(parkingRouter(d.calls, d.state, d.policy));
   v1.use(pauseReasonsRouter(d.state));
+  v1.use(reportsRouter(d.history, d.registry, d.policy, d.timeZone ?? 'UTC'));
   v1.use(callbacksRouter(d.callbacks, d.policy, (q) => Boolean(d.registry.findQueue(q))));
   app.use('/api/v1', v1);
   app.use(notFoundRoute);

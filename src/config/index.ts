@@ -33,6 +33,23 @@ export interface Config {
    * Asterisk's folder; otherwise the clip routes answer 503.
    */
   readonly clips?: { readonly dir: string; readonly mediaDir: string };
+  /**
+   * The call history (PostgreSQL). `databaseUrl` absent: the embedded default starts a local cluster
+   * on `embeddedPort`; a controller given ARI_URL without DATABASE_URL keeps no history.
+   */
+  readonly history: {
+    readonly databaseUrl?: string;
+    readonly embeddedPort: number;
+    /** PostgreSQL schema holding the history tables (several installations or tests can share one database). */
+    readonly schema: string;
+    readonly retentionMonths: number;
+    /** Asterisk-style queue_log file the history is also written to; absent: none. */
+    readonly queueLogFile?: string;
+    /** Also fill a `queue_log` table with QueueMetrics' columns. */
+    readonly queueLogTable: boolean;
+  };
+  /** Bearer token /metrics (Prometheus) asks for; absent: /metrics is open. */
+  readonly metricsToken?: string;
   /** IANA time zone whose calendar day is "today" for the metrics. */
   readonly timeZone: string;
   readonly configFile: string;
@@ -82,6 +99,13 @@ const EnvSchema = z.object({
   ACD_CALLBACK_RETENTION_SEC: z.coerce.number().int().min(1).default(7 * 86400),
   /** preferLastAgent's memory of which agent last served a number in a queue: 30 days. */
   ACD_LAST_AGENT_RETENTION_SEC: z.coerce.number().int().min(1).default(30 * 86400),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'postgres://user@host:port/database').optional(),
+  ACD_PG_PORT: port.default(6432),
+  ACD_HISTORY_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case SQL identifier').default('acd_history'),
+  ACD_HISTORY_RETENTION_MONTHS: z.coerce.number().int().min(1).max(120).default(13),
+  ACD_QUEUE_LOG_FILE: z.string().startsWith('/', 'an absolute path').optional(),
+  ACD_QUEUE_LOG_TABLE: z.enum(['0', '1', 'true', 'false']).default('0'),
+  ACD_METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).default('pretty'),
   NODE_ENV: z.string().optional(),
@@ -130,6 +154,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, repoRoot = path
     randomSeed: e.ACD_RANDOM_SEED,
     // one path for both when the controller and Asterisk see the same file system
     clips: e.ACD_CLIPS_DIR ? { dir: e.ACD_CLIPS_DIR, mediaDir: e.ACD_CLIPS_MEDIA_DIR ?? e.ACD_CLIPS_DIR } : undefined,
+    history: {
+      databaseUrl: e.DATABASE_URL,
+      embeddedPort: e.ACD_PG_PORT,
+      schema: e.ACD_HISTORY_SCHEMA,
+      retentionMonths: e.ACD_HISTORY_RETENTION_MONTHS,
+      queueLogFile: e.ACD_QUEUE_LOG_FILE,
+      queueLogTable: e.ACD_QUEUE_LOG_TABLE === '1' || e.ACD_QUEUE_LOG_TABLE === 'true',
+    },
+    metricsToken: e.ACD_METRICS_TOKEN,
     timeZone: e.ACD_TIMEZONE,
     configFile,
     file: loadFileConfig(configFile),

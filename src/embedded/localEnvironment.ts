@@ -46,6 +46,14 @@ export async function startLocalRedis(config: Config, log: Logger): Promise<stri
   return `redis://127.0.0.1:${config.embedded.redisPort}`;
 }
 
+/** The local PostgreSQL cluster for the history (scripts/postgres.sh), when no DATABASE_URL is given. */
+export async function startLocalPostgres(config: Config, log: Logger): Promise<string> {
+  const port = String(config.history.embeddedPort);
+  log.info('starting the local PostgreSQL', { port });
+  await script('postgres.sh', ['start'], { ACD_PG_PORT: port });
+  return `postgres://postgres@127.0.0.1:${port}/acd`;
+}
+
 async function script(name: string, args: string[], env: Record<string, string>): Promise<string> {
   try {
     const { stdout } = await run('bash', [path.join(SCRIPTS, name), ...args], { env: { ...process.env, ...env }, timeout: 300_000 });

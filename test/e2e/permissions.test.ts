@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { TEST_ENV, uniqueSchema } from '../support/env';
 import { ADMIN_TOKEN, Controller } from './harness/controller';
 import { allocatePort } from './harness/ports';
 
@@ -154,6 +155,12 @@ const ROWS: Row[] = [
   { method: 'PATCH', route: '/clips/{id}', allowed: STAFF, make: async (ctl) => ({ url: `/clips/${await newClip(ctl)}`, body: { name: 'Renamed' } }) },
   { method: 'DELETE', route: '/clips/{id}', allowed: STAFF, make: async (ctl) => ({ url: `/clips/${await newClip(ctl)}` }) },
   { method: 'POST', route: '/calls/{id}/play', allowed: EVERYONE, ok: [404], notFound: 'CALL_NOT_FOUND', make: async () => ({ url: '/calls/no-such-call/play', body: { clipId: 'none' } }) },
+  // history reports: "view reports" (supervisors by default, within their queues); an agent its own productivity
+  ...(['/reports/queues', '/reports/agents', '/reports/dispositions', '/history/calls', '/history/missed'] as const).map((route): Row => ({
+    method: 'GET', route, allowed: STAFF, make: async () => ({ url: `${route}?from=2026-01-01&to=2026-01-31` }),
+  })),
+  { method: 'GET', route: '/history/calls/{id}', allowed: STAFF, ok: [404], notFound: 'CALL_NOT_FOUND', make: async () => ({ url: '/history/calls/no-such-call' }) },
+  { method: 'GET', route: '/agents/{id}/productivity', allowed: EVERYONE, make: async () => ({ url: '/agents/a1/productivity' }) },
 ];
 
 /** Scope, beyond the role: the same route on something outside the caller's reach is 403. */
@@ -166,6 +173,9 @@ const SCOPE_ROWS: { what: string; who: Who; method: string; url: string; body?: 
   { what: 'an agent reading the metrics of a queue it is not in', who: 'agent', method: 'GET', url: '/queues/support/stats' },
   { what: 'an agent reading another agent\'s metrics', who: 'agent', method: 'GET', url: '/agents/a2/stats' },
   { what: 'a supervisor reading the metrics of an agent outside their queues', who: 'supervisor', method: 'GET', url: '/agents/a3/stats' },
+  { what: 'an agent reading another agent\'s productivity', who: 'agent', method: 'GET', url: '/agents/a2/productivity' },
+  { what: 'a supervisor reading the productivity of an agent outside their queues', who: 'supervisor', method: 'GET', url: '/agents/a3/productivity' },
+  { what: 'a supervisor reporting on a queue they do not supervise', who: 'supervisor', method: 'GET', url: '/reports/queues?from=2026-01-01&to=2026-01-31&queue=support' },
   { what: 'a supervisor asking a callback in a queue they do not supervise', who: 'supervisor', method: 'POST', url: '/callbacks', body: { queueId: 'support', number: '15550997' } },
 ];
 
@@ -194,6 +204,7 @@ describe('every route × every role', function () {
           { id: 'al', role: 'agent', agentId: 'a1', token: TOKENS.agent },
         ],
       },
+      env: { DATABASE_URL: TEST_ENV.databaseUrl, ACD_HISTORY_SCHEMA: uniqueSchema('matrix') },
     });
   });
   after(async () => {

@@ -6,7 +6,15 @@ export const TEST_ENV = {
   ariPort: Number(process.env.ACD_TEST_ARI_PORT ?? 18088),
   ariPassword: process.env.ACD_TEST_ARI_PASSWORD ?? 'acd-test',
   asteriskLog: process.env.ACD_TEST_ASTERISK_LOG ?? '',
+  /** The run's PostgreSQL (scripts/test.sh exports it); each history test uses its own schema. */
+  databaseUrl: process.env.DATABASE_URL ?? `postgres://postgres@127.0.0.1:${process.env.ACD_TEST_PG_PORT ?? '6433'}/acd`,
+  pgPort: Number(process.env.ACD_TEST_PG_PORT ?? 6433),
 };
+
+/** A PostgreSQL schema name no other test shares. */
+export function uniqueSchema(name: string): string {
+  return `t_${name.toLowerCase().replace(/[^a-z0-9]+/g, '_').slice(0, 24)}_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+}
 
 /** A key prefix no other test shares: tests never see each other's state. */
 export function uniquePrefix(name: string): string {
