@@ -6,6 +6,7 @@ import { Announcer } from './announcements/announcer';
 import { storeWaitFacts } from './announcements/wording';
 import { AccessPolicy } from './access/policy';
 import { UserDirectory } from './access/users';
+import { SessionService } from './access/sessions';
 import { createApp } from './api/app';
 import { attachEventsHub } from './api/eventsHub';
 import { Ari } from './ari/client';
@@ -54,6 +55,8 @@ async function main(): Promise<void> {
   await registry.seed(config.file);
   const users = new UserDirectory(state, adminToken);
   await users.seed(config.file.users);
+  const sessions = new SessionService(state);
+  await sessions.seed(config.file.users);
   const policy = new AccessPolicy(registry);
 
   const ari = new Ari({ ...ariConn, app: APP }, log);
@@ -143,7 +146,7 @@ async function main(): Promise<void> {
   timers.start();
   recordings.startSweeping();
 
-  const app = createApp({ ari, redis, state, registry, agents, calls, callbacks, phones, users, policy, monitors, recordings, clips, metrics, log });
+  const app = createApp({ ari, redis, state, registry, agents, calls, callbacks, phones, users, policy, monitors, recordings, clips, metrics, sessions, log });
   const server = http.createServer(app);
   attachEventsHub(server, bus, users, log, { metrics, policy });
   await new Promise<void>((resolve, reject) => {
@@ -187,6 +190,7 @@ function printWelcome(config: Config, adminToken?: string): void {
       ? `  user ${a.id}  password ${a.phone.password}  (${a.name}; queues ${a.queues.join(', ')})`
       : `  ${a.id}  static contact ${a.phone.contact}  (${a.name})`),
     '',
+    `Web app:    ${api.replace(/\/api\/v1$/, '/')}   sign in as ${config.file.users.filter((u) => u.password).map((u) => `${u.user.id} / ${u.password}`).join(', ') || '(no sample user has a password)'}`,
     `REST API:   ${api}   (OpenAPI: ${api}/openapi.json)`,
     `WebSocket:  ${api.replace(/^http/, 'ws')}/events`,
     `Admin token: ${adminToken}${config.adminToken ? '' : '   (generated; set ACD_ADMIN_TOKEN to choose one)'}`,

@@ -34,6 +34,9 @@ import { recordingsRouter } from './routes/recordings';
 import { queuesRouter } from './routes/queues';
 import { settingsRouter } from './routes/settings';
 import { usersRouter } from './routes/users';
+import { sessionsRouter, signInRouter } from './routes/sessions';
+import type { SessionService } from '../access/sessions';
+import { webApp } from './webApp';
 
 export const OPENAPI_FILE = path.resolve(__dirname, '../../../src/api/openapi.yaml');
 
@@ -43,6 +46,7 @@ export interface ApiDeps {
   recordings: RecordingService;
   clips: ClipService;
   metrics: MetricsService;
+  sessions: SessionService;
 }
 
 export function createApp(d: ApiDeps): express.Express {
@@ -53,7 +57,9 @@ export function createApp(d: ApiDeps): express.Express {
   const v1 = express.Router();
   v1.use(healthRouter(d.ari, d.redis));
   v1.get('/openapi.json', (_req, res) => { res.json(openapi); });
+  v1.use(signInRouter(d.sessions));
   v1.use(authenticate(d.users));
+  v1.use(sessionsRouter(d.sessions));
   v1.use(queuesRouter(d.registry, d.state, d.policy));
   v1.use(agentsRouter(d.registry, d.agents, d.state, d.phones, d.policy));
   v1.use(usersRouter(d.users));
@@ -68,6 +74,7 @@ export function createApp(d: ApiDeps): express.Express {
   v1.use(pauseReasonsRouter(d.state));
   v1.use(callbacksRouter(d.callbacks, d.policy, (q) => Boolean(d.registry.findQueue(q))));
   app.use('/api/v1', v1);
+  app.use(webApp());
   app.use(notFoundRoute);
   app.use(errorHandler(d.log));
   return app;

@@ -23,6 +23,9 @@ export class Keys {
   parked() { return `${this.prefix}parked`; }
   tokens() { return `${this.prefix}tokens`; }
   userTokens(userId: string) { return `${this.prefix}user:${userId}:tokens`; }
+  /** Users' password hashes (user id → scrypt string), and the sign-in failure counts per name and address. */
+  passwords() { return `${this.prefix}passwords`; }
+  signIn(by: 'name' | 'addr', v: string) { return `${this.prefix}signin:${by}:${v}`; }
   callbacks() { return `${this.prefix}callbacks`; }
   callbackAttempts(id: string) { return `${this.prefix}call:${id}:attempts`; }
   timers() { return `${this.prefix}timers`; }

@@ -1,0 +1,1 @@
+export function SupervisorDashboard() { return <p>Coming.</p>; }

@@ -1,0 +1,1 @@
+export function WallDisplay({ id }: { id: string }) { return <p>Coming {id}.</p>; }

@@ -1,0 +1,1 @@
+export function Wallboards({ path }: { path: string }) { return <p>Coming {path}.</p>; }
