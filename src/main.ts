@@ -7,6 +7,8 @@ import { storeWaitFacts } from './announcements/wording';
 import { AccessPolicy } from './access/policy';
 import { UserDirectory } from './access/users';
 import { SessionService } from './access/sessions';
+import { WallboardService } from './wallboards/wallboardService';
+import { attachDisplayHub } from './wallboards/displayHub';
 import { createApp } from './api/app';
 import { attachEventsHub } from './api/eventsHub';
 import { Ari } from './ari/client';
@@ -146,9 +148,11 @@ async function main(): Promise<void> {
   timers.start();
   recordings.startSweeping();
 
-  const app = createApp({ ari, redis, state, registry, agents, calls, callbacks, phones, users, policy, monitors, recordings, clips, metrics, sessions, log });
+  const wallboards = new WallboardService(state, registry, policy, metrics);
+  const app = createApp({ ari, redis, state, registry, agents, calls, callbacks, phones, users, policy, monitors, recordings, clips, metrics, sessions, wallboards, log });
   const server = http.createServer(app);
   attachEventsHub(server, bus, users, log, { metrics, policy });
+  attachDisplayHub(server, bus, metrics, wallboards, log);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE'
       ? new Error(`port ${config.http.port} is taken: set ACD_HTTP_PORT`) : err));

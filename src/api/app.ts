@@ -37,6 +37,8 @@ import { usersRouter } from './routes/users';
 import { sessionsRouter, signInRouter } from './routes/sessions';
 import type { SessionService } from '../access/sessions';
 import { webApp } from './webApp';
+import { displayRouter, wallboardsRouter } from './routes/wallboards';
+import type { WallboardService } from '../wallboards/wallboardService';
 
 export const OPENAPI_FILE = path.resolve(__dirname, '../../../src/api/openapi.yaml');
 
@@ -47,6 +49,7 @@ export interface ApiDeps {
   clips: ClipService;
   metrics: MetricsService;
   sessions: SessionService;
+  wallboards: WallboardService;
 }
 
 export function createApp(d: ApiDeps): express.Express {
@@ -58,8 +61,10 @@ export function createApp(d: ApiDeps): express.Express {
   v1.use(healthRouter(d.ari, d.redis));
   v1.get('/openapi.json', (_req, res) => { res.json(openapi); });
   v1.use(signInRouter(d.sessions));
+  v1.use(displayRouter(d.wallboards));
   v1.use(authenticate(d.users));
   v1.use(sessionsRouter(d.sessions));
+  v1.use(wallboardsRouter(d.wallboards));
   v1.use(queuesRouter(d.registry, d.state, d.policy));
   v1.use(agentsRouter(d.registry, d.agents, d.state, d.phones, d.policy));
   v1.use(usersRouter(d.users));

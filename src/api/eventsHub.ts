@@ -8,6 +8,8 @@ import type { MetricsService, QueueStats } from '../metrics/metricsService';
 import { bearer } from './auth';
 
 export const EVENTS_PATH = '/api/v1/events';
+/** WebSocket paths other hubs answer on the same server (the wallboard displays): not a 404 here. */
+export const OTHER_UPGRADE_PATHS = new Set<string>();
 
 /**
  * WebSocket /api/v1/events: every state change from the Redis stream, as JSON {type, at, ...}.
@@ -21,7 +23,7 @@ export function attachEventsHub(server: Server, bus: EventBus, users: UserDirect
   const principals = new WeakMap<WebSocket, Principal>();
   server.on('upgrade', (req: IncomingMessage, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    if (url.pathname !== EVENTS_PATH) { socket.end('HTTP/1.1 404 Not Found\r\n\r\n'); return; }
+    if (url.pathname !== EVENTS_PATH) { if (!OTHER_UPGRADE_PATHS.has(url.pathname)) socket.end('HTTP/1.1 404 Not Found\r\n\r\n'); return; }
     void users.authenticate(bearer(req.headers.authorization) ?? url.searchParams.get('token') ?? undefined).then((user) => {
       if (!user) { socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n'); return; }
       wss.handleUpgrade(req, socket, head, (ws) => { principals.set(ws, user); wss.emit('connection', ws, req); });

@@ -112,6 +112,7 @@ const TRANSITIONS = [
   'clip_create', 'clip_update', 'clip_delete', 'clip_played',
   'metrics_apply',
   'session_open', 'password_set', 'signin_failed', 'signin_succeeded',
+  'wallboard_put', 'wallboard_archive', 'wallboard_delete', 'wallboard_display_issue', 'wallboard_display_revoke',
 ] as const;
 type Transition = (typeof TRANSITIONS)[number];
 
@@ -451,6 +452,45 @@ export class StateStore {
   async signInWaitUntil(name: string, address: string): Promise<number> {
     const [a, b] = await Promise.all([this.redis.hget(this.keys.signIn('name', name), 'until'), this.redis.hget(this.keys.signIn('addr', address), 'until')]);
     return Math.max(Number(a ?? 0), Number(b ?? 0));
+  }
+
+  // --- wallboards and their display tokens ---------------------------------------------------
+  async wallboardPut(id: string, wallboard: unknown, mode: 'create' | 'replace', by: string): Promise<Outcome> {
+    return StateStore.outcome(await this.run('wallboard_put', id, JSON.stringify(wallboard), mode, by), () => undefined);
+  }
+  async wallboardArchive(id: string, archived: boolean, by: string): Promise<Outcome> {
+    return StateStore.outcome(await this.run('wallboard_archive', id, archived ? '1' : '0', by), () => undefined);
+  }
+  async wallboardDelete(id: string, by: string): Promise<Outcome<number>> {
+    return StateStore.outcome(await this.run('wallboard_delete', id, by), Number);
+  }
+  async wallboardDisplayIssue(id: string, tokenId: string, sha256: string, label: string, by: string): Promise<Outcome> {
+    return StateStore.outcome(await this.run('wallboard_display_issue', id, tokenId, sha256, label, by), () => undefined);
+  }
+  async wallboardDisplayRevoke(id: string, tokenId: string, by: string): Promise<Outcome> {
+    return StateStore.outcome(await this.run('wallboard_display_revoke', id, tokenId, by), () => undefined);
+  }
+  async wallboardGet<T>(id: string): Promise<T | undefined> {
+    const v = await this.redis.hget(this.keys.wallboards(), id);
+    return v ? JSON.parse(v) as T : undefined;
+  }
+  async wallboardAll<T>(): Promise<T[]> {
+    return Object.values(await this.redis.hgetall(this.keys.wallboards())).map((v) => JSON.parse(v) as T);
+  }
+  /** Archived wallboards: id → when archived (ms). */
+  async wallboardsArchived(): Promise<Record<string, number>> {
+    const h = await this.redis.hgetall(this.keys.wallboardsArchived());
+    return Object.fromEntries(Object.entries(h).map(([k, v]) => [k, Number(v)]));
+  }
+  async wallboardDisplayLookup(sha256: string): Promise<{ wallboardId: string; tokenId: string; label: string; createdAt: number; createdBy: string } | undefined> {
+    const v = await this.redis.hget(this.keys.wallboardDisplay(), sha256);
+    return v ? JSON.parse(v) : undefined;
+  }
+  async wallboardDisplays(id: string): Promise<{ tokenId: string; label: string; createdAt: number; createdBy: string }[]> {
+    const shas = Object.values(await this.redis.hgetall(this.keys.wallboardDisplays(id)));
+    if (!shas.length) return [];
+    const vals = await this.redis.hmget(this.keys.wallboardDisplay(), ...shas);
+    return vals.filter((v): v is string => !!v).map((v) => { const t = JSON.parse(v); return { tokenId: t.tokenId, label: t.label, createdAt: t.createdAt, createdBy: t.createdBy }; });
   }
 
   // --- reads ---------------------------------------------------------------------------------

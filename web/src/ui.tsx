@@ -1,4 +1,4 @@
-import { ReactNode, useEffect, useState } from 'react';
+import { cloneElement, isValidElement, ReactElement, useEffect, useId, useState } from 'react';
 import { ApiError } from './api';
 
 /** Re-renders every `ms` for counters (time in state, wait, wrap-up left): a local clock, not a server poll. */
@@ -14,16 +14,23 @@ export function ErrorLine({ error }: { error: unknown }) {
   return <p className="error" role="alert">{msg}</p>;
 }
 
-/** A labelled form field showing the API's validation message for it (422 details), if any. */
-export function Field({ label, name, error, children, hint }: { label: string; name: string; error?: unknown; children: ReactNode; hint?: string }) {
+/**
+ * A labelled form field showing the API's validation message for it (422 details), if any. The one
+ * child control gets the label, and the message as its description (read out with the field).
+ */
+export function Field({ label, name, error, children, hint }: { label: string; name: string; error?: unknown; children: ReactElement<any>; hint?: string }) {
+  const id = useId();
   const msg = error instanceof ApiError ? error.field(name) : undefined;
+  const control = isValidElement(children)
+    ? cloneElement(children as ReactElement<Record<string, unknown>>, { id, 'aria-invalid': msg ? true : undefined, 'aria-describedby': msg ? `${id}-error` : undefined })
+    : children;
   return (
-    <label className={`field${msg ? ' invalid' : ''}`} data-field={name}>
-      <span className="label">{label}</span>
-      {children}
+    <div className={`field${msg ? ' invalid' : ''}`} data-field={name}>
+      <label className="label" htmlFor={id}>{label}</label>
+      {control}
       {hint && !msg && <span className="hint">{hint}</span>}
-      {msg && <span className="field-error" role="alert" data-field-error={name}>{msg}</span>}
-    </label>
+      {msg && <span className="field-error" role="alert" id={`${id}-error`} data-field-error={name}>{msg}</span>}
+    </div>
   );
 }
 

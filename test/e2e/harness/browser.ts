@@ -34,6 +34,14 @@ export class Browser {
     return page;
   }
 
+  /** The tab a click opens (window.open, target=_blank). */
+  async popup(open: () => Promise<unknown>): Promise<Page> {
+    const [page] = await Promise.all([this.ctx.waitForEvent('page'), open()]);
+    page.setDefaultTimeout(10_000);
+    await page.waitForLoadState();
+    return page;
+  }
+
   async close(): Promise<void> {
     await this.ctx.close().catch(() => undefined);
     fs.rmSync(this.profile, { recursive: true, force: true });
