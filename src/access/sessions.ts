@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { describeIssues, User } from '../config/schema';
-import { AcdError, Conflict, Invalid, NotFound, Unauthorized } from '../errors';
+import { AcdError, Conflict, Invalid, NotFound } from '../errors';
 import type { StateStore } from '../state/store';
 import { hashPassword, verifyPassword } from './passwords';
 import { Principal, principalOf, sha256 } from './users';
@@ -64,8 +64,8 @@ export class SessionService {
   /** Ends the session the request came with; an API token is not ended this way (revoke it under /users). */
   async signOut(token: string | undefined): Promise<void> {
     const t = token ? await this.state.tokenLookup(sha256(token)) : undefined;
-    if (!t) throw new Unauthorized();
-    if (t.kind !== 'session') throw new Conflict('NOT_A_SESSION', 'this is an API token, not a session: revoke it through /users/{id}/tokens');
+    // an API token, or the environment's admin token (in no store): not ended by signing out
+    if (t?.kind !== 'session') throw new Conflict('NOT_A_SESSION', 'this is an API token, not a session: revoke it through /users/{id}/tokens');
     await this.state.tokenRevoke(t.userId, t.tokenId);
   }
 

@@ -111,7 +111,7 @@ export class WallboardService {
   async revokeDisplay(u: Principal, id: string, tokenId: string): Promise<void> {
     await this.record(u, id);
     const r = await this.state.wallboardDisplayRevoke(id, tokenId, u.id);
-    if (!r.ok) throw new NotFound('display token', tokenId);
+    if (!r.ok) throw new AcdError(404, 'DISPLAY_TOKEN_NOT_FOUND', `no display token ${tokenId} on wallboard ${id}`, { id: tokenId });
   }
 
   /** What a display token may read: its wallboard and that wallboard's queue figures, nothing else. */

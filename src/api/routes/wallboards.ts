@@ -32,7 +32,8 @@ export function wallboardsRouter(wallboards: WallboardService): Router {
 export function displayRouter(wallboards: WallboardService): Router {
   const r = Router();
   r.get('/display', async (req, res) => {
-    const token = bearer(req.headers.authorization) ?? (typeof req.query.token === 'string' ? req.query.token : undefined);
+    // the URL's token first: a display's URL names its wallboard, whatever else the browser may send
+    const token = (typeof req.query.token === 'string' ? req.query.token : undefined) ?? bearer(req.headers.authorization);
     res.setHeader('Cache-Control', 'no-store');
     res.json(await wallboards.displayRead(token));
   });
