@@ -13,6 +13,8 @@ command -v sox >/dev/null || missing+=(sox)
 command -v curl >/dev/null || missing+=(curl)
 command -v redis-cli >/dev/null || missing+=(redis-tools)
 compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || missing+=(postgresql)
+# the browser tests drive Debian's Chromium (never a downloaded browser); only `npm test` needs it
+if [ "${npm_lifecycle_event:-}" = pretest ]; then [ -x /usr/bin/chromium ] || missing+=(chromium); fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 say "installing host packages with apt: ${missing[*]}"

@@ -22,3 +22,9 @@ fi
 
 say "compiling TypeScript"
 npx --no-install tsc -p . || die "TypeScript compile failed"
+
+# the browser app (web/), served by the controller at /: rebuilt when its sources or packages changed
+if [ ! -f dist/web/index.html ] || [ package-lock.json -nt dist/web/index.html ] || [ -n "$(find web -newer dist/web/index.html -print -quit)" ]; then
+  say "building the web app"
+  npm run --silent build:web || die "web app build failed"
+fi

@@ -6,6 +6,9 @@ import { Announcer } from './announcements/announcer';
 import { storeWaitFacts } from './announcements/wording';
 import { AccessPolicy } from './access/policy';
 import { UserDirectory } from './access/users';
+import { SessionService } from './access/sessions';
+import { WallboardService } from './wallboards/wallboardService';
+import { attachDisplayHub } from './wallboards/displayHub';
 import { createApp } from './api/app';
 import { attachEventsHub } from './api/eventsHub';
 import { Ari } from './ari/client';
@@ -69,6 +72,8 @@ async function main(): Promise<void> {
     if (r.user === 'DELETED') log.info('user from the config file was deleted through the API: not recreated', { userId: r.userId });
     if (r.token === 'REVOKED') log.info('token from the config file was revoked through the API: not issued again', { userId: r.userId });
   }
+  const sessions = new SessionService(state);
+  await sessions.seed(config.file.users);
   const policy = new AccessPolicy(registry);
 
   const ari = new Ari({ ...ariConn, app: APP }, log);
@@ -174,9 +179,11 @@ async function main(): Promise<void> {
   timers.start();
   recordings.startSweeping();
 
-  const app = createApp({ ari, redis, state, registry, agents, calls, callbacks, phones, users, policy, monitors, recordings, clips, metrics, log, connections, history, timeZone: config.timeZone });
+  const wallboards = new WallboardService(state, registry, policy, metrics);
+  const app = createApp({ ari, redis, state, registry, agents, calls, callbacks, phones, users, policy, monitors, recordings, clips, metrics, sessions, wallboards, log, connections, history, timeZone: config.timeZone });
   const server = http.createServer(app);
   attachEventsHub(server, bus, users, log, { metrics, policy, limits: config.ws });
+  attachDisplayHub(server, bus, metrics, wallboards, log);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE'
       ? new Error(`port ${config.http.port} is taken: set ACD_HTTP_PORT`) : err));
@@ -226,6 +233,7 @@ function printWelcome(config: Config, adminToken?: string, pstn?: { user: string
       '  For a real trunk, see "Security: outbound calls and trusted input" in README.md.',
       '',
     ] : []),
+    `Web app:    ${api.replace(/\/api\/v1$/, '/')}   sign in as ${config.file.users.filter((u) => u.password).map((u) => `${u.user.id} / ${u.password}`).join(', ') || '(no sample user has a password)'}`,
     `REST API:   ${api}   (OpenAPI: ${api}/openapi.json)`,
     `WebSocket:  ${api.replace(/^http/, 'ws')}/events`,
     `Admin token: ${adminToken}${config.adminToken ? '' : '   (generated; set ACD_ADMIN_TOKEN to choose one)'}`,

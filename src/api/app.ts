@@ -38,6 +38,11 @@ import { settingsRouter } from './routes/settings';
 import { usersRouter } from './routes/users';
 import { reportsRouter } from './routes/reports';
 import type { History } from '../history/history';
+import { sessionsRouter, signInRouter } from './routes/sessions';
+import type { SessionService } from '../access/sessions';
+import { webApp } from './webApp';
+import { displayRouter, wallboardsRouter } from './routes/wallboards';
+import type { WallboardService } from '../wallboards/wallboardService';
 
 export const OPENAPI_FILE = path.resolve(__dirname, '../../../src/api/openapi.yaml');
 
@@ -52,6 +57,8 @@ export interface ApiDeps {
   /** The call history; absent when the controller keeps none (no DATABASE_URL). */
   history?: History;
   timeZone?: string;
+  sessions: SessionService;
+  wallboards: WallboardService;
 }
 
 export function createApp(d: ApiDeps): express.Express {
@@ -65,7 +72,11 @@ export function createApp(d: ApiDeps): express.Express {
   v1.use(healthRouter(d.ari, d.redis, d.connections));
   v1.get('/openapi.json', (_req, res) => { res.json(openapi); });
   v1.use(refuseWhileStateDown(d.connections?.[0]));
+  v1.use(signInRouter(d.sessions));
+  v1.use(displayRouter(d.wallboards));
   v1.use(authenticate(d.users));
+  v1.use(sessionsRouter(d.sessions));
+  v1.use(wallboardsRouter(d.wallboards));
   v1.use(queuesRouter(d.registry, d.state, d.policy));
   v1.use(agentsRouter(d.registry, d.agents, d.state, d.phones, d.policy));
   v1.use(usersRouter(d.users));
@@ -81,6 +92,7 @@ export function createApp(d: ApiDeps): express.Express {
   v1.use(reportsRouter(d.history, d.registry, d.policy, d.timeZone ?? 'UTC'));
   v1.use(callbacksRouter(d.callbacks, d.policy, (q) => Boolean(d.registry.findQueue(q))));
   app.use('/api/v1', v1);
+  app.use(webApp());
   app.use(notFoundRoute);
   app.use(errorHandler(d.log));
   return app;

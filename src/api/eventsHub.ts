@@ -9,6 +9,8 @@ import { withinRequest } from '../state/connection';
 import { bearer } from './auth';
 
 export const EVENTS_PATH = '/api/v1/events';
+/** WebSocket paths other hubs answer on the same server (the wallboard displays): not a 404 here. */
+export const OTHER_UPGRADE_PATHS = new Set<string>();
 
 /** Close codes a client can branch on (4000-4999 are the application's). */
 export const CLOSE_CREDENTIAL_REVOKED = 4001;
@@ -45,7 +47,7 @@ export function attachEventsHub(server: Server, bus: EventBus, users: UserDirect
 
   server.on('upgrade', (req: IncomingMessage, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    if (url.pathname !== EVENTS_PATH) { socket.end('HTTP/1.1 404 Not Found\r\n\r\n'); return; }
+    if (url.pathname !== EVENTS_PATH) { if (!OTHER_UPGRADE_PATHS.has(url.pathname)) socket.end('HTTP/1.1 404 Not Found\r\n\r\n'); return; }
     // the token lookup refuses at once while Redis is down (request connection), as REST does
     void withinRequest(() => users.authenticate(bearer(req.headers.authorization) ?? url.searchParams.get('token') ?? undefined)).then((user) => {
       if (!user) { socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n'); return; }

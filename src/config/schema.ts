@@ -187,12 +187,14 @@ export type User = z.infer<typeof UserSchema>;
 export const FileUserSchema = z.object({
   token: z.string().min(16).max(256).optional(),
   tokenSha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  /** A first sign-in password (hashed at load; set only while the user has none, so a change survives restarts). */
+  password: z.string().min(8).max(200).optional(),
 }).passthrough().refine((u) => !(u.token && u.tokenSha256), { message: 'give at most one of token or tokenSha256' })
   .transform((u, ctx) => {
-    const { token, tokenSha256, ...rest } = u;
+    const { token, tokenSha256, password, ...rest } = u;
     const user = UserSchema.safeParse(rest);
     if (!user.success) { user.error.issues.forEach((i) => ctx.addIssue({ ...i, code: 'custom', message: i.message })); return z.NEVER; }
-    return { user: user.data, token: token as string | undefined, tokenSha256: tokenSha256 as string | undefined };
+    return { user: user.data, token: token as string | undefined, tokenSha256: tokenSha256 as string | undefined, password: password as string | undefined };
   });
 
 /** A reason an agent may pause with (break, lunch, ...). The system's own (no-answer, busy, ...) are not listed. */

@@ -23,6 +23,14 @@ export class Keys {
   parked() { return `${this.prefix}parked`; }
   tokens() { return `${this.prefix}tokens`; }
   userTokens(userId: string) { return `${this.prefix}user:${userId}:tokens`; }
+  /** Users' password hashes (user id → scrypt string), and the sign-in failure counts per name and address. */
+  passwords() { return `${this.prefix}passwords`; }
+  signIn(by: 'name' | 'addr', v: string) { return `${this.prefix}signin:${by}:${v}`; }
+  /** Wallboards (id → JSON), display tokens (sha256 → JSON) and each wallboard's tokens (tokenId → sha256). */
+  wallboards() { return `${this.prefix}wallboards`; }
+  wallboardsArchived() { return `${this.prefix}wallboards:archived`; }
+  wallboardDisplay() { return `${this.prefix}wallboard:display`; }
+  wallboardDisplays(id: string) { return `${this.prefix}wallboard:${id}:displays`; }
   callbacks() { return `${this.prefix}callbacks`; }
   callbackAttempts(id: string) { return `${this.prefix}call:${id}:attempts`; }
   timers() { return `${this.prefix}timers`; }

@@ -113,6 +113,8 @@ const TRANSITIONS = [
   'clip_create', 'clip_update', 'clip_delete', 'clip_played',
   'metrics_apply',
   'retention_set',
+  'session_open', 'password_set', 'signin_failed', 'signin_succeeded',
+  'wallboard_put', 'wallboard_archive', 'wallboard_delete', 'wallboard_display_issue', 'wallboard_display_revoke',
 ] as const;
 type Transition = (typeof TRANSITIONS)[number];
 
@@ -436,15 +438,77 @@ export class StateStore {
   async tokenRevoke(userId: string, tokenId: string | '*'): Promise<Outcome<number>> {
     return StateStore.outcome(await this.run('token_revoke', userId, tokenId), Number);
   }
-  async tokenLookup(sha256: string): Promise<{ userId: string; tokenId: string; label: string; createdAt: number } | undefined> {
+  async tokenLookup(sha256: string): Promise<{ userId: string; tokenId: string; label: string; createdAt: number; kind?: 'session'; expiresAt?: number } | undefined> {
     const v = await this.redis.hget(this.keys.tokens(), sha256);
-    return v ? JSON.parse(v) : undefined;
+    const t = v ? JSON.parse(v) : undefined;
+    // a session past its expiry is no token at all (session_open drops it for good later)
+    return t && !(typeof t.expiresAt === 'number' && t.expiresAt <= this.now()) ? t : undefined;
   }
   async userTokens(userId: string): Promise<{ tokenId: string; label: string; createdAt: number }[]> {
     const shas = Object.values(await this.redis.hgetall(this.keys.userTokens(userId)));
     if (!shas.length) return [];
     const vals = await this.redis.hmget(this.keys.tokens(), ...shas);
     return vals.filter((v): v is string => !!v).map((v) => { const t = JSON.parse(v); return { tokenId: t.tokenId, label: t.label, createdAt: t.createdAt }; });
+  }
+
+  // --- sign-in: sessions, passwords, slowing guessers ----------------------------------------
+  async sessionOpen(userId: string, tokenId: string, sha256: string, expiresAt: number, label: string): Promise<Outcome> {
+    return StateStore.outcome(await this.run('session_open', userId, tokenId, sha256, expiresAt, label), () => undefined);
+  }
+  async passwordSet(userId: string, hash: string, mode: 'set' | 'seed', by: string): Promise<Outcome<'set' | 'kept'>> {
+    return StateStore.outcome(await this.run('password_set', userId, hash, mode, by), (v) => v as 'set' | 'kept');
+  }
+  async passwordHash(userId: string): Promise<string | undefined> {
+    return (await this.redis.hget(this.keys.passwords(), userId)) ?? undefined;
+  }
+  async signInFailed(name: string, address: string, o: { freeName: number; freeAddress: number; maxMs: number; windowMs: number }): Promise<number> {
+    const r = await this.run('signin_failed', name, address, o.freeName, o.freeAddress, o.maxMs, o.windowMs);
+    return Number(r[1]);
+  }
+  async signInSucceeded(name: string): Promise<void> { await this.run('signin_succeeded', name); }
+  /** Until when (ms) sign-in for this name or from this address must wait; 0 when it need not. */
+  async signInWaitUntil(name: string, address: string): Promise<number> {
+    const [a, b] = await Promise.all([this.redis.hget(this.keys.signIn('name', name), 'until'), this.redis.hget(this.keys.signIn('addr', address), 'until')]);
+    return Math.max(Number(a ?? 0), Number(b ?? 0));
+  }
+
+  // --- wallboards and their display tokens ---------------------------------------------------
+  async wallboardPut(id: string, wallboard: unknown, mode: 'create' | 'replace', by: string): Promise<Outcome> {
+    return StateStore.outcome(await this.run('wallboard_put', id, JSON.stringify(wallboard), mode, by), () => undefined);
+  }
+  async wallboardArchive(id: string, archived: boolean, by: string): Promise<Outcome> {
+    return StateStore.outcome(await this.run('wallboard_archive', id, archived ? '1' : '0', by), () => undefined);
+  }
+  async wallboardDelete(id: string, by: string): Promise<Outcome<number>> {
+    return StateStore.outcome(await this.run('wallboard_delete', id, by), Number);
+  }
+  async wallboardDisplayIssue(id: string, tokenId: string, sha256: string, label: string, by: string): Promise<Outcome> {
+    return StateStore.outcome(await this.run('wallboard_display_issue', id, tokenId, sha256, label, by), () => undefined);
+  }
+  async wallboardDisplayRevoke(id: string, tokenId: string, by: string): Promise<Outcome> {
+    return StateStore.outcome(await this.run('wallboard_display_revoke', id, tokenId, by), () => undefined);
+  }
+  async wallboardGet<T>(id: string): Promise<T | undefined> {
+    const v = await this.redis.hget(this.keys.wallboards(), id);
+    return v ? JSON.parse(v) as T : undefined;
+  }
+  async wallboardAll<T>(): Promise<T[]> {
+    return Object.values(await this.redis.hgetall(this.keys.wallboards())).map((v) => JSON.parse(v) as T);
+  }
+  /** Archived wallboards: id → when archived (ms). */
+  async wallboardsArchived(): Promise<Record<string, number>> {
+    const h = await this.redis.hgetall(this.keys.wallboardsArchived());
+    return Object.fromEntries(Object.entries(h).map(([k, v]) => [k, Number(v)]));
+  }
+  async wallboardDisplayLookup(sha256: string): Promise<{ wallboardId: string; tokenId: string; label: string; createdAt: number; createdBy: string } | undefined> {
+    const v = await this.redis.hget(this.keys.wallboardDisplay(), sha256);
+    return v ? JSON.parse(v) : undefined;
+  }
+  async wallboardDisplays(id: string): Promise<{ tokenId: string; label: string; createdAt: number; createdBy: string }[]> {
+    const shas = Object.values(await this.redis.hgetall(this.keys.wallboardDisplays(id)));
+    if (!shas.length) return [];
+    const vals = await this.redis.hmget(this.keys.wallboardDisplay(), ...shas);
+    return vals.filter((v): v is string => !!v).map((v) => { const t = JSON.parse(v); return { tokenId: t.tokenId, label: t.label, createdAt: t.createdAt, createdBy: t.createdBy }; });
   }
 
   // --- reads ---------------------------------------------------------------------------------

@@ -161,7 +161,38 @@ const ROWS: Row[] = [
   })),
   { method: 'GET', route: '/history/calls/{id}', allowed: STAFF, ok: [404], notFound: 'CALL_NOT_FOUND', make: async () => ({ url: '/history/calls/no-such-call' }) },
   { method: 'GET', route: '/agents/{id}/productivity', allowed: EVERYONE, make: async () => ({ url: '/agents/a1/productivity' }) },
+  // sign-in needs no token; sign-out with an API token (these cells) is let through and answered 409 NOT_A_SESSION
+  { method: 'POST', route: '/sessions', allowed: 'public', ok: [201], make: async () => ({ url: '/sessions', body: { username: 'pw', password: 'matrix-password-1' } }) },
+  { method: 'GET', route: '/sessions/current', allowed: EVERYONE, make: async () => ({ url: '/sessions/current' }) },
+  { method: 'DELETE', route: '/sessions/current', allowed: EVERYONE, ok: [409], make: async () => ({ url: '/sessions/current' }) },
+  // an admin sets anyone's password (others may change only their own, with the current one)
+  { method: 'PUT', route: '/users/{id}/password', allowed: ['admin'], ok: [204], make: async (ctl) => ({ url: `/users/${await newUser(ctl)}/password`, body: { password: 'a-new-password-1' } }) },
+  { method: 'GET', route: '/wallboards', allowed: STAFF, make: async () => ({ url: '/wallboards' }) },
+  { method: 'POST', route: '/wallboards', allowed: STAFF, ok: [201], make: async () => ({ url: '/wallboards', body: { name: 'New', widgets: [{ kind: 'callersWaiting', queues: ['sales'] }] } }) },
+  { method: 'GET', route: '/wallboards/{id}', allowed: STAFF, make: async (ctl) => ({ url: `/wallboards/${await newWallboard(ctl)}` }) },
+  { method: 'PUT', route: '/wallboards/{id}', allowed: STAFF, make: async (ctl) => ({ url: `/wallboards/${await newWallboard(ctl)}`, body: { name: 'Renamed', widgets: [] } }) },
+  { method: 'DELETE', route: '/wallboards/{id}', allowed: STAFF, ok: [204], make: async (ctl) => ({ url: `/wallboards/${await newWallboard(ctl)}` }) },
+  { method: 'POST', route: '/wallboards/{id}/archive', allowed: STAFF, make: async (ctl) => ({ url: `/wallboards/${await newWallboard(ctl)}/archive` }) },
+  {
+    method: 'POST', route: '/wallboards/{id}/unarchive', allowed: STAFF,
+    make: async (ctl) => { const id = await newWallboard(ctl); await ctl.ok('POST', `/wallboards/${id}/archive`); return { url: `/wallboards/${id}/unarchive` }; },
+  },
+  { method: 'GET', route: '/wallboards/{id}/displays', allowed: STAFF, make: async (ctl) => ({ url: `/wallboards/${await newWallboard(ctl)}/displays` }) },
+  { method: 'POST', route: '/wallboards/{id}/displays', allowed: STAFF, ok: [201], make: async (ctl) => ({ url: `/wallboards/${await newWallboard(ctl)}/displays`, body: { label: 'TV' } }) },
+  {
+    method: 'DELETE', route: '/wallboards/{id}/displays/{tokenId}', allowed: STAFF, ok: [204],
+    make: async (ctl) => { const id = await newWallboard(ctl); const d = await ctl.ok('POST', `/wallboards/${id}/displays`, {}); return { url: `/wallboards/${id}/displays/${d.tokenId}` }; },
+  },
+  // a TV reads with its display token (in the URL), whoever else it is: no user token needed or used
+  {
+    method: 'GET', route: '/display', allowed: 'public',
+    make: async (ctl) => { const id = await newWallboard(ctl); const d = await ctl.ok('POST', `/wallboards/${id}/displays`, {}); return { url: `/display?token=${d.token}` }; },
+  },
 ];
+
+/** A wallboard on sales, which every supervisor here supervises. */
+const newWallboard = async (ctl: Controller) =>
+  (await ctl.ok('POST', '/wallboards', { name: fresh('wb'), widgets: [{ kind: 'callersWaiting', queues: ['sales'] }] })).id as string;
 
 /** Scope, beyond the role: the same route on something outside the caller's reach is 403. */
 const SCOPE_ROWS: { what: string; who: Who; method: string; url: string; body?: unknown }[] = [
@@ -177,6 +208,8 @@ const SCOPE_ROWS: { what: string; who: Who; method: string; url: string; body?: 
   { what: 'a supervisor reading the productivity of an agent outside their queues', who: 'supervisor', method: 'GET', url: '/agents/a3/productivity' },
   { what: 'a supervisor reporting on a queue they do not supervise', who: 'supervisor', method: 'GET', url: '/reports/queues?from=2026-01-01&to=2026-01-31&queue=support' },
   { what: 'a supervisor asking a callback in a queue they do not supervise', who: 'supervisor', method: 'POST', url: '/callbacks', body: { queueId: 'support', number: '15550997' } },
+  { what: 'a supervisor reading a wallboard of a queue they do not supervise', who: 'supervisor', method: 'GET', url: '/wallboards/wb-support' },
+  { what: 'a supervisor setting another user\'s password', who: 'supervisor', method: 'PUT', url: '/users/al/password', body: { password: 'not-allowed-1' } },
 ];
 
 describe('every route × every role', function () {
@@ -202,10 +235,14 @@ describe('every route × every role', function () {
           { id: 'sup2', role: 'supervisor', token: TOKENS.supervisorPlus, supervisedQueues: ['sales'], permissions: { configAccess: true, accessRecordings: true, manageQueues: true } },
           { id: 'sup3', role: 'supervisor', token: CONFIG_ONLY_TOKEN, supervisedQueues: ['sales'], permissions: { configAccess: true } },
           { id: 'al', role: 'agent', agentId: 'a1', token: TOKENS.agent },
+          { id: 'pw', role: 'agent', agentId: 'a2', password: 'matrix-password-1' },
         ],
       },
       env: { DATABASE_URL: TEST_ENV.databaseUrl, ACD_HISTORY_SCHEMA: uniqueSchema('matrix') },
     });
+    // the scope row's wallboard, on support only (its id is made by the API: the row's URL is patched to it)
+    const wb = await ctl.ok('POST', '/wallboards', { name: 'Support only', widgets: [{ kind: 'callersWaiting', queues: ['support'] }] });
+    SCOPE_ROWS.find((r) => r.url === '/wallboards/wb-support')!.url = `/wallboards/${wb.id}`;
   });
   after(async () => {
     // clip files go to a folder every test run shares: leave none behind

@@ -1,6 +1,6 @@
 -- registry_delete: remove a queue, agent, user or pause reason definition.
 -- Only a logged-out agent can go: log it out first, so no queue membership or ringing offer is left
--- pointing at a deleted agent. A user's tokens go with it. A queue goes only when nothing uses it:
+-- pointing at a deleted agent. A user's tokens and password go with it. A queue goes only when nothing uses it:
 -- no agent assigned to it or logged in to it, no caller or callback request waiting in it (or
 -- scheduled, ringing, connected, parked), no queue overflowing to it. A deleted queue is remembered
 -- so the config file does not bring it back at the next start (registry_put, mode seed); so is a
@@ -49,6 +49,7 @@ elseif kind == 'users' then
   end
   redis.call('DEL', k('user', id, 'tokens'))
   redis.call('SADD', k('registry', 'users', 'deleted'), id)
+  redis.call('HDEL', k('passwords'), id)
 elseif kind == 'queues' then
   if queue_in_use(id) then return {0, 'QUEUE_IN_USE'} end
   redis.call('SADD', k('registry', 'queues', 'deleted'), id)

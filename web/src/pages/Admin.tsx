@@ -1,0 +1,1 @@
+export function Admin({ section }: { section: string }) { return <p>Coming {section}.</p>; }
