@@ -28,7 +28,7 @@ import { RecordingService } from './recording/recordingService';
 import { DeviceWatcher } from './phones/deviceWatcher';
 import { PhoneProvisioner } from './phones/provisioner';
 import { Registry } from './registry/registry';
-import { ConnectionWatch } from './state/connection';
+import { ConnectionWatch, outsideRequest } from './state/connection';
 import { StateStore } from './state/store';
 import { TimerService } from './timers/timerService';
 
@@ -81,10 +81,11 @@ async function main(): Promise<void> {
   };
   const dispatcher = new Dispatcher(calls, callbacks, state, registry, log, () => ari.connected, todayOf,
     config.randomSeed === undefined ? Math.random : seededRandom(config.randomSeed));
-  calls.onCallWaiting = (queueId) => dispatcher.kick(queueId);
+  // a dispatch a request sets off is call handling: the patient connection (state/connection.ts)
+  calls.onCallWaiting = (queueId) => outsideRequest(() => dispatcher.kick(queueId));
   // maximum wait and leave-when-empty: callers overflow
   const waitingPolicy = new WaitingPolicy(calls, state, registry);
-  callbacks.onWaiting = (queueId) => dispatcher.kick(queueId);
+  callbacks.onWaiting = (queueId) => outsideRequest(() => dispatcher.kick(queueId));
   const agents = new AgentService(registry, state);
   // position, estimated wait and periodic prompts to callers waiting with music
   const announcer = new Announcer(ari, calls, registry, storeWaitFacts(state, config.timeZone));

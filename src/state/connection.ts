@@ -16,6 +16,11 @@ const requestScope = new AsyncLocalStorage<true>();
 
 export function withinRequest<T>(fn: () => T): T { return requestScope.run(true, fn); }
 export function inRequest(): boolean { return requestScope.getStore() === true; }
+/**
+ * Call handling a request sets off (a dispatch after a callback request, say) runs on the patient
+ * connection like the rest of call handling: it must not fail half-way through a blip.
+ */
+export function outsideRequest<T>(fn: () => T): T { return requestScope.exit(fn); }
 
 /** The request connection refused or timed out a command: Redis is (or just went) down. */
 export function isStateUnavailable(err: unknown): boolean {
