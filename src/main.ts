@@ -50,13 +50,9 @@ async function main(): Promise<void> {
 
   // Commands wait through a Redis blip instead of failing: a lost write would lose a caller.
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null, connectionName: `acd:${config.nodeId}` });
-  // API requests: refused at once while Redis is down, never queued or resent (state/connection.ts)
-  const requestRedis = new Redis(redisUrl, {
-    enableOfflineQueue: false, autoResendUnfulfilledCommands: false, maxRetriesPerRequest: 0,
-    commandTimeout: config.requestRedisTimeoutMs, connectionName: `acd:${config.nodeId}:api`,
-  });
-  const connections = [new ConnectionWatch('api', requestRedis, log), new ConnectionWatch('calls', redis, log)];
-  const state = new StateStore(redis, config.keyPrefix, Date.now, requestRedis);
+  // an API request's commands are refused at once while it is down (state/connection.ts)
+  const connections = [new ConnectionWatch('state', redis, log)];
+  const state = new StateStore(redis, config.keyPrefix);
   // what is over stays in Redis only this long (read by the transitions themselves)
   await state.retentionSet(config.retention);
   const registry = new Registry(state, log);
@@ -186,7 +182,6 @@ async function main(): Promise<void> {
     metrics.stop();
     server.close();
     for (const ws of server.listeners('upgrade')) server.off('upgrade', ws as never);
-    requestRedis.disconnect();
     void redis.quit().finally(() => process.exit(0));
     setTimeout(() => process.exit(0), 3000).unref();
   };
