@@ -33,7 +33,7 @@ import { RecordingService } from './recording/recordingService';
 import { DeviceWatcher } from './phones/deviceWatcher';
 import { PhoneProvisioner } from './phones/provisioner';
 import { Registry } from './registry/registry';
-import { ConnectionWatch } from './state/connection';
+import { ConnectionWatch, outsideRequest } from './state/connection';
 import { StateStore } from './state/store';
 import { TimerService } from './timers/timerService';
 
@@ -56,13 +56,9 @@ async function main(): Promise<void> {
 
   // Commands wait through a Redis blip instead of failing: a lost write would lose a caller.
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null, connectionName: `acd:${config.nodeId}` });
-  // API requests: refused at once while Redis is down, never queued or resent (state/connection.ts)
-  const requestRedis = new Redis(redisUrl, {
-    enableOfflineQueue: false, autoResendUnfulfilledCommands: false, maxRetriesPerRequest: 0,
-    commandTimeout: config.requestRedisTimeoutMs, connectionName: `acd:${config.nodeId}:api`,
-  });
-  const connections = [new ConnectionWatch('api', requestRedis, log), new ConnectionWatch('calls', redis, log)];
-  const state = new StateStore(redis, config.keyPrefix, Date.now, requestRedis);
+  // an API request's commands are refused at once while it is down (state/connection.ts)
+  const connections = [new ConnectionWatch('state', redis, log)];
+  const state = new StateStore(redis, config.keyPrefix);
   // what is over stays in Redis only this long (read by the transitions themselves)
   await state.retentionSet(config.retention);
   const registry = new Registry(state, log);
@@ -91,10 +87,11 @@ async function main(): Promise<void> {
   };
   const dispatcher = new Dispatcher(calls, callbacks, state, registry, log, () => ari.connected, todayOf,
     config.randomSeed === undefined ? Math.random : seededRandom(config.randomSeed));
-  calls.onCallWaiting = (queueId) => dispatcher.kick(queueId);
+  // a dispatch a request sets off is call handling: the patient connection (state/connection.ts)
+  calls.onCallWaiting = (queueId) => outsideRequest(() => dispatcher.kick(queueId));
   // maximum wait and leave-when-empty: callers overflow
   const waitingPolicy = new WaitingPolicy(calls, state, registry);
-  callbacks.onWaiting = (queueId) => dispatcher.kick(queueId);
+  callbacks.onWaiting = (queueId) => outsideRequest(() => dispatcher.kick(queueId));
   const agents = new AgentService(registry, state);
   // position, estimated wait and periodic prompts to callers waiting with music
   const announcer = new Announcer(ari, calls, registry, storeWaitFacts(state, config.timeZone));
@@ -205,7 +202,6 @@ async function main(): Promise<void> {
     void history?.stop();
     server.close();
     for (const ws of server.listeners('upgrade')) server.off('upgrade', ws as never);
-    requestRedis.disconnect();
     void redis.quit().finally(() => process.exit(0));
     setTimeout(() => process.exit(0), 3000).unref();
   };

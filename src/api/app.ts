@@ -52,7 +52,7 @@ export interface ApiDeps {
   recordings: RecordingService;
   clips: ClipService;
   metrics: MetricsService;
-  /** The Redis connections to report in /health; the first is the one API requests use. */
+  /** The Redis connections to report in /health; the first is the state connection API requests use. */
   connections?: ConnectionWatch[];
   /** The call history; absent when the controller keeps none (no DATABASE_URL). */
   history?: History;
@@ -65,8 +65,8 @@ export function createApp(d: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ limit: '64kb' }));
-  // state commands of a request go to the request connection: refused at once during an outage
-  app.use((_req, _res, next) => withinRequest(() => next()));
+  // a request's state commands are refused at once during an outage (state/connection.ts)
+  app.use((_req, res, next) => withinRequest(() => next(), new Promise((done) => res.once('close', done))));
   const openapi = YAML.parse(fs.readFileSync(OPENAPI_FILE, 'utf8'));
   const v1 = express.Router();
   v1.use(healthRouter(d.ari, d.redis, d.connections));

@@ -49,7 +49,9 @@ export function attachEventsHub(server: Server, bus: EventBus, users: UserDirect
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname !== EVENTS_PATH) { if (!OTHER_UPGRADE_PATHS.has(url.pathname)) socket.end('HTTP/1.1 404 Not Found\r\n\r\n'); return; }
     // the token lookup refuses at once while Redis is down (request connection), as REST does
-    void withinRequest(() => users.authenticate(bearer(req.headers.authorization) ?? url.searchParams.get('token') ?? undefined)).then((user) => {
+    let checked!: () => void;
+    const answered = new Promise<void>((r) => { checked = r; });
+    void withinRequest(() => users.authenticate(bearer(req.headers.authorization) ?? url.searchParams.get('token') ?? undefined), answered).finally(checked).then((user) => {
       if (!user) { socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n'); return; }
       wss.handleUpgrade(req, socket, head, (ws) => { principals.set(ws, user); alive.set(ws, true); wss.emit('connection', ws, req); });
     }, () => socket.end('HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n'));

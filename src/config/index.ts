@@ -54,8 +54,6 @@ export interface Config {
   readonly timeZone: string;
   readonly configFile: string;
   readonly file: FileConfig;
-  /** How long an API request's Redis command may take before it answers 503 STATE_UNAVAILABLE. */
-  readonly requestRedisTimeoutMs: number;
   /** WebSocket clients: ping interval (a client that misses a pong is dropped), send-buffer bound, message size limit. */
   readonly ws: { readonly pingIntervalMs: number; readonly maxBufferedBytes: number; readonly maxPayloadBytes: number };
   /** How long finished callback requests and the last-agent memory of caller numbers are kept. */
@@ -89,7 +87,6 @@ const EnvSchema = z.object({
   ACD_TIMEZONE: z.string().default('UTC').refine(isTimeZone, 'an IANA time zone such as Europe/Paris'),
   /** Seeds the random routing strategy's draw (tests); unset means Math.random. */
   ACD_RANDOM_SEED: z.coerce.number().int().min(0).optional(),
-  ACD_REQUEST_REDIS_TIMEOUT_MS: z.coerce.number().int().min(100).max(30000).default(1000),
   ACD_WS_PING_MS: z.coerce.number().int().min(100).max(600000).default(30000),
   ACD_WS_MAX_BUFFERED_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
   ACD_WS_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(64).max(1024 * 1024).default(4096),
@@ -166,7 +163,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, repoRoot = path
     timeZone: e.ACD_TIMEZONE,
     configFile,
     file: loadFileConfig(configFile),
-    requestRedisTimeoutMs: e.ACD_REQUEST_REDIS_TIMEOUT_MS,
     ws: { pingIntervalMs: e.ACD_WS_PING_MS, maxBufferedBytes: e.ACD_WS_MAX_BUFFERED_BYTES, maxPayloadBytes: e.ACD_WS_MAX_PAYLOAD_BYTES },
     retention: { recordSec: e.ACD_RECORD_RETENTION_SEC, finishedCallbackSec: e.ACD_CALLBACK_RETENTION_SEC, lastAgentSec: e.ACD_LAST_AGENT_RETENTION_SEC },
   };

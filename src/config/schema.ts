@@ -240,10 +240,8 @@ export const FileConfigSchema = z.object({
   c.agents.forEach((ag, i) => ag.queues.forEach((qid) => {
     if (!queueIds.has(qid)) ctx.addIssue({ code: 'custom', path: ['agents', i, 'queues'], message: `unknown queue ${qid}` });
   }));
-  const agentIds = new Set(c.agents.map((x) => x.id));
+  // (agentOrder is checked against the registry through the API: the file may name agents created there)
   c.queues.forEach((qu, i) => {
-    const stranger = qu.agentOrder.find((id) => !agentIds.has(id));
-    if (stranger) ctx.addIssue({ code: 'custom', path: ['queues', i, 'agentOrder'], message: `unknown agent ${stranger}` });
     const o = qu.overflow;
     if (o?.kind === 'queue' && (o.queueId === qu.id || !queueIds.has(o.queueId))) {
       ctx.addIssue({ code: 'custom', path: ['queues', i, 'overflow', 'queueId'], message: `overflow to ${o.queueId === qu.id ? 'itself' : `unknown queue ${o.queueId}`}` });

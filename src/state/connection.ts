@@ -3,25 +3,43 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../logger';
 
 /**
- * Redis connections and what an outage means for each.
+ * Redis connections and what an outage means for an API request.
  *
- * Call handling's connection is patient (maxRetriesPerRequest: null): its commands wait through a
- * blip, so a caller's transition is never lost. An API request must not wait: a client that gave up
- * on a pause must not find it applied seconds later. So API requests run their state commands on a
- * connection of their own with no offline queue (a command while disconnected fails at once, is
- * never sent later) and a command timeout; `withinRequest` marks the request's async context, and
- * the StateStore picks that connection inside it.
+ * The state connection is patient (maxRetriesPerRequest: null): call handling's commands wait through
+ * a blip, in the order they were issued, so a caller's transition is never lost. An API request must
+ * not wait: a client that gave up on a pause must not find it applied seconds later. `withinRequest`
+ * marks a request's async context; inside it the StateStore refuses a command at once
+ * (StateUnavailable → 503 STATE_UNAVAILABLE) while the connection is not up, instead of leaving it in
+ * the offline queue. (One connection, not a second one for requests: work a request sets off, such
+ * as a phone's first device state, must stay in order with the same agent's later changes.)
  */
-const requestScope = new AsyncLocalStorage<true>();
+export class StateUnavailable extends Error {
+  constructor() { super('the state store (Redis) is not connected'); this.name = 'StateUnavailable'; }
+}
 
-export function withinRequest<T>(fn: () => T): T { return requestScope.run(true, fn); }
-export function inRequest(): boolean { return requestScope.getStore() === true; }
+const requestScope = new AsyncLocalStorage<{ open: boolean }>();
+
+/**
+ * Runs a request's handling in its scope until `answered` resolves (the response is sent or the
+ * client went away): work it leaves behind (a timer, a dispatch) is call handling after that.
+ */
+export function withinRequest<T>(fn: () => T, answered?: Promise<unknown>): T {
+  const scope = { open: true };
+  void answered?.then(() => { scope.open = false; });
+  return requestScope.run(scope, fn);
+}
+export function inRequest(): boolean { return requestScope.getStore()?.open === true; }
+/**
+ * Call handling a request sets off (a dispatch after a callback request, say) runs on the patient
+ * connection like the rest of call handling: it must not fail half-way through a blip.
+ */
+export function outsideRequest<T>(fn: () => T): T { return requestScope.exit(fn); }
 
 /** The request connection refused or timed out a command: Redis is (or just went) down. */
 export function isStateUnavailable(err: unknown): boolean {
   const e = err as { name?: string; message?: string } | undefined;
   if (!e || typeof e.message !== 'string') return false;
-  return e.name === 'MaxRetriesPerRequestError'
+  return err instanceof StateUnavailable || e.name === 'MaxRetriesPerRequestError'
     || /enableOfflineQueue options is false|Command timed out|Connection is closed|Stream isn't writeable|connect ECONNREFUSED/i.test(e.message);
 }
 

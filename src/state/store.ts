@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
-import { inRequest } from './connection';
+import { StateUnavailable, inRequest } from './connection';
 import { Keys } from './keys';
 
 export type RegistryKind = 'queues' | 'agents' | 'users' | 'pauseReasons' | 'settings';
@@ -127,23 +127,26 @@ type Raw = [number, (string | number)?];
 export class StateStore {
   readonly keys: Keys;
 
-  /**
-   * `requestRedis`: the connection API requests use (no offline queue, see state/connection.ts);
-   * inside a request's async context every command goes there, elsewhere to the patient one.
-   */
-  constructor(private readonly patient: Redis, prefix: string, private readonly now: () => number = Date.now, private readonly requestRedis?: Redis) {
+  constructor(private readonly patient: Redis, prefix: string, private readonly now: () => number = Date.now) {
     this.keys = new Keys(prefix);
     const lib = fs.readFileSync(path.join(LUA_DIR, '_lib.lua'), 'utf8');
-    for (const redis of requestRedis ? [patient, requestRedis] : [patient]) {
-      for (const name of TRANSITIONS) {
-        if ((redis as unknown as Record<string, unknown>)[`acd_${name}`]) continue;
-        const body = fs.readFileSync(path.join(LUA_DIR, `${name}.lua`), 'utf8');
-        redis.defineCommand(`acd_${name}`, { numberOfKeys: 0, lua: `${lib}\n${body}` });
-      }
+    for (const name of TRANSITIONS) {
+      if ((patient as unknown as Record<string, unknown>)[`acd_${name}`]) continue;
+      const body = fs.readFileSync(path.join(LUA_DIR, `${name}.lua`), 'utf8');
+      patient.defineCommand(`acd_${name}`, { numberOfKeys: 0, lua: `${lib}\n${body}` });
     }
   }
 
-  private get redis(): Redis { return this.requestRedis && inRequest() ? this.requestRedis : this.patient; }
+  /**
+   * One connection, patient: call handling's commands wait through a blip, in the order they were
+   * issued. A command of an API request (state/connection.ts) is refused at once while the
+   * connection is not up instead of waiting in the offline queue, to be applied after the client
+   * gave up.
+   */
+  private get redis(): Redis {
+    if (inRequest() && this.patient.status !== 'ready') throw new StateUnavailable();
+    return this.patient;
+  }
 
   private async run(name: Transition, ...args: (string | number)[]): Promise<Raw> {
     const fn = (this.redis as unknown as Record<string, (...a: unknown[]) => Promise<Raw>>)[`acd_${name}`];

@@ -29,4 +29,51 @@ describe('access policy: who reaches which queue and agent', () => {
     const admin = who('admin');
     assert.deepEqual([policy.canQueue(admin, 'x'), policy.canAgent(admin, 'a2')], [true, true]);
   });
+
+  it('an agent logged in to a queue it is not assigned to reaches that queue until it logs out', () => {
+    const p = new AccessPolicy(registry);
+    const agent = who('agent', { agentId: 'a1' });
+    assert.equal(p.canQueue(agent, 'support'), false);
+    p.noteLoggedIn('a1', ['sales', 'support']);
+    assert.equal(p.canQueue(agent, 'support'), true);
+    p.noteLoggedIn('a1', []);
+    assert.equal(p.canQueue(agent, 'support'), false);
+  });
+
+  it('scopes events like the REST reads: queue events by queue, agent.state by agent, monitor.* never to agents, token.* and registry.* to admins, unknown types to admins', () => {
+    const sup = who('supervisor', { supervisedQueues: ['sales'] });
+    const free = who('supervisor', { supervisedQueues: [] }, { limitToAssignedQueues: false });
+    const agent = who('agent', { agentId: 'a1' });
+    const admin = who('admin');
+    const cases: [Record<string, unknown>, boolean[]][] = [
+      // [event, [sup, free, agent, admin]]
+      [{ type: 'call.queued', queueId: 'sales', callerNumber: '1' }, [true, true, true, true]],
+      [{ type: 'call.queued', queueId: 'support', callerNumber: '1' }, [false, true, false, true]],
+      [{ type: 'call.offered', queueId: 'support', agentId: 'a1' }, [false, true, true, true]],   // an agent's own call
+      [{ type: 'call.offer_failed', queueId: 'support', agents: ['a2', 'a1'] }, [false, true, true, true]],
+      [{ type: 'agent.state', agentId: 'a1', queues: ['sales'] }, [true, true, true, true]],
+      [{ type: 'agent.state', agentId: 'a2', queues: ['support'] }, [false, true, false, true]],
+      [{ type: 'monitor.started', queueId: 'sales', agentId: 'a1' }, [true, true, false, true]],
+      [{ type: 'monitor.ended', queueId: 'support', agentId: 'a2' }, [false, true, false, true]],
+      [{ type: 'recording.started', queueId: 'sales', agentId: 'a1' }, [false, false, true, true]],  // accessRecordings is off for supervisors by default
+      [{ type: 'clip.created', scope: 'personal', ownerAgentId: 'a2' }, [true, true, false, true]],
+      [{ type: 'clip.created', scope: 'public' }, [true, true, true, true]],
+      [{ type: 'token.revoked', userId: 'u', tokenId: 't' }, [false, false, false, true]],
+      [{ type: 'registry.changed', kind: 'queues', definitionId: 'sales' }, [false, false, false, true]],
+      [{ type: 'brand.new_event', queueId: 'sales' }, [false, false, false, true]],
+      [{ type: 'call.party_left', queueId: null }, [false, false, false, true]],
+    ];
+    for (const [e, want] of cases) {
+      assert.deepEqual([sup, free, agent, admin].map((p) => policy.mayReceive(p, e as { type: string })), want, JSON.stringify(e));
+    }
+  });
+
+  it('scopes a monitoring session by its recorded queue and agent: protected agents need monitorProtected', () => {
+    const reg = { findAgent: (id: string) => ({ a1: { queues: ['sales'], protected: true } } as Record<string, { queues: string[]; protected: boolean }>)[id] } as unknown as Registry;
+    const p = new AccessPolicy(reg);
+    const m = { queueId: 'sales', agentId: 'a1' };
+    assert.equal(p.canMonitor(who('supervisor', { supervisedQueues: ['sales'] }), m), false);
+    assert.equal(p.canMonitor(who('supervisor', { supervisedQueues: ['sales'] }, { monitorProtected: true }), m), true);
+    assert.equal(p.canMonitor(who('agent', { agentId: 'a1' }), m), false);
+  });
 });

@@ -18,7 +18,8 @@
 local up_to, days, max = ARGV[3], cjson.decode(ARGV[4]), tonumber(ARGV[5])
 local acks = cjson.decode(ARGV[6])
 local KEEP_MS = 3 * 86400000
-local MARK_MS = 7 * 86400000
+-- marks (a call counted answered once) live as long as the call's record: the retention of records
+local MARK_MS = RECORD_TTL * 1000
 
 local function id_parts(id)
   local ms, seq = string.match(id, '^(%d+)-(%d+)$')

@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
+import { Redis } from 'ioredis';
+import { TEST_ENV } from '../support/env';
+import { ADMIN_TOKEN, Controller, sleep } from './harness/controller';
+import { allocatePort } from './harness/ports';
+
+/**
+ * A seeded fuzz test over every route of the OpenAPI document: generated requests with wrong types,
+ * missing and extra fields, huge and broken values, bad escapes, for each role. The same seed makes
+ * the same requests (ACD_FUZZ_SEED to try another). Never a 5xx, always the error shape for a
+ * refusal, and no change in Redis after a refused request (nor after any GET).
+ */
+const SEED = Number(process.env.ACD_FUZZ_SEED ?? 20261101);
+const PER_ROUTE = 6;
+
+const TOKENS: Record<string, string | null> = {
+  nobody: null,
+  admin: ADMIN_TOKEN,
+  supervisor: 'fuzz-supervisor-token-0001',
+  agent: 'fuzz-agent-token-a1-000001',
+};
+const ROLES = Object.keys(TOKENS);
+
+/** mulberry32: small, seeded, good enough to pick cases. */
+function prng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Schema = Record<string, any>;
+
+describe('fuzz: generated requests over every OpenAPI route never answer 5xx, always the error shape, and a refusal changes nothing', function () {
+  this.timeout(240_000);
+  let ctl: Controller;
+  let redis: Redis;
+
+  before(async () => {
+    ctl = await Controller.start({
+      name: 'fuzz', httpPort: allocatePort(),
+      config: {
+        queues: [{ id: 'sales', name: 'Sales', extension: '8751', callbacks: { enabled: true } }, { id: 'support', name: 'Support', extension: '8752' }],
+        agents: [
+          { id: 'a1', name: 'A1', queues: ['sales'], phone: { mode: 'static', contact: 'sip:a1@127.0.0.1:5990' } },
+          { id: 'a2', name: 'A2', queues: ['support'], phone: { mode: 'static', contact: 'sip:a2@127.0.0.1:5990' } },
+        ],
+        users: [
+          { id: 'sup', role: 'supervisor', token: TOKENS.supervisor, supervisedQueues: ['sales'] },
+          { id: 'al', role: 'agent', agentId: 'a1', token: TOKENS.agent },
+        ],
+      },
+    });
+    redis = new Redis(TEST_ENV.redisUrl);
+    await sleep(1500);   // the phones' first device reports settle before anything is compared
+  });
+  after(async () => { await redis?.quit(); await ctl?.kill(); });
+
+  /** Every key of this controller's prefix with its value: what "no state change" compares. */
+  async function snapshot(): Promise<Map<string, string>> {
+    const keys: string[] = [];
+    let cursor = '0';
+    do { const [n, ks] = await redis.scan(cursor, 'MATCH', `${ctl.prefix}*`, 'COUNT', 1000); cursor = n; keys.push(...ks); } while (cursor !== '0');
+    const out = new Map<string, string>();
+    for (const key of keys) {
+      const type = await redis.type(key);
+      const value = type === 'string' ? await redis.get(key)
+        : type === 'hash' ? JSON.stringify(Object.entries(await redis.hgetall(key)).sort())
+          : type === 'set' ? JSON.stringify((await redis.smembers(key)).sort())
+            : type === 'zset' ? JSON.stringify(await redis.zrange(key, 0, -1, 'WITHSCORES'))
+              : type === 'list' ? JSON.stringify(await redis.lrange(key, 0, -1))
+                : type === 'stream' ? JSON.stringify([await redis.xlen(key), (await redis.xrevrange(key, '+', '-', 'COUNT', 1))[0]?.[0]])
+                  : type;
+      if (type !== 'none') out.set(key, `${type} ${value}`);
+    }
+    return out;
+  }
+  /**
+   * metrics:* is left out: it is the fold of the event stream (compared itself), which a read of the
+   * figures first catches up on — the fold of events earlier accepted requests wrote, not a change.
+   */
+  const diff = (a: Map<string, string>, b: Map<string, string>) => [...new Set([...a.keys(), ...b.keys()])]
+    .filter((k) => !k.startsWith(`${ctl.prefix}metrics:`) && a.get(k) !== b.get(k));
+
+  it(`seed ${SEED}: ${PER_ROUTE} requests per route and role mix`, async () => {
+    const doc = (await ctl.request('GET', '/openapi.json', undefined, null)).body;
+    const rnd = prng(SEED);
+    const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)];
+    const resolve = (s: Schema | undefined): Schema | undefined => {
+      if (!s?.$ref) return s;
+      return resolve(s.$ref.split('/').slice(1).reduce((o: any, p: string) => o?.[p], doc));
+    };
+    const sample = (s0: Schema | undefined, depth = 0): unknown => {
+      const s = resolve(s0);
+      if (!s || depth > 4) return 'x';
+      if (s.enum) return pick(s.enum);
+      if (s.oneOf || s.anyOf) return sample(pick(s.oneOf ?? s.anyOf), depth + 1);
+      switch (s.type) {
+        case 'object': {
+          const props = s.properties ?? {};
+          const keys = Object.keys(props).filter((k) => (s.required ?? []).includes(k) || rnd() < 0.5);
+          return Object.fromEntries(keys.map((k) => [k, sample(props[k], depth + 1)]));
+        }
+        case 'array': return [sample(s.items, depth + 1)];
+        case 'integer': case 'number': return s.minimum ?? 1;
+        case 'boolean': return true;
+        default: return pick(['sales', 'a1', 'x', '15550100', 'lunch']);
+      }
+    };
+    const huge = () => pick(['x'.repeat(70_000), 'é'.repeat(20_000), 1e308, -1, 2 ** 53 + 1, '\u0000\uffff', '%00', '../../etc/passwd', '${jndi:x}', 'a,b(c)|d']);
+    const wrongType = (v: unknown): unknown => pick<unknown>(typeof v === 'string' ? [1, true, null, ['x'], { x: 1 }] : [String(v), null, [v], { v }, '']);
+    const mutateBody = (schema: Schema | undefined): { kind: string; body?: string; headers?: Record<string, string> } => {
+      const base = sample(schema);
+      const obj = (base && typeof base === 'object' && !Array.isArray(base)) ? { ...(base as Record<string, unknown>) } : {};
+      const keys = Object.keys(obj);
+      const json = (v: unknown) => ({ body: JSON.stringify(v), headers: { 'content-type': 'application/json' } });
+      switch (pick(['valid', 'wrongType', 'missing', 'extra', 'huge', 'broken', 'notJson', 'deep', 'gzip', 'array'])) {
+        case 'valid': return { kind: 'valid', ...json(base) };
+        case 'wrongType': { if (keys.length) { const k = pick(keys); obj[k] = wrongType(obj[k]); } return { kind: 'wrongType', ...json(keys.length ? obj : 42) }; }
+        case 'missing': { if (keys.length) delete obj[pick(keys)]; return { kind: 'missing', ...json(obj) }; }
+        case 'extra': return { kind: 'extra', ...json({ ...obj, [pick(['zz', '__proto__', 'constructor', 'id', 'role'])]: pick([1, 'admin', { admin: true }]) }) };
+        case 'huge': { const k = keys.length ? pick(keys) : 'name'; obj[k] = huge(); return { kind: 'huge', ...json(obj) }; }
+        case 'broken': return { kind: 'broken', body: pick(['{"a": [', '{', '}', 'nul', '{"a":1,}', '\u0000', '{"a":"\ud800"}']), headers: { 'content-type': 'application/json' } };
+        case 'notJson': return { kind: 'notJson', body: 'a=1&b=2', headers: { 'content-type': pick(['text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=utf-42', 'application/xml']) } };
+        case 'deep': { let v: unknown = 1; for (let i = 0; i < 2000; i++) v = [v]; return { kind: 'deep', ...json({ ...obj, [keys[0] ?? 'a']: v }) }; }
+        case 'gzip': return { kind: 'gzip', body: pick([gzipSync(JSON.stringify(obj)).subarray(0, 10).toString('latin1'), 'not gzip']), headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' } };
+        default: return { kind: 'array', ...json([obj]) };
+      }
+    };
+    const param = (name: string) => pick([
+      ...(name === 'id' ? ['sales', 'a1', 'a2', 'sup', 'support'] : []), '1', 'nope', '%E0%A4%A', '%ff', '%00', 'x'.repeat(3000), '..%2F..%2Fetc', '%F0%9F%98%80', '-1', 'a%20b',
+    ]);
+
+    const ops = Object.entries(doc.paths as Record<string, Record<string, any>>)
+      .flatMap(([p, o]) => Object.entries(o).filter(([m]) => m !== 'parameters').map(([m, op]) => ({ method: m.toUpperCase(), path: p, op })));
+    const figures = { requests: 0, status5xx: 0, wrongShape: 0, refused: 0, compared: 0, changes: 0 };
+    const problems: string[] = [];
+    let before = await snapshot();
+    for (const { method, path, op } of ops) {
+      for (let n = 0; n < PER_ROUTE; n++) {
+        const role = pick(ROLES);
+        const url = path.replace(/\{(\w+)\}/g, (_m, name: string) => param(name));
+        const query = rnd() < 0.3 ? `?${pick(['state=%ff', 'queueId=sales', 'archived=maybe', 'scope=' + 'x'.repeat(500), 'name=%E0%A4%A', 'a[b][c]=1'])}` : '';
+        const schema = op.requestBody?.content?.['application/json']?.schema;
+        // (fetch sends no body with a GET)
+        const b = method === 'GET' ? { kind: 'none' } as ReturnType<typeof mutateBody> : method === 'DELETE' && rnd() < 0.7 ? { kind: 'none' } : mutateBody(schema);
+        const headers: Record<string, string> = { ...(b.headers ?? {}) };
+        if (TOKENS[role]) headers.authorization = `Bearer ${TOKENS[role]}`;
+        const res = await fetch(`${ctl.api}${url}${query}`, { method, headers, body: b.body === undefined ? undefined : Buffer.from(b.body, 'latin1') });
+        const text = await res.text();
+        figures.requests++;
+        const what = `${role} ${method} ${path} (${url.slice(0, 60)}${query.slice(0, 30)}) ${b.kind} → ${res.status}`;
+        if (res.status >= 500) { figures.status5xx++; problems.push(`5xx: ${what} ${text.slice(0, 200)}`); }
+        if (res.status >= 400) {
+          figures.refused++;
+          let shape = false;
+          try { const e = JSON.parse(text).error; shape = typeof e?.code === 'string' && /^[A-Z][A-Z0-9_]*$/.test(e.code) && typeof e.message === 'string'; } catch { /* not JSON */ }
+          if (!shape) { figures.wrongShape++; problems.push(`shape: ${what} ${text.slice(0, 200)}`); }
+        }
+        if (res.status >= 400 || method === 'GET') {
+          const after = await snapshot();
+          figures.compared++;
+          const changed = diff(before, after);
+          if (changed.length) { figures.changes++; problems.push(`changed ${changed.map((k) => k.slice(ctl.prefix.length)).join(', ')}: ${what}`); }
+          before = after;
+        } else {
+          // accepted: its effects (and what follows them, such as routing) may take a moment
+          await sleep(300);
+          before = await snapshot();
+        }
+      }
+    }
+    process.stdout.write(`      fuzz seed ${SEED}: ${figures.requests} requests over ${ops.length} routes, ${figures.refused} refused, ${figures.status5xx} 5xx, `
+      + `${figures.wrongShape} wrong shapes, ${figures.changes} state changes in ${figures.compared} compared\n`);
+    assert.deepEqual(problems, [], problems.join('\n'));
+    assert.ok(figures.refused > figures.requests / 2, 'most generated requests are refused (the generator produces bad input)');
+  });
+});
