@@ -1,6 +1,7 @@
 // The benchmark's own Asterisk instance and Redis, on ports no test or `npm start` uses, started and
 // stopped through the repo's scripts so that Asterisk runs with exactly the repo's configuration.
 import { execFile, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,7 +11,8 @@ export const BENCH = {
   instance: 'bench',
   sipPort: 25060,
   ariPort: 28088,
-  ariPassword: 'acd-bench',
+  // a fresh one per run (the instance is restarted with it): no password is a constant of the repo
+  ariPassword: randomBytes(18).toString('base64url'),
   redisPort: 6392,
   rtpStart: 40000,
   rtpEnd: 44000,

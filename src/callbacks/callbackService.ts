@@ -158,7 +158,12 @@ export class CallbackService {
       // no number we may call: the caller is told so and keeps waiting in line, at their place
       s.log.info('no callback number the outbound policy allows: the caller keeps waiting', { callerNumber: s.callerNumber });
       if (!gone()) await this.playAndWait(ch, [...REFUSED_NUMBER_PROMPT], `nr-${id}`);
-      if (!gone() && this.calls.backToWaiting(s.callId)) await this.ari.startMoh(ch, queue.mohClass).catch(() => undefined);
+      if (!gone() && this.calls.backToWaiting(s.callId)) {
+        await this.ari.startMoh(ch, queue.mohClass).catch(() => undefined);
+        return;
+      }
+      // they hung up meanwhile, with no request made: they left the line
+      await this.state.abandon(s.callId);
       return;
     }
     let message: string | undefined;

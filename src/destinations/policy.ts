@@ -12,7 +12,9 @@ import { z } from 'zod';
  */
 export const DestinationPattern = z.string()
   .regex(/^(_(?:[0-9XZN*#+.!]|\[[0-9-]+\])+|\+?[0-9*#]{1,32})$/i, 'an Asterisk pattern such as _NXXNXXXXXX, or a literal number')
-  .max(64);
+  .max(64)
+  // a range such as [5-1] passes the shape but is no character class
+  .refine((p) => { try { patternRegExp(p); return true; } catch { return false; } }, 'a character range runs upwards, such as [1-5]');
 export const DeniedPrefix = z.string().regex(/^\+?[0-9*#]{0,15}$/, 'a prefix: digits, *, # and an optional leading +').min(1).max(16);
 
 /** Every field optional: a queue's override replaces only the fields it gives. */
