@@ -88,7 +88,11 @@ async function main(): Promise<void> {
   const history = databaseUrl ? new History({
     databaseUrl, schema: config.history.schema, retentionMonths: config.history.retentionMonths,
     streamKey: state.keys.events(), consumer: config.nodeId,
-  }, redis, redis.duplicate(), { serviceLevelMs: (q) => (registry.findQueue(q)?.serviceLevelSec ?? 20) * 1000 }, log) : undefined;
+    queueLogFile: config.history.queueLogFile, queueLogTable: config.history.queueLogTable,
+  }, redis, redis.duplicate(), {
+    serviceLevelMs: (q) => (registry.findQueue(q)?.serviceLevelSec ?? 20) * 1000,
+    callbackKey: (q) => registry.findQueue(q)?.callbacks?.key ?? '1',
+  }, log) : undefined;
   const timers = new TimerService(state, {
     offer: ([id, token]) => (isCallback(id) ? callbacks.offerExpired(id, token) : calls.offerExpired(id, token)),
     callback: async ([id]) => { await state.callbackDue(id); },

@@ -55,6 +55,7 @@ CREATE TABLE queue_calls (
   callback_id text, disposition text, tags text[] NOT NULL DEFAULT '{}', notes text,
   recording_ids text[] NOT NULL DEFAULT '{}',
   sl_threshold_ms int NOT NULL DEFAULT 20000, sl_met boolean,
+  entry_position int,                                     -- place in line on entering (queue_log's origposition)
   PRIMARY KEY (call_id, seq, entered_at)
 ) PARTITION BY RANGE (entered_at);
 CREATE INDEX ON queue_calls (queue_id, entered_at);
@@ -78,7 +79,7 @@ CREATE TABLE agent_sessions (
 -- what the writer remembers of each agent between events (not partitioned: one row per agent)
 CREATE TABLE agent_status (
   agent_id text PRIMARY KEY, state text NOT NULL, reason text, since timestamptz NOT NULL,
-  queues text[] NOT NULL DEFAULT '{}',
+  queues text[] NOT NULL DEFAULT '{}', login_at timestamptz,
   -- the queue call the agent handled last, awaiting the end of its wrap-up
   wrap_call_id text, wrap_seq int, wrap_entered_at timestamptz
 );

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { TEST_ENV, uniqueSchema } from '../support/env';
 import { customerTrunk } from './harness/asterisk';
@@ -42,12 +44,44 @@ function parseCsv(text: string): string[][] {
   if (cell || row.length) { row.push(cell); rows.push(row); }
   return rows;
 }
+/**
+ * An independent queue_log reader, as QueueMetrics or Asternic read app_queue's file: per queue,
+ * the calls offered (ENTERQUEUE, or refused: FULL / JOINEMPTY), answered (CONNECT, with its hold
+ * time), abandoned, timed out, overflowed, callback key pressed, transferred.
+ */
+function readQueueLog(text: string) {
+  const queues: Record<string, { offered: number; answered: number; abandoned: number; timedOut: number; overflowed: number; callbackRequests: number; transferred: number; holdSec: number }> = {};
+  const agents: Record<string, Record<string, number>> = {};
+  const q = (name: string) => (queues[name] ??= { offered: 0, answered: 0, abandoned: 0, timedOut: 0, overflowed: 0, callbackRequests: 0, transferred: 0, holdSec: 0 });
+  const lines = text.split('\n').filter(Boolean);
+  for (const line of lines) {
+    const m = /^(\d{10})\|([^|]+)\|([^|]+)\|([^|]+)\|([A-Z]+)((?:\|[^|]*)*)$/.exec(line);
+    if (!m) throw new Error(`not a queue_log line: ${line}`);
+    const [, , , queue, agent, event, rest] = m;
+    const data = rest.split('|').slice(1);
+    const add = (a: string) => { (agents[a] ??= {})[event] = (agents[a][event] ?? 0) + 1; };
+    switch (event) {
+      case 'ENTERQUEUE': q(queue).offered++; break;
+      case 'FULL': case 'JOINEMPTY': q(queue).offered++; q(queue).overflowed++; break;
+      case 'CONNECT': q(queue).answered++; q(queue).holdSec += Number(data[0]); add(agent); break;
+      case 'ABANDON': q(queue).abandoned++; break;
+      case 'EXITWITHTIMEOUT': q(queue).timedOut++; break;
+      case 'EXITEMPTY': q(queue).overflowed++; break;
+      case 'EXITWITHKEY': q(queue).callbackRequests++; break;
+      case 'BLINDTRANSFER': case 'ATTENDEDTRANSFER': q(queue).transferred++; add(agent); break;
+      default: add(agent);
+    }
+  }
+  return { queues, agents, lines };
+}
+
 const cellOf = (v: unknown) => (v === null || v === undefined ? '' : Array.isArray(v) ? v.join('|') : typeof v === 'object' ? JSON.stringify(v) : String(v));
 
 describe('call history: a scripted day through SIP, reported exactly (real Asterisk, Redis, PostgreSQL)', function () {
   this.timeout(240_000);
   const run = new TestRun();
   const schema = uniqueSchema('e2e-history');
+  const queueLogFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'acd-queue-log-')), 'queue_log');
 
   afterEach(async function () {
     // whatever happened, the run's PostgreSQL is up again for the next suites
@@ -66,7 +100,7 @@ describe('call history: a scripted day through SIP, reported exactly (real Aster
         { id: 'al', role: 'agent', agentId: 'a1', token: AGENT_TOKEN },
         { id: 'cy', role: 'agent', agentId: 'a3', token: A3_TOKEN },
       ],
-    }, { env: { DATABASE_URL: TEST_ENV.databaseUrl, ACD_HISTORY_SCHEMA: schema } });
+    }, { env: { DATABASE_URL: TEST_ENV.databaseUrl, ACD_HISTORY_SCHEMA: schema, ACD_QUEUE_LOG_FILE: queueLogFile, ACD_QUEUE_LOG_TABLE: '1' } });
     const events = run.events;
     const caller = (extension: string, number: string, hangupAfterMs: number, dtmf?: { afterMs: number; digits: string }[], speak?: { afterMs: number; ms: number }[]) =>
       run.track(startCaller({ extension, callerNumber: number, asteriskPort: TEST_ENV.sipPort, hangupAfterMs, dtmf, speak }));
@@ -294,6 +328,24 @@ describe('call history: a scripted day through SIP, reported exactly (real Aster
       .flatMap((c: any) => c.steps);
     assert.equal(steps.length, callEvents.length);
     assert.equal(new Set(steps.map((s: any) => s.streamId)).size, steps.length);
+
+    // the queue_log file of the day, read by an independent parser, gives the same per-queue figures
+    const unpauses = () => (fs.existsSync(queueLogFile) ? fs.readFileSync(queueLogFile, 'utf8') : '').split('\n').filter((l) => l.includes('|Agent/a1|UNPAUSE|')).length;
+    await eventually(async () => unpauses() === 6, 10_000, 'the queue_log file written to the end of the day (a1 unpaused in 2 queues, 3 times)');
+    const ql = readQueueLog(fs.readFileSync(queueLogFile, 'utf8'));
+    for (const row of day.rows) {
+      const { holdSec, ...figures } = ql.queues[row.queueId];
+      assert.deepEqual(figures, {
+        offered: row.offered, answered: row.answered, abandoned: row.abandoned, timedOut: row.timedOut, overflowed: row.overflowed,
+        callbackRequests: row.callbackRequests, transferred: row.transferred,
+      }, `queue_log figures of ${row.queueId}`);
+      assert.equal(holdSec, answeredIn(row.queueId).reduce((s, e) => s + Math.round(e.waitMs / 1000), 0));
+    }
+    assert.deepEqual(ql.agents['Agent/a1'], {
+      AGENTLOGIN: 1, ADDMEMBER: 3, REMOVEMEMBER: 1, CONNECT: 4, COMPLETEAGENT: 3, BLINDTRANSFER: 1, PAUSE: 6, UNPAUSE: 6,
+    });
+    assert.deepEqual([ql.agents['Agent/a2'].RINGNOANSWER, ql.agents['Agent/a2'].AGENTLOGOFF], [undefined, 1], 'a2 rang but the caller gave up first: no ring-no-answer');
+    assert.ok(ql.lines.every((l) => Number(l.split('|')[0]) * 1000 >= at(all[0]) - 1000), 'epoch seconds of the day');
 
     // reach: a supervisor of no queue sees none of them; an agent may not read reports
     const none = await ctl.ok('GET', `/reports/queues?${range}`, undefined, NOBODY_TOKEN);
