@@ -6,6 +6,7 @@
 #   ACD_ARI_PORT           ARI HTTP port on 127.0.0.1         (default 8088)
 #   ACD_RTP_START/END      RTP port range                     (default 10000-20000)
 #   ARI_USER/ARI_PASSWORD  ARI credentials (user is always acd; default password acd-local)
+#   ACD_AMI_PORT           AMI port on 127.0.0.1              (default: the ARI port + 1); AMI_PASSWORD (default ARI_PASSWORD)
 #
 # The repo's asterisk-config/ and dialplan/ are copied unchanged into the instance's etc folder;
 # only the ports and the ARI secret are written beside them (acd-local/, acd-secrets/).
@@ -18,6 +19,8 @@ ari_port="${ACD_ARI_PORT:-8088}"
 rtp_start="${ACD_RTP_START:-10000}"
 rtp_end="${ACD_RTP_END:-20000}"
 ari_password="${ARI_PASSWORD:-acd-local}"
+ami_port="${ACD_AMI_PORT:-$((ari_port + 1))}"
+ami_password="${AMI_PASSWORD:-$ari_password}"
 
 inner="/var/lib/acd-instances/$instance"        # path as Asterisk sees it, inside the root
 dir="$ACD_ROOT$inner"
@@ -58,6 +61,9 @@ CONF
   printf '[transport-udp](+)\nbind = 127.0.0.1:%s\n' "$sip_port" >"$dir/etc/acd-local/pjsip.conf"
   printf 'password = %s\n' "$ari_password" >"$dir/etc/acd-secrets/ari-password.conf"
   chmod 600 "$dir/etc/acd-secrets/ari-password.conf"
+  printf 'port = %s\n' "$ami_port" >"$dir/etc/acd-local/manager.conf"
+  printf 'secret = %s\n' "$ami_password" >"$dir/etc/acd-secrets/ami-password.conf"
+  chmod 600 "$dir/etc/acd-secrets/ami-password.conf"
 }
 
 start() {
@@ -70,6 +76,7 @@ start() {
   fi
   rm -f "$pidfile" "$dir/run/asterisk.ctl"           # stale after a crash
   port_in_use "$ari_port" tcp && die "port $ari_port/tcp (ARI) is taken by another program: set ACD_ARI_PORT"
+  port_in_use "$ami_port" tcp && die "port $ami_port/tcp (AMI) is taken by another program: set ACD_AMI_PORT"
   port_in_use "$sip_port" udp && die "port $sip_port/udp (SIP) is taken by another program: set ACD_SIP_PORT"
   require_free_mib 100 "$ACD_ROOT"
   render_instance

@@ -19,6 +19,10 @@ import { seededRandom } from './routing/strategies';
 import { Config, ConfigError, loadConfig } from './config';
 import { localClipsDirs, startLocalAsterisk, startLocalPostgres, startLocalRedis } from './embedded/localEnvironment';
 import { History } from './history/history';
+import { PhoneCallWatcher } from './phones/phoneCallWatcher';
+// asterisk-manager ships no types: its constructor is (port, host, user, password, events)
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const AsteriskManager = require('asterisk-manager') as new (port: number, host: string, user: string, password: string, events: boolean) => import('./phones/phoneCallWatcher').AmiClient;
 import { ClipService } from './clips/clipService';
 import { EventBus } from './events/bus';
 import { createLogger } from './logger';
@@ -102,6 +106,10 @@ async function main(): Promise<void> {
   }, log);
 
   const devices = new DeviceWatcher(ari, state, registry, log);
+  // non-queue calls of agents' phones (AMI): recorded into the event stream, so into the history
+  const phoneCalls = config.ami
+    ? new PhoneCallWatcher(new AsteriskManager(config.ami.port, config.ami.host, config.ami.user, config.ami.password, true), state, registry, log)
+    : undefined;
   registry.onAgentChanged = async (id, agent) => {
     if (!ari.connected) return;   // provisioned on connect
     if (!agent) return phones.deprovision(id);
@@ -152,6 +160,7 @@ async function main(): Promise<void> {
   await metricsConsumer.start();
   if (history) await history.start();
   else log.info('no DATABASE_URL: this controller keeps no call history');
+  phoneCalls?.start();
   ari.start();
   timers.start();
   recordings.startSweeping();
@@ -178,6 +187,7 @@ async function main(): Promise<void> {
     metricsConsumer.stop();
     metrics.stop();
     void history?.stop();
+    phoneCalls?.stop();
     server.close();
     for (const ws of server.listeners('upgrade')) server.off('upgrade', ws as never);
     void redis.quit().finally(() => process.exit(0));

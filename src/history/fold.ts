@@ -57,6 +57,13 @@ export class HistoryFold {
         WHERE (call_id, seq) = (SELECT call_id, max(seq) FROM queue_calls WHERE call_id = $1 GROUP BY call_id)`, [callId, str(d.recordingId)]);
       return;
     }
+    if (e.type === 'phone.call') {
+      await this.db.query(`INSERT INTO phone_calls (agent_id, channel_id, started_at, direction, peer, answered_at, ended_at, talk_ms)
+        VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT DO NOTHING`,
+      [String(d.agentId), String(d.channelId), new Date(num(d.startedAt) ?? e.at), String(d.direction), String(d.peer ?? ''),
+        num(d.answeredAt) ? new Date(num(d.answeredAt) as number) : null, at, num(d.talkMs) ?? 0]);
+      return;
+    }
     if (e.type === 'agent.state') return this.agentState(String(d.agentId), at, String(d.state), str(d.reason), Array.isArray(d.queues) ? d.queues as string[] : []);
     if (e.type.startsWith('callback.') || (callId && isCallback(callId))) return this.callbackEvent(e.type, at, d);
   }

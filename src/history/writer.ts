@@ -200,6 +200,7 @@ export class HistoryWriter {
           const e = EventBus.parse(id, fields);
           if (!Number.isFinite(e.at)) continue;
           await this.partitions.ensure(client, e.at);
+          if (typeof e.startedAt === 'number') await this.partitions.ensure(client, e.startedAt);
           // a savepoint per event: an event the fold cannot take is logged and skipped, not a stuck writer
           await client.query('SAVEPOINT ev');
           try {

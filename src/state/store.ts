@@ -111,6 +111,7 @@ const TRANSITIONS = [
   'consult_start', 'consult_answered', 'consult_complete', 'consult_cancel', 'call_park', 'call_unpark', 'agent_device',
   'clip_create', 'clip_update', 'clip_delete', 'clip_played',
   'metrics_apply',
+  'phone_call',
 ] as const;
 type Transition = (typeof TRANSITIONS)[number];
 
@@ -148,6 +149,10 @@ export class StateStore {
   }
   async agentLogout(agentId: string, queues: string[]): Promise<Outcome<AgentStateName>> {
     return StateStore.outcome(await this.run('agent_logout', agentId, JSON.stringify(queues)), (v) => v as AgentStateName);
+  }
+  /** A non-queue call of an agent's phone is over (recorded once across controllers). */
+  async phoneCall(c: { channelId: string; agentId: string; direction: 'in' | 'out'; peer: string; startedAt: number; answeredAt?: number }): Promise<Outcome> {
+    return StateStore.outcome(await this.run('phone_call', c.channelId, c.agentId, c.direction, c.peer, c.startedAt, c.answeredAt ?? ''), () => undefined);
   }
   async agentDevice(agentId: string, device: 'online' | 'offline' | 'busy'): Promise<Outcome> {
     return StateStore.outcome(await this.run('agent_device', agentId, device), () => undefined);

@@ -100,7 +100,9 @@ describe('call history: a scripted day through SIP, reported exactly (real Aster
         { id: 'al', role: 'agent', agentId: 'a1', token: AGENT_TOKEN },
         { id: 'cy', role: 'agent', agentId: 'a3', token: A3_TOKEN },
       ],
-    }, { env: { DATABASE_URL: TEST_ENV.databaseUrl, ACD_HISTORY_SCHEMA: schema, ACD_QUEUE_LOG_FILE: queueLogFile, ACD_QUEUE_LOG_TABLE: '1' } });
+    }, { env: { DATABASE_URL: TEST_ENV.databaseUrl, ACD_HISTORY_SCHEMA: schema, ACD_QUEUE_LOG_FILE: queueLogFile, ACD_QUEUE_LOG_TABLE: '1',
+      // AMI watched too: the ACD's own legs to the agents' phones are no non-queue calls
+      AMI_PORT: String(TEST_ENV.amiPort), AMI_PASSWORD: TEST_ENV.ariPassword } });
     const events = run.events;
     const caller = (extension: string, number: string, hangupAfterMs: number, dtmf?: { afterMs: number; digits: string }[], speak?: { afterMs: number; ms: number }[]) =>
       run.track(startCaller({ extension, callerNumber: number, asteriskPort: TEST_ENV.sipPort, hangupAfterMs, dtmf, speak }));
@@ -315,7 +317,7 @@ describe('call history: a scripted day through SIP, reported exactly (real Aster
     const a3 = agents.agents.find((a: any) => a.agentId === 'a3');
     assert.equal(a3.callbackAttempts, 2);
 
-    // productivity: a1's today is the four queue calls
+    // productivity: a1's today is the four queue calls (its phone's legs were the ACD's: no non-queue call)
     const prod = await ctl.ok('GET', `/agents/a1/productivity?tz=UTC&compareTo=${today()}`, undefined, AGENT_TOKEN);
     assert.deepEqual(prod.today, { day: today(), queueCallsTaken: 4, nonQueueCallsTaken: 0, nonQueueCallsMade: 0, talkMs: a1.talkMs });
     assert.deepEqual(prod.comparison, prod.today);
@@ -352,6 +354,33 @@ describe('call history: a scripted day through SIP, reported exactly (real Aster
     assert.deepEqual(none.rows, []);
     assert.equal((await ctl.request('GET', `/reports/queues?${range}&queue=sales`, undefined, NOBODY_TOKEN)).status, 403);
     assert.equal((await ctl.request('GET', `/reports/queues?${range}`, undefined, AGENT_TOKEN)).status, 403);
+  });
+
+  it('given a1 dialing a2 from its phone and a2 dialing a1, each agent\'s productivity shows one non-queue call made and one taken', async () => {
+    const ctl = await run.start('history-direct', {
+      queues: [SALES, SUPPORT], agents: [],
+      users: [{ id: 'al', role: 'agent', agentId: 'a1', token: AGENT_TOKEN }],
+    }, { env: { DATABASE_URL: TEST_ENV.databaseUrl, ACD_HISTORY_SCHEMA: uniqueSchema('e2e-history-direct'), AMI_PORT: String(TEST_ENV.amiPort), AMI_PASSWORD: TEST_ENV.ariPassword } });
+    for (const id of ['a1', 'a2']) {
+      const port = allocatePort();
+      run.track(startAgentPhone({ port, calls: 1, hangupAfterMs: 1500 }));
+      await ctl.ok('POST', '/agents', { id, name: id, queues: ['sales'], phone: { mode: 'static', contact: `sip:${id}@127.0.0.1:${port}` } });
+    }
+    // the phones call by agent id (dialplan acd-agent-direct): From a1 is a1's endpoint
+    const first = run.track(startCaller({ extension: 'a2', callerNumber: 'a1', asteriskPort: TEST_ENV.sipPort, hangupAfterMs: 10_000 }));
+    assert.equal((await first.wait(20_000)).successful, 1, 'a1 reached a2 and a2 hung up');
+    const second = run.track(startCaller({ extension: 'a1', callerNumber: 'a2', asteriskPort: TEST_ENV.sipPort, hangupAfterMs: 10_000 }));
+    assert.equal((await second.wait(20_000)).successful, 1, 'a2 reached a1');
+    const day = { day: today(), queueCallsTaken: 0, nonQueueCallsTaken: 1, nonQueueCallsMade: 1, talkMs: 0 };
+    const prod = await eventually(async () => {
+      const p = await ctl.ok('GET', `/agents/a1/productivity?tz=UTC`, undefined, AGENT_TOKEN);
+      return p.today.nonQueueCallsTaken + p.today.nonQueueCallsMade === 2 ? p : undefined;
+    }, 10_000, 'both non-queue calls in a1\'s productivity');
+    assert.deepEqual(prod.today, day);
+    assert.deepEqual((await ctl.ok('GET', '/agents/a2/productivity?tz=UTC')).today, day);
+    assert.equal(prod.comparison, null);
+    // no queue figure moved
+    assert.deepEqual((await ctl.ok('GET', `/reports/queues?from=${today()}&to=${today()}`)).rows, []);
   });
 
   it('given bad report parameters, each is a 422 with details and nothing else happens', async () => {
