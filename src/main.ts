@@ -20,6 +20,7 @@ import { Config, ConfigError, loadConfig } from './config';
 import { localClipsDirs, startLocalAsterisk, startLocalPostgres, startLocalRedis } from './embedded/localEnvironment';
 import { History } from './history/history';
 import { PhoneCallWatcher } from './phones/phoneCallWatcher';
+import { PrometheusExporter } from './prometheus/exporter';
 // asterisk-manager ships no types: its constructor is (port, host, user, password, events)
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const AsteriskManager = require('asterisk-manager') as new (port: number, host: string, user: string, password: string, events: boolean) => import('./phones/phoneCallWatcher').AmiClient;
@@ -122,6 +123,14 @@ async function main(): Promise<void> {
     waitingPolicy.onEvent(e);
   });
   bus.subscribe((e) => metrics.onEvent(e));
+  const prometheus = new PrometheusExporter({
+    queueIds: () => registry.listQueues().map((q) => q.id),
+    queueStats: (q) => metrics.queueStats(q),
+    ariConnected: () => ari.connected,
+    redisReady: () => redis.status === 'ready',
+    history: () => history?.writer.status,
+  });
+  bus.subscribe((e) => prometheus.onEvent(e));
   bus.subscribe((e) => announcer.onEvent(e));
   // One reconcile at a time: a flapping connection announces many connects; each one that arrives
   // during a run asks for one more run after it, never a concurrent one.
@@ -165,7 +174,7 @@ async function main(): Promise<void> {
   timers.start();
   recordings.startSweeping();
 
-  const app = createApp({ ari, redis, state, registry, agents, calls, callbacks, phones, users, policy, monitors, recordings, clips, metrics, log, history, timeZone: config.timeZone });
+  const app = createApp({ ari, redis, state, registry, agents, calls, callbacks, phones, users, policy, monitors, recordings, clips, metrics, log, history, timeZone: config.timeZone, prometheus, metricsToken: config.metricsToken });
   const server = http.createServer(app);
   attachEventsHub(server, bus, users, log, { metrics, policy });
   await new Promise<void>((resolve, reject) => {

@@ -36,6 +36,8 @@ import { settingsRouter } from './routes/settings';
 import { usersRouter } from './routes/users';
 import { reportsRouter } from './routes/reports';
 import type { History } from '../history/history';
+import { prometheusRouter } from './routes/prometheus';
+import type { PrometheusExporter } from '../prometheus/exporter';
 
 export const OPENAPI_FILE = path.resolve(__dirname, '../../../src/api/openapi.yaml');
 
@@ -48,6 +50,8 @@ export interface ApiDeps {
   /** The call history; absent when the controller keeps none (no DATABASE_URL). */
   history?: History;
   timeZone?: string;
+  prometheus?: PrometheusExporter;
+  metricsToken?: string;
 }
 
 export function createApp(d: ApiDeps): express.Express {
@@ -74,6 +78,7 @@ export function createApp(d: ApiDeps): express.Express {
   v1.use(reportsRouter(d.history, d.registry, d.policy, d.timeZone ?? 'UTC'));
   v1.use(callbacksRouter(d.callbacks, d.policy, (q) => Boolean(d.registry.findQueue(q))));
   app.use('/api/v1', v1);
+  if (d.prometheus) app.use(prometheusRouter(d.prometheus, d.metricsToken));
   app.use(notFoundRoute);
   app.use(errorHandler(d.log));
   return app;

@@ -24,6 +24,7 @@ const SUPPORT = { id: 'support', name: 'Support', extension: '8952', serviceLeve
 const AGENT_TOKEN = 'e2e-agent-token-hist-a1-01';
 const A3_TOKEN = 'e2e-agent-token-hist-a3-01';
 const NOBODY_TOKEN = 'e2e-supervisor-token-none1';
+const METRICS_TOKEN = 'e2e-prometheus-scrape-token-1';
 
 const at = (e: AcdEventMsg) => Date.parse(e.at);
 const today = () => new Date().toISOString().slice(0, 10);
@@ -102,7 +103,7 @@ describe('call history: a scripted day through SIP, reported exactly (real Aster
       ],
     }, { env: { DATABASE_URL: TEST_ENV.databaseUrl, ACD_HISTORY_SCHEMA: schema, ACD_QUEUE_LOG_FILE: queueLogFile, ACD_QUEUE_LOG_TABLE: '1',
       // AMI watched too: the ACD's own legs to the agents' phones are no non-queue calls
-      AMI_PORT: String(TEST_ENV.amiPort), AMI_PASSWORD: TEST_ENV.ariPassword } });
+      AMI_PORT: String(TEST_ENV.amiPort), AMI_PASSWORD: TEST_ENV.ariPassword, ACD_METRICS_TOKEN: METRICS_TOKEN } });
     const events = run.events;
     const caller = (extension: string, number: string, hangupAfterMs: number, dtmf?: { afterMs: number; digits: string }[], speak?: { afterMs: number; ms: number }[]) =>
       run.track(startCaller({ extension, callerNumber: number, asteriskPort: TEST_ENV.sipPort, hangupAfterMs, dtmf, speak }));
@@ -348,6 +349,24 @@ describe('call history: a scripted day through SIP, reported exactly (real Aster
     });
     assert.deepEqual([ql.agents['Agent/a2'].RINGNOANSWER, ql.agents['Agent/a2'].AGENTLOGOFF], [undefined, 1], 'a2 rang but the caller gave up first: no ring-no-answer');
     assert.ok(ql.lines.every((l) => Number(l.split('|')[0]) * 1000 >= at(all[0]) - 1000), 'epoch seconds of the day');
+
+    // Prometheus: the day's counters, the live gauges, health; only with the metrics token
+    const root = ctl.api.replace(/\/api\/v1$/, '');
+    assert.equal((await fetch(`${root}/metrics`)).status, 401);
+    const scrape = await (await fetch(`${root}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+    const metric = (line: string) => {
+      const m = scrape.split('\n').find((l) => l.startsWith(`${line} `));
+      assert.ok(m, `${line} in the scrape`);
+      return Number(m.slice(line.length + 1));
+    };
+    assert.deepEqual([metric('acd_calls_answered_total{queue="sales"}'), metric('acd_calls_answered_total{queue="support"}')], [3, 1]);
+    assert.deepEqual([metric('acd_calls_abandoned_total{queue="sales"}'), metric('acd_calls_abandoned_total{queue="support"}')], [2, 1]);
+    assert.equal(metric('acd_offers_total{queue="sales"}'), count((e) => e.type === 'call.offered' && e.queueId === 'sales'));
+    assert.deepEqual([metric('acd_queue_callers_waiting{queue="sales"}'), metric('acd_queue_agents{queue="sales",state="ready"}')], [0, 1]);
+    assert.deepEqual([metric('acd_ari_connected'), metric('acd_redis_up'), metric('acd_database_up'), metric('acd_history_lag_seconds')], [1, 1, 1, 0]);
+    // calls 1 and 6 were queued while a1 was ready (dispatch); call 2 waited for a1 to come back (hand-over)
+    assert.ok(metric('acd_dispatch_latency_seconds_count{queue="sales"}') >= 2);
+    assert.ok(metric('acd_handover_latency_seconds_count{queue="sales"}') >= 1);
 
     // reach: a supervisor of no queue sees none of them; an agent may not read reports
     const none = await ctl.ok('GET', `/reports/queues?${range}`, undefined, NOBODY_TOKEN);
