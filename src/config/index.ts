@@ -91,7 +91,8 @@ const EnvSchema = z.object({
   AMI_PORT: port.optional(),
   AMI_USER: z.string().min(1).default('acd'),
   AMI_PASSWORD: z.string().min(1).optional(),
-  ACD_METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  // (compose passes an unset one as '')
+  ACD_METRICS_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16, 'at least 16 characters').optional()),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).default('pretty'),
 });
