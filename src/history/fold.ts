@@ -17,8 +17,13 @@ const secs = (ms: number | null | undefined) => String(Math.round((ms ?? 0) / 10
 interface Segment {
   call_id: string; seq: number; entered_at: Date; queue_id: string; entry: string; caller_number: string; caller_name: string;
   answered_at: Date | null; ringing_since: Date | null; held_since: Date | null; outcome: string | null; agent_id: string | null;
-  entry_position: number | null; first_offered_at: Date | null; wait_ms: string | null;
+  entry_position: number | null; first_offered_at: Date | null; wait_ms: string | null; sl_threshold_ms: number;
 }
+
+/** A queue figure kept per 15-minute slot (queue_slots) and what it adds. */
+type SlotFigures = Partial<Record<'offered' | 'answered' | 'abandoned_waiting' | 'abandoned_ringing' | 'timed_out' | 'overflowed' | 'callback_requests'
+  | 'transferred' | 'answered_within_sl' | 'answered_wait_ms' | 'handled' | 'handle_ms', number>>;
+export const slotOf = (t: Date) => new Date(Math.floor(t.getTime() / 900_000) * 900_000);
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
@@ -37,6 +42,18 @@ export class HistoryFold {
     const d = [...data, '', '', '', '', ''].slice(0, 5);
     await this.db.query('INSERT INTO queue_log (time, callid, queuename, agent, event, data1, data2, data3, data4, data5) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)',
       [at, callId, queue, agent, event, ...d]);
+  }
+
+  /** Adds to the queue's figures of the visit's 15-minute slot (only for the visits a queue's figures count). */
+  private async slot(v: { queue_id: string; entry: string; entered_at: Date }, add: SlotFigures, waitMs?: number | null): Promise<void> {
+    if (!HistoryFold.logged(v as Segment)) return;
+    const cols = Object.keys(add);
+    const vals = Object.values(add);
+    await this.db.query(`INSERT INTO queue_slots (queue_id, slot, longest_wait_ms${cols.map((c) => `, ${c}`).join('')})
+      VALUES ($1, $2, $3${cols.map((_, i) => `, $${i + 4}`).join('')})
+      ON CONFLICT (queue_id, slot) DO UPDATE SET longest_wait_ms = greatest(queue_slots.longest_wait_ms, EXCLUDED.longest_wait_ms)
+        ${cols.map((c) => `, ${c} = queue_slots.${c} + EXCLUDED.${c}`).join('')}`,
+    [v.queue_id, slotOf(v.entered_at), waitMs ?? null, ...vals]);
   }
 
   /** Visits that queue_log shows as a queue call (a transfer to an agent or a return from parking is not a new one). */
@@ -83,6 +100,7 @@ export class HistoryFold {
     const r = await this.db.query<Segment>(`INSERT INTO queue_calls (call_id, seq, entered_at, queue_id, entry, caller_number, caller_name, sl_threshold_ms)
       VALUES ($1,$2,$3,$4,$5,$6,$7,$8) RETURNING *`,
       [callId, seq, at, queueId, entry, number || prev?.caller_number || '', name || prev?.caller_name || '', this.ctx.serviceLevelMs(queueId)]);
+    await this.slot(r.rows[0], { offered: 1 });
     return r.rows[0];
   }
 
@@ -107,10 +125,12 @@ export class HistoryFold {
           // refused at the door (full, or empty): a visit of no time
           const v = await this.open(callId, String(d.queueId), at, s ? 'overflow' : 'arrival', String(d.callerNumber ?? ''), '', s);
           await this.update(v, 'outcome = $4, outcome_target = $5, ended_at = $6, wait_ms = 0', [outcome, target, at]);
+          await this.slot(v, outcome === 'timed_out' ? { timed_out: 1 } : { overflowed: 1 }, 0);
           await this.qlog(at, callId, v.queue_id, 'NONE', d.reason === 'full' ? 'FULL' : 'JOINEMPTY', '', v.caller_number);
           return;
         }
         await this.update(live, 'outcome = $4, outcome_target = $5, ended_at = $6, wait_ms = $7', [outcome, target, at, num(d.waitMs)]);
+        await this.slot(live, outcome === 'timed_out' ? { timed_out: 1 } : { overflowed: 1 }, num(d.waitMs));
         if (HistoryFold.logged(live)) {
           const pos = String(live.entry_position ?? '');
           await this.qlog(at, callId, live.queue_id, 'NONE', d.reason === 'timeout' ? 'EXITWITHTIMEOUT' : 'EXITEMPTY', pos, pos, secs(num(d.waitMs)));
@@ -138,6 +158,7 @@ export class HistoryFold {
         const wait = num(d.waitMs) ?? 0;
         await this.update(live, 'answered_at = $4, agent_id = $5, wait_ms = $6::bigint, ring_ms = ring_ms + $7, ringing_since = NULL, sl_met = $6::bigint <= sl_threshold_ms',
           [at, str(d.agentId), wait, ringMs(live)]);
+        await this.slot(live, { answered: 1, answered_wait_ms: wait, answered_within_sl: wait <= live.sl_threshold_ms ? 1 : 0 }, wait);
         if (HistoryFold.logged(live)) await this.qlog(at, callId, live.queue_id, queueLogAgent(String(d.agentId)), 'CONNECT', secs(wait), callId, secs(ringMs(live)));
         return;
       }
@@ -151,6 +172,7 @@ export class HistoryFold {
         const outcome = live.ringing_since ? 'abandoned_ringing' : 'abandoned_waiting';
         await this.update(live, "outcome = $4, ended_at = $5, wait_ms = $6, ring_ms = ring_ms + $7, ringing_since = NULL, ended_by = 'caller', sl_met = false",
           [outcome, at, num(d.waitMs), ringMs(live)]);
+        await this.slot(live, outcome === 'abandoned_ringing' ? { abandoned_ringing: 1 } : { abandoned_waiting: 1 }, num(d.waitMs));
         if (HistoryFold.logged(live)) {
           const pos = String(live.entry_position ?? '');
           await this.qlog(at, callId, live.queue_id, 'NONE', 'ABANDON', pos, pos, secs(num(d.waitMs)));
@@ -160,6 +182,7 @@ export class HistoryFold {
       case 'call.callback_requested':
         if (live) {
           await this.update(live, "outcome = 'callback', callback_id = $4, ended_at = $5, wait_ms = $6, sl_met = false", [str(d.callbackId), at, num(d.waitMs)]);
+          await this.slot(live, { callback_requests: 1 }, num(d.waitMs));
           const pos = String(live.entry_position ?? '');
           if (HistoryFold.logged(live)) {
             await this.qlog(at, callId, live.queue_id, 'NONE', 'EXITWITHKEY', this.ctx.callbackKey?.(live.queue_id) ?? '1', pos, pos, secs(num(d.waitMs)));
@@ -184,6 +207,7 @@ export class HistoryFold {
         const target = type === 'call.transferred' ? `${String(d.kind)}:${String(d.target ?? '')}` : type === 'call.parked' ? `park:${String(d.slot ?? '')}` : null;
         await this.update(live, `outcome = $4, outcome_target = $5, ended_at = $6, talk_ms = $7, hold_ms = hold_ms + $8, held_since = NULL,
           ended_by = $9, wrapup_ms = 0`, [outcome, target, at, talk, hold, type === 'call.ended' ? str(d.endedBy) : 'transfer']);
+        await this.slot(live, { handled: 1, handle_ms: talk, ...(type === 'call.transferred' ? { transferred: 1 } : {}) });
         if (HistoryFold.logged(live) && live.agent_id) {
           const ag = queueLogAgent(live.agent_id);
           const wait = secs(Number(live.wait_ms ?? 0));
@@ -217,8 +241,10 @@ export class HistoryFold {
       if (prev) {
         await this.db.query('UPDATE agent_state_spans SET ended_at = $3 WHERE agent_id = $1 AND started_at = $2 AND ended_at IS NULL', [agentId, prev.since, at]);
         if (prev.state === 'wrap_up' && prev.wrap_call_id) {
-          await this.db.query('UPDATE queue_calls SET wrapup_ms = coalesce(wrapup_ms, 0) + $4 WHERE call_id = $1 AND seq = $2 AND entered_at = $3',
-            [prev.wrap_call_id, prev.wrap_seq, prev.wrap_entered_at, at.getTime() - prev.since.getTime()]);
+          const wrap = at.getTime() - prev.since.getTime();
+          const v = await this.db.query('UPDATE queue_calls SET wrapup_ms = coalesce(wrapup_ms, 0) + $4 WHERE call_id = $1 AND seq = $2 AND entered_at = $3 RETURNING queue_id, entry, entered_at',
+            [prev.wrap_call_id, prev.wrap_seq, prev.wrap_entered_at, wrap]);
+          if (v.rows[0]) await this.slot(v.rows[0], { handle_ms: wrap });
         }
       }
       if (state !== 'logged_out') {

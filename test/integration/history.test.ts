@@ -118,6 +118,12 @@ describe('history writer: the event stream folded into PostgreSQL exactly once (
     assert.deepEqual(r.rows, [EXPECTED_Q1]);
     assert.deepEqual(r.busiestHours, [{ hour: 9, offered: 6 }]);
     assert.deepEqual(r.busiestWeekdays, [{ weekday: 2, offered: 6 }]);
+    // the 15-minute slots the writer keeps give the very figures the calls give, at every interval
+    for (const interval of ['15min', 'hour', 'day', 'week', 'month'] as const) {
+      assert.deepEqual(await h.reports.queues(range, {}, interval, 'slots'), await h.reports.queues(range, {}, interval, 'calls'), interval);
+    }
+    const paris = { ...range, timeZone: 'Europe/Paris' };
+    assert.deepEqual(await h.reports.queues(paris, {}, 'hour', 'slots'), await h.reports.queues(paris, {}, 'hour', 'calls'));
     const hourly = await h.reports.queues(range, {}, 'hour');
     assert.deepEqual(hourly.rows.map((x) => [x.intervalStart, x.offered]), [['2026-03-10T09:00:00', 6]]);
     const agents = await h.reports.agents(range, {});
@@ -154,6 +160,7 @@ describe('history writer: the event stream folded into PostgreSQL exactly once (
     assert.equal(await a.writer.catchUp() + await b.writer.catchUp(), 0);
     const r = await a.reports.queues(range, {}, 'day');
     assert.deepEqual(r.rows, [EXPECTED_Q1]);
+    assert.deepEqual((await a.reports.queues(range, {}, 'day', 'calls')).rows, [EXPECTED_Q1]);
     assert.equal(await count('SELECT count(*) AS n FROM queue_calls'), 7);
     assert.equal(await count('SELECT count(DISTINCT stream_id) AS n FROM call_events'), await count('SELECT count(*) AS n FROM call_events'));
     const last = (await redis.xrevrange(state.keys.events(), '+', '-', 'COUNT', 1))[0][0];
@@ -237,6 +244,8 @@ describe('history writer: the event stream folded into PostgreSQL exactly once (
     await h.writer.catchUp();
     assert.deepEqual(await h.applyRetention(), ['202502'], '2025-02 is the 14th month back from 2026-03');
     assert.equal(await count('SELECT count(*) AS n FROM queue_calls'), 13);
+    assert.equal(await count("SELECT count(*) AS n FROM queue_slots WHERE slot < '2025-03-01'"), 0, 'the slots of the month dropped go too');
+    assert.equal(await count('SELECT count(*) AS n FROM queue_slots'), 13);
     now.t = Date.parse('2026-04-01T00:00:01Z');
     assert.deepEqual(await h.applyRetention(), ['202503']);
     assert.equal(await count('SELECT count(*) AS n FROM queue_calls'), 12);
