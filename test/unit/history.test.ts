@@ -81,6 +81,11 @@ describe('history: months, CSV cells, queue_log lines', () => {
       ['', '', '3', 'a|b', '{"lunch":5}', '1970-01-01T00:00:00.000Z', 'false']);
   });
 
+  it('given a caller name that is a spreadsheet formula, its cell cannot run; an international number is left alone', () => {
+    assert.deepEqual([csvCell('=HYPERLINK("http://x")'), csvCell('@SUM(A1)'), csvCell('-2+3'), csvCell('+33612345678'), csvCell('+1 cmd'), csvCell(-5)],
+      ['\'=HYPERLINK("http://x")', '\'@SUM(A1)', '\'-2+3', '+33612345678', '\'+1 cmd', '-5']);
+  });
+
   it('given queue_log rows, lines are epoch|callid|queue|agent|EVENT|data with app_queue\'s trailing fields', () => {
     const row = { id: '1', time: new Date(1773133205900), callid: '1796116606.0', queuename: 'sales', agent: 'Agent/a1', event: 'CONNECT', data1: '5', data2: '1796116606.0', data3: '0', data4: '', data5: '' };
     assert.equal(queueLogLine(row), '1773133205|1796116606.0|sales|Agent/a1|CONNECT|5|1796116606.0|0');
