@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --only <workload>]: the ACD and Asterisk's app_queue on the same local Asterisk, under the
+// npm run bench [-- --quick] [-- --only <workload>] [-- --history]: the ACD and Asterisk's app_queue on the same local Asterisk, under the
 // same sipp callers and the same sipp agent phones, one after the other; results in bench/results/
 // and (full runs) in the README's Benchmark section.
 //
@@ -15,6 +15,7 @@ import { Phones, startPhones, stopPhones } from './phones';
 import { Results, SystemResults, summaryTable, writeResults } from './report';
 import { BenchSystem } from './system';
 import * as w from './workloads';
+import { historyBench } from './history';
 
 const RESULTS = path.join(REPO, 'bench/results');
 const log = (line: string) => process.stdout.write(`[bench] ${line}\n`);
@@ -65,6 +66,8 @@ async function phase(sys: BenchSystem, p: Params, phones: Phones): Promise<Syste
 }
 
 async function main(): Promise<void> {
+  // the call history's reports on generated months: a benchmark of its own (PostgreSQL only)
+  if (process.argv.includes('--history')) return historyBench(process.argv.includes('--quick'));
   const p = paramsFor(process.argv.includes('--quick') ? 'quick' : 'full');
   const onlyWorkload = onlyArg();
   const startedAt = new Date().toISOString();

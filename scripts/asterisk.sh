@@ -8,6 +8,7 @@
 #   ARI_USER/ARI_PASSWORD  ARI credentials (user is always acd). Without ARI_PASSWORD the instance
 #                          generates one on its first start and keeps it (`secret ari` prints it):
 #                          no password is a constant of the repository.
+#   ACD_AMI_PORT           AMI port on 127.0.0.1              (default: the ARI port + 1); AMI_PASSWORD (default: the ARI password)
 #
 # The repo's asterisk-config/ and dialplan/ are copied unchanged into the instance's etc folder;
 # only the ports and the secrets are written beside them (acd-local/, acd-secrets/).
@@ -23,6 +24,7 @@ sip_port="${ACD_SIP_PORT:-5060}"
 ari_port="${ACD_ARI_PORT:-8088}"
 rtp_start="${ACD_RTP_START:-10000}"
 rtp_end="${ACD_RTP_END:-20000}"
+ami_port="${ACD_AMI_PORT:-$((ari_port + 1))}"
 
 inner="/var/lib/acd-instances/$instance"        # path as Asterisk sees it, inside the root
 dir="$ACD_ROOT$inner"
@@ -100,6 +102,9 @@ username = pstn
 password = $(instance_secret pstn)
 CONF
   chmod 600 "$dir/etc/acd-local/pjsip.conf"
+  printf 'port = %s\n' "$ami_port" >"$dir/etc/acd-local/manager.conf"
+  printf 'secret = %s\n' "${AMI_PASSWORD:-$(ari_password)}" >"$dir/etc/acd-secrets/ami-password.conf"
+  chmod 600 "$dir/etc/acd-secrets/ami-password.conf"
 }
 
 start() {
@@ -112,6 +117,7 @@ start() {
   fi
   rm -f "$pidfile" "$dir/run/asterisk.ctl"           # stale after a crash
   port_in_use "$ari_port" tcp && die "port $ari_port/tcp (ARI) is taken by another program: set ACD_ARI_PORT"
+  port_in_use "$ami_port" tcp && die "port $ami_port/tcp (AMI) is taken by another program: set ACD_AMI_PORT"
   port_in_use "$sip_port" udp && die "port $sip_port/udp (SIP) is taken by another program: set ACD_SIP_PORT"
   require_free_mib 100 "$ACD_ROOT"
   render_instance

@@ -10,12 +10,14 @@ export ACD_TEST_REDIS_PORT="${ACD_TEST_REDIS_PORT:-6391}"
 export ACD_TEST_SIP_PORT="${ACD_TEST_SIP_PORT:-15060}"
 export ACD_TEST_ARI_PORT="${ACD_TEST_ARI_PORT:-18088}"
 export ACD_TEST_PG_PORT="${ACD_TEST_PG_PORT:-6433}"
+# AMI beside ARI: each checkout's own ARI port gives it its own AMI port
+export ACD_TEST_AMI_PORT="${ACD_TEST_AMI_PORT:-$((ACD_TEST_ARI_PORT + 1))}"
 # a fresh ARI password per run: no password is a constant of the repository
 export ACD_TEST_ARI_PASSWORD="${ACD_TEST_ARI_PASSWORD:-$(head -c 18 /dev/urandom | base64 | tr -d '/+=')}"
 # Several checkouts can test side by side when each sets its own instance, ports and RTP range.
 test_instance="${ACD_TEST_INSTANCE:-test}"
 rtp_start="${ACD_TEST_RTP_START:-30000}"
-asterisk_env=(ACD_ASTERISK_INSTANCE="$test_instance" ACD_SIP_PORT="$ACD_TEST_SIP_PORT" ACD_ARI_PORT="$ACD_TEST_ARI_PORT"
+asterisk_env=(ACD_ASTERISK_INSTANCE="$test_instance" ACD_SIP_PORT="$ACD_TEST_SIP_PORT" ACD_ARI_PORT="$ACD_TEST_ARI_PORT" ACD_AMI_PORT="$ACD_TEST_AMI_PORT"
   ACD_RTP_START="$rtp_start" ACD_RTP_END="$((rtp_start + 1000))" ARI_PASSWORD="$ACD_TEST_ARI_PASSWORD")
 
 cleanup() {

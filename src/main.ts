@@ -23,6 +23,11 @@ import { seededRandom } from './routing/strategies';
 import { Config, ConfigError, loadConfig } from './config';
 import { localClipsDirs, localPstnAccount, startLocalAsterisk, startLocalPostgres, startLocalRedis } from './embedded/localEnvironment';
 import { History } from './history/history';
+import { PhoneCallWatcher } from './phones/phoneCallWatcher';
+import { PrometheusExporter } from './prometheus/exporter';
+// asterisk-manager ships no types: its constructor is (port, host, user, password, events)
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const AsteriskManager = require('asterisk-manager') as new (port: number, host: string, user: string, password: string, events: boolean) => import('./phones/phoneCallWatcher').AmiClient;
 import { ClipService } from './clips/clipService';
 import { EventBus } from './events/bus';
 import { createLogger } from './logger';
@@ -109,7 +114,11 @@ async function main(): Promise<void> {
   const history = databaseUrl ? new History({
     databaseUrl, schema: config.history.schema, retentionMonths: config.history.retentionMonths,
     streamKey: state.keys.events(), consumer: config.nodeId,
-  }, redis, redis.duplicate(), { serviceLevelMs: (q) => (registry.findQueue(q)?.serviceLevelSec ?? 20) * 1000 }, log) : undefined;
+    queueLogFile: config.history.queueLogFile, queueLogTable: config.history.queueLogTable,
+  }, redis, redis.duplicate(), {
+    serviceLevelMs: (q) => (registry.findQueue(q)?.serviceLevelSec ?? 20) * 1000,
+    callbackKey: (q) => registry.findQueue(q)?.callbacks?.key ?? '1',
+  }, log) : undefined;
   const timers = new TimerService(state, {
     offer: ([id, token]) => (isCallback(id) ? callbacks.offerExpired(id, token) : calls.offerExpired(id, token)),
     callback: async ([id]) => { await state.callbackDue(id); },
@@ -119,6 +128,10 @@ async function main(): Promise<void> {
   }, log);
 
   const devices = new DeviceWatcher(ari, state, registry, log);
+  // non-queue calls of agents' phones (AMI): recorded into the event stream, so into the history
+  const phoneCalls = config.ami
+    ? new PhoneCallWatcher(new AsteriskManager(config.ami.port, config.ami.host, config.ami.user, config.ami.password, true), state, registry, log)
+    : undefined;
   registry.onAgentChanged = async (id, agent) => {
     if (!ari.connected) return;   // provisioned on connect
     if (!agent) return phones.deprovision(id);
@@ -134,6 +147,14 @@ async function main(): Promise<void> {
   // an agent's scope includes the queues it is logged in to: kept from its state events
   bus.subscribe((e) => { if (e.type === 'agent.state' && typeof e.agentId === 'string' && Array.isArray(e.queues)) policy.noteLoggedIn(e.agentId, e.queues as string[]); });
   for (const a of registry.listAgents()) policy.noteLoggedIn(a.id, (await state.agentState(a.id)).queues);
+  const prometheus = new PrometheusExporter({
+    queueIds: () => registry.listQueues().map((q) => q.id),
+    queueStats: (q) => metrics.queueStats(q),
+    ariConnected: () => ari.connected,
+    redisReady: () => redis.status === 'ready',
+    history: () => history?.writer.status,
+  });
+  bus.subscribe((e) => prometheus.onEvent(e));
   bus.subscribe((e) => announcer.onEvent(e));
   // One reconcile at a time: a flapping connection announces many connects; each one that arrives
   // during a run asks for one more run after it, never a concurrent one.
@@ -172,12 +193,13 @@ async function main(): Promise<void> {
   await metricsConsumer.start();
   if (history) await history.start();
   else log.info('no DATABASE_URL: this controller keeps no call history');
+  phoneCalls?.start();
   ari.start();
   timers.start();
   recordings.startSweeping();
 
   const wallboards = new WallboardService(state, registry, policy, metrics);
-  const app = createApp({ ari, redis, state, registry, agents, calls, callbacks, phones, users, policy, monitors, recordings, clips, metrics, sessions, wallboards, log, connections, history, timeZone: config.timeZone });
+  const app = createApp({ ari, redis, state, registry, agents, calls, callbacks, phones, users, policy, monitors, recordings, clips, metrics, sessions, wallboards, log, connections, history, timeZone: config.timeZone, prometheus, metricsToken: config.metricsToken });
   const server = http.createServer(app);
   attachEventsHub(server, bus, users, log, { metrics, policy, limits: config.ws });
   attachDisplayHub(server, bus, metrics, wallboards, log);
@@ -200,6 +222,7 @@ async function main(): Promise<void> {
     metricsConsumer.stop();
     metrics.stop();
     void history?.stop();
+    phoneCalls?.stop();
     server.close();
     for (const ws of server.listeners('upgrade')) server.off('upgrade', ws as never);
     void redis.quit().finally(() => process.exit(0));

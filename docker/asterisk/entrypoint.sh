@@ -31,6 +31,13 @@ rm -rf "$etc/acd-local" "$etc/acd-secrets"     # a restarted container must not 
 mkdir -p "$etc/acd-local" "$etc/acd-secrets"
 
 ( umask 077; printf 'password = %s\n' "$ARI_PASSWORD" >"$etc/acd-secrets/ari-password.conf" )
+# AMI (read-only: the controller counts the agents' non-queue calls) with AMI_PASSWORD, else ARI's
+ami_password="${AMI_PASSWORD:-$ARI_PASSWORD}"
+[[ "$ami_password" != *[$';\n\r']* ]] || die "AMI_PASSWORD must not contain ';' or line breaks"
+( umask 077; printf 'secret = %s\n' "$ami_password" >"$etc/acd-secrets/ami-password.conf" )
+printf 'bindaddr = 0.0.0.0\n' >"$etc/acd-local/manager.conf"
+# the compose network (RFC 1918); 5038 is not published
+printf 'permit = 10.0.0.0/255.0.0.0\npermit = 172.16.0.0/255.240.0.0\npermit = 192.168.0.0/255.255.0.0\n' >"$etc/acd-local/manager-acl.conf"
 
 # The controller is another container: ARI must listen beyond loopback. 8088 is not published,
 # so it stays on the compose network.

@@ -43,6 +43,8 @@ import type { SessionService } from '../access/sessions';
 import { webApp } from './webApp';
 import { displayRouter, wallboardsRouter } from './routes/wallboards';
 import type { WallboardService } from '../wallboards/wallboardService';
+import { prometheusRouter } from './routes/prometheus';
+import type { PrometheusExporter } from '../prometheus/exporter';
 
 export const OPENAPI_FILE = path.resolve(__dirname, '../../../src/api/openapi.yaml');
 
@@ -59,6 +61,8 @@ export interface ApiDeps {
   timeZone?: string;
   sessions: SessionService;
   wallboards: WallboardService;
+  prometheus?: PrometheusExporter;
+  metricsToken?: string;
 }
 
 export function createApp(d: ApiDeps): express.Express {
@@ -92,6 +96,7 @@ export function createApp(d: ApiDeps): express.Express {
   v1.use(reportsRouter(d.history, d.registry, d.policy, d.timeZone ?? 'UTC'));
   v1.use(callbacksRouter(d.callbacks, d.policy, (q) => Boolean(d.registry.findQueue(q))));
   app.use('/api/v1', v1);
+  if (d.prometheus) app.use(prometheusRouter(d.prometheus, d.metricsToken));
   app.use(webApp());
   app.use(notFoundRoute);
   app.use(errorHandler(d.log));

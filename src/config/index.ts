@@ -48,6 +48,11 @@ export interface Config {
     /** Also fill a `queue_log` table with QueueMetrics' columns. */
     readonly queueLogTable: boolean;
   };
+  /**
+   * AMI, for the calls agents' phones take or make outside the queues. Absent: not watched. The
+   * embedded default uses the local Asterisk's (the ARI port + 1, as scripts/asterisk.sh sets it).
+   */
+  readonly ami?: { readonly host: string; readonly port: number; readonly user: string; readonly password: string };
   /** Bearer token /metrics (Prometheus) asks for; absent: /metrics is open. */
   readonly metricsToken?: string;
   /** IANA time zone whose calendar day is "today" for the metrics. */
@@ -102,7 +107,12 @@ const EnvSchema = z.object({
   ACD_HISTORY_RETENTION_MONTHS: z.coerce.number().int().min(1).max(120).default(13),
   ACD_QUEUE_LOG_FILE: z.string().startsWith('/', 'an absolute path').optional(),
   ACD_QUEUE_LOG_TABLE: z.enum(['0', '1', 'true', 'false']).default('0'),
-  ACD_METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  AMI_HOST: z.string().min(1).optional(),
+  AMI_PORT: port.optional(),
+  AMI_USER: z.string().min(1).default('acd'),
+  AMI_PASSWORD: z.string().min(1).optional(),
+  // (compose passes an unset one as '')
+  ACD_METRICS_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16, 'at least 16 characters').optional()),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).default('pretty'),
   NODE_ENV: z.string().optional(),
@@ -159,6 +169,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, repoRoot = path
       queueLogFile: e.ACD_QUEUE_LOG_FILE,
       queueLogTable: e.ACD_QUEUE_LOG_TABLE === '1' || e.ACD_QUEUE_LOG_TABLE === 'true',
     },
+    ami: e.AMI_PORT
+      ? { host: e.AMI_HOST ?? (ari ? new URL(ari.url).hostname : '127.0.0.1'), port: e.AMI_PORT, user: e.AMI_USER, password: e.AMI_PASSWORD ?? e.ARI_PASSWORD ?? 'acd-local' }
+      : ari ? undefined : { host: '127.0.0.1', port: e.ACD_ARI_PORT + 1, user: e.AMI_USER, password: e.AMI_PASSWORD ?? e.ARI_PASSWORD ?? 'acd-local' },
     metricsToken: e.ACD_METRICS_TOKEN,
     timeZone: e.ACD_TIMEZONE,
     configFile,

@@ -6,13 +6,18 @@ import type { Response } from 'express';
 /**
  * CSV of report rows: the same rows as the JSON, one column per field in the JSON's order; lists
  * are joined with '|', objects written as JSON, times as ISO instants, null as an empty cell.
+ * A text cell a spreadsheet would run as a formula (=, +, -, @, tab, CR first: a caller's name is
+ * whatever the caller sent) gets a leading ' ; an international number (+33...) stays as it is.
  */
 export function csvCell(v: unknown): string {
   if (v === null || v === undefined) return '';
   if (v instanceof Date) return v.toISOString();
-  if (Array.isArray(v)) return v.map(String).join('|');
-  if (typeof v === 'object') return JSON.stringify(v);
-  return String(v);
+  let text: string;
+  if (Array.isArray(v)) text = v.map(String).join('|');
+  else if (typeof v === 'object') text = JSON.stringify(v);
+  else if (typeof v === 'string') text = v;
+  else return String(v);
+  return /^[=+\-@\t\r]/.test(text) && !/^\+[0-9]+$/.test(text) ? `'${text}` : text;
 }
 
 function record(row: Record<string, unknown>, columns: string[]): string[] {

@@ -4,12 +4,17 @@ import type { Logger } from '../logger';
 import type { FoldContext } from './fold';
 import { migrate } from './migrations';
 import { Partitions } from './partitions';
+import { QueueLogFile } from './queueLogFile';
 import { Reports } from './reports';
 import { HistoryWriter } from './writer';
 
 export interface HistoryOptions {
   databaseUrl: string; schema: string; retentionMonths: number;
   streamKey: string; consumer: string;
+  /** Asterisk-style queue_log file to append the history to. */
+  queueLogFile?: string;
+  /** Keep the queue_log table (also kept whenever a file is written: the file is written from it). */
+  queueLogTable?: boolean;
   /** The clock retention reads (tests move it). */
   now?: () => number;
 }
@@ -23,6 +28,7 @@ export class History {
   readonly reports: Reports;
   readonly writer: HistoryWriter;
   readonly partitions: Partitions;
+  readonly queueLog?: QueueLogFile;
   private retentionTimer?: NodeJS.Timeout;
   private readonly now: () => number;
 
@@ -31,10 +37,16 @@ export class History {
     this.pool = new Pool({ connectionString: o.databaseUrl, max: 8, connectionTimeoutMillis: 3000, idleTimeoutMillis: 30_000 });
     // an idle connection dropped by a database restart must not crash the controller
     this.pool.on('error', (err) => log.warn('history database connection lost', { error: err.message }));
+    // ... and neither must one that is checked out between two queries (the writer reads Redis
+    // inside its transaction): its query fails, the writer retries
+    this.pool.on('connect', (client) => client.on('error', (err) => log.debug('history database connection failed', { error: err.message })));
     this.reports = new Reports(this.pool, o.schema);
     this.partitions = new Partitions(o.schema);
     this.now = o.now ?? Date.now;
-    this.writer = new HistoryWriter(reader, redis, o.streamKey, o.consumer, this.pool, o.schema, ctx, log, { now: this.now });
+    if (o.queueLogFile) this.queueLog = new QueueLogFile(this.pool, o.schema, o.queueLogFile, log);
+    const fold = { ...ctx, queueLog: Boolean(o.queueLogFile || o.queueLogTable) };
+    this.writer = new HistoryWriter(reader, redis, o.streamKey, o.consumer, this.pool, o.schema, fold, log,
+      { now: this.now, afterBatch: () => void this.queueLog?.flush() });
   }
 
   /**
@@ -72,6 +84,7 @@ export class History {
 
   private async startWriter(): Promise<void> {
     await this.writer.start();
+    await this.queueLog?.flush();
     await this.applyRetention().catch((err: Error) => this.log.warn('history retention failed', { error: err.message }));
     this.retentionTimer = setInterval(() => void this.applyRetention().catch((err: Error) => this.log.warn('history retention failed', { error: err.message })), 3_600_000);
     this.retentionTimer.unref();

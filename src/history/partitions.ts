@@ -70,6 +70,8 @@ export class Partitions {
       this.made.delete(month);
       dropped.push(month);
     }
+    // the 15-minute queue figures are one small table: their expired months are deleted
+    await pool.query(`DELETE FROM ${this.schema}.queue_slots WHERE slot < $1`, [monthStart(keep)]);
     return dropped;
   }
 }

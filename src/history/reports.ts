@@ -93,8 +93,48 @@ export class Reports {
       GROUP BY 1, 2 ORDER BY 1, 2`;
   }
 
-  /** Per queue and interval; plus the busiest local hours of the day and weekdays over the range. */
-  async queues(range: Range, f: Filters, interval: Interval): Promise<{ rows: QueueRow[]; busiestHours: { hour: number; offered: number }[]; busiestWeekdays: { weekday: number; offered: number }[] }> {
+  /** The same figures from the 15-minute slots the writer keeps (queue_slots): what a report over months reads. */
+  private slotsSql(range: Range, f: Filters, interval: Interval, params: unknown[]): string {
+    params.push(range.timeZone);
+    const tz = `$${params.length}`;
+    params.push(range.from); const from = `$${params.length}`;
+    params.push(range.to); const to = `$${params.length}`;
+    let where = `slot >= ${from} AND slot < ${to}`;
+    if (f.queues) { params.push(f.queues); where += ` AND queue_id = ANY($${params.length})`; }
+    return `SELECT queue_id AS "queueId", ${localText(bucketSql(interval, 'slot', tz))} AS "intervalStart",
+        sum(offered)::int AS offered, sum(answered)::int AS answered,
+        sum(abandoned_waiting + abandoned_ringing)::int AS abandoned,
+        sum(abandoned_waiting)::int AS "abandonedWaiting", sum(abandoned_ringing)::int AS "abandonedRinging",
+        sum(timed_out)::int AS "timedOut", sum(overflowed)::int AS overflowed, sum(callback_requests)::int AS "callbackRequests",
+        sum(transferred)::int AS transferred, sum(answered_within_sl)::int AS "answeredWithinSl",
+        round(sum(answered_wait_ms)::numeric / nullif(sum(answered), 0))::float8 AS "averageSpeedOfAnswerMs",
+        round(sum(handle_ms)::numeric / nullif(sum(handled), 0))::float8 AS "averageHandleMs",
+        max(longest_wait_ms)::float8 AS "longestWaitMs",
+        CASE WHEN sum(answered) > 0 THEN round(100.0 * sum(answered_within_sl) / sum(answered), 2)::float8 END AS "serviceLevel"
+      FROM queue_slots WHERE ${where}
+      GROUP BY 1, 2 HAVING sum(offered) > 0 OR sum(answered) > 0 OR sum(handled) > 0 ORDER BY 1, 2`;
+  }
+
+  /**
+   * Per queue and interval; plus the busiest local hours of the day and weekdays over the range.
+   * Read from the 15-minute slots unless a filter needs the calls themselves (agent, caller, outcome)
+   * or the range does not fall on quarter hours; `source` forces one (tests compare both).
+   */
+  async queues(range: Range, f: Filters, interval: Interval, source?: 'calls' | 'slots'): Promise<{ rows: QueueRow[]; busiestHours: { hour: number; offered: number }[]; busiestWeekdays: { weekday: number; offered: number }[] }> {
+    const quarter = (d: Date) => d.getTime() % 900_000 === 0;
+    const useSlots = source ? source === 'slots' : !f.agents && !f.callerNumber && !f.outcome && quarter(range.from) && quarter(range.to);
+    if (useSlots) {
+      const params: unknown[] = [];
+      const rows = await this.q<QueueRow>(this.slotsSql(range, f, interval, params), params);
+      const p2: unknown[] = [range.timeZone, range.from, range.to];
+      let w = 'slot >= $2 AND slot < $3';
+      if (f.queues) { p2.push(f.queues); w += ` AND queue_id = ANY($${p2.length})`; }
+      const hours = await this.q(`SELECT extract(hour FROM slot AT TIME ZONE $1)::int AS hour, sum(offered)::int AS offered
+        FROM queue_slots WHERE ${w} GROUP BY 1 HAVING sum(offered) > 0 ORDER BY 2 DESC, 1`, p2);
+      const days = await this.q(`SELECT extract(isodow FROM slot AT TIME ZONE $1)::int AS weekday, sum(offered)::int AS offered
+        FROM queue_slots WHERE ${w} GROUP BY 1 HAVING sum(offered) > 0 ORDER BY 2 DESC, 1`, p2);
+      return { rows, busiestHours: hours, busiestWeekdays: days };
+    }
     const params: unknown[] = [];
     const rows = await this.q<QueueRow>(this.queueSql(range, f, interval, params), params);
     const p2: unknown[] = [range.timeZone];

@@ -21,8 +21,9 @@ export interface WriterStatus {
   backlog: number;
   /** Age (ms) of the oldest event not in the history yet, at the last check; 0 when caught up. */
   lagMs: number;
-  /** Entries this writer folded since it started. */
+  /** Entries this writer folded since it started, and those it could not fold (logged as errors). */
   folded: number;
+  skipped: number;
 }
 
 /**
@@ -47,7 +48,7 @@ export class HistoryWriter {
   private busy?: Promise<number>;
   private queued?: Promise<number>;
   private warnedAt = 0;
-  readonly status: WriterStatus = { cursor: '0-0', lastAppliedAt: null, databaseDown: false, backlog: 0, lagMs: 0, folded: 0 };
+  readonly status: WriterStatus = { cursor: '0-0', lastAppliedAt: null, databaseDown: false, backlog: 0, lagMs: 0, folded: 0, skipped: 0 };
   private readonly partitions: Partitions;
 
   constructor(
@@ -59,7 +60,7 @@ export class HistoryWriter {
     private readonly schema: string,
     private readonly ctx: FoldContext,
     private readonly log: Logger,
-    private readonly opts: { streamCap?: number; now?: () => number } = {},
+    private readonly opts: { streamCap?: number; now?: () => number; afterBatch?: () => void } = {},
   ) {
     this.partitions = new Partitions(schema);
   }
@@ -199,6 +200,7 @@ export class HistoryWriter {
           const e = EventBus.parse(id, fields);
           if (!Number.isFinite(e.at)) continue;
           await this.partitions.ensure(client, e.at);
+          if (typeof e.startedAt === 'number') await this.partitions.ensure(client, e.startedAt);
           // a savepoint per event: an event the fold cannot take is logged and skipped, not a stuck writer
           await client.query('SAVEPOINT ev');
           try {
@@ -207,6 +209,7 @@ export class HistoryWriter {
           } catch (err) {
             if (isConnectionError(err)) throw err;
             await client.query('ROLLBACK TO SAVEPOINT ev');
+            this.status.skipped++;
             this.log.error('history could not fold an event, skipped', { streamId: id, type: e.type, error: (err as Error).message });
           }
         }
@@ -227,6 +230,7 @@ export class HistoryWriter {
       this.status.folded += ids.length;
       // acknowledged for whichever consumer was given them: the history holds them now
       await this.redis.xack(this.streamKey, HISTORY_GROUP, ...ids).catch(() => undefined);
+      this.opts.afterBatch?.();
     }
     return ids.length;
   }

@@ -115,6 +115,7 @@ const TRANSITIONS = [
   'retention_set',
   'session_open', 'password_set', 'signin_failed', 'signin_succeeded',
   'wallboard_put', 'wallboard_archive', 'wallboard_delete', 'wallboard_display_issue', 'wallboard_display_revoke',
+  'phone_call',
 ] as const;
 type Transition = (typeof TRANSITIONS)[number];
 
@@ -163,6 +164,10 @@ export class StateStore {
   }
   async agentLogout(agentId: string, queues: string[]): Promise<Outcome<AgentStateName>> {
     return StateStore.outcome(await this.run('agent_logout', agentId, JSON.stringify(queues)), (v) => v as AgentStateName);
+  }
+  /** A non-queue call of an agent's phone is over (recorded once across controllers). */
+  async phoneCall(c: { channelId: string; agentId: string; direction: 'in' | 'out'; peer: string; startedAt: number; answeredAt?: number }): Promise<Outcome> {
+    return StateStore.outcome(await this.run('phone_call', c.channelId, c.agentId, c.direction, c.peer, c.startedAt, c.answeredAt ?? ''), () => undefined);
   }
   async agentDevice(agentId: string, device: 'online' | 'offline' | 'busy'): Promise<Outcome> {
     return StateStore.outcome(await this.run('agent_device', agentId, device), () => undefined);

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { TEST_ENV, uniqueSchema } from '../support/env';
 import { customerTrunk } from './harness/asterisk';
@@ -22,6 +24,7 @@ const SUPPORT = { id: 'support', name: 'Support', extension: '8952', serviceLeve
 const AGENT_TOKEN = 'e2e-agent-token-hist-a1-01';
 const A3_TOKEN = 'e2e-agent-token-hist-a3-01';
 const NOBODY_TOKEN = 'e2e-supervisor-token-none1';
+const METRICS_TOKEN = 'e2e-prometheus-scrape-token-1';
 
 const at = (e: AcdEventMsg) => Date.parse(e.at);
 const today = () => new Date().toISOString().slice(0, 10);
@@ -42,12 +45,44 @@ function parseCsv(text: string): string[][] {
   if (cell || row.length) { row.push(cell); rows.push(row); }
   return rows;
 }
+/**
+ * An independent queue_log reader, as QueueMetrics or Asternic read app_queue's file: per queue,
+ * the calls offered (ENTERQUEUE, or refused: FULL / JOINEMPTY), answered (CONNECT, with its hold
+ * time), abandoned, timed out, overflowed, callback key pressed, transferred.
+ */
+function readQueueLog(text: string) {
+  const queues: Record<string, { offered: number; answered: number; abandoned: number; timedOut: number; overflowed: number; callbackRequests: number; transferred: number; holdSec: number }> = {};
+  const agents: Record<string, Record<string, number>> = {};
+  const q = (name: string) => (queues[name] ??= { offered: 0, answered: 0, abandoned: 0, timedOut: 0, overflowed: 0, callbackRequests: 0, transferred: 0, holdSec: 0 });
+  const lines = text.split('\n').filter(Boolean);
+  for (const line of lines) {
+    const m = /^(\d{10})\|([^|]+)\|([^|]+)\|([^|]+)\|([A-Z]+)((?:\|[^|]*)*)$/.exec(line);
+    if (!m) throw new Error(`not a queue_log line: ${line}`);
+    const [, , , queue, agent, event, rest] = m;
+    const data = rest.split('|').slice(1);
+    const add = (a: string) => { (agents[a] ??= {})[event] = (agents[a][event] ?? 0) + 1; };
+    switch (event) {
+      case 'ENTERQUEUE': q(queue).offered++; break;
+      case 'FULL': case 'JOINEMPTY': q(queue).offered++; q(queue).overflowed++; break;
+      case 'CONNECT': q(queue).answered++; q(queue).holdSec += Number(data[0]); add(agent); break;
+      case 'ABANDON': q(queue).abandoned++; break;
+      case 'EXITWITHTIMEOUT': q(queue).timedOut++; break;
+      case 'EXITEMPTY': q(queue).overflowed++; break;
+      case 'EXITWITHKEY': q(queue).callbackRequests++; break;
+      case 'BLINDTRANSFER': case 'ATTENDEDTRANSFER': q(queue).transferred++; add(agent); break;
+      default: add(agent);
+    }
+  }
+  return { queues, agents, lines };
+}
+
 const cellOf = (v: unknown) => (v === null || v === undefined ? '' : Array.isArray(v) ? v.join('|') : typeof v === 'object' ? JSON.stringify(v) : String(v));
 
 describe('call history: a scripted day through SIP, reported exactly (real Asterisk, Redis, PostgreSQL)', function () {
   this.timeout(240_000);
   const run = new TestRun();
   const schema = uniqueSchema('e2e-history');
+  const queueLogFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'acd-queue-log-')), 'queue_log');
 
   afterEach(async function () {
     // whatever happened, the run's PostgreSQL is up again for the next suites
@@ -66,7 +101,9 @@ describe('call history: a scripted day through SIP, reported exactly (real Aster
         { id: 'al', role: 'agent', agentId: 'a1', token: AGENT_TOKEN },
         { id: 'cy', role: 'agent', agentId: 'a3', token: A3_TOKEN },
       ],
-    }, { env: { DATABASE_URL: TEST_ENV.databaseUrl, ACD_HISTORY_SCHEMA: schema } });
+    }, { env: { DATABASE_URL: TEST_ENV.databaseUrl, ACD_HISTORY_SCHEMA: schema, ACD_QUEUE_LOG_FILE: queueLogFile, ACD_QUEUE_LOG_TABLE: '1',
+      // AMI watched too: the ACD's own legs to the agents' phones are no non-queue calls
+      AMI_PORT: String(TEST_ENV.amiPort), AMI_PASSWORD: TEST_ENV.ariPassword, ACD_METRICS_TOKEN: METRICS_TOKEN } });
     const events = run.events;
     const caller = (extension: string, number: string, hangupAfterMs: number, dtmf?: { afterMs: number; digits: string }[], speak?: { afterMs: number; ms: number }[]) =>
       run.track(startCaller({ extension, callerNumber: number, asteriskPort: TEST_ENV.sipPort, hangupAfterMs, dtmf, speak }));
@@ -281,7 +318,7 @@ describe('call history: a scripted day through SIP, reported exactly (real Aster
     const a3 = agents.agents.find((a: any) => a.agentId === 'a3');
     assert.equal(a3.callbackAttempts, 2);
 
-    // productivity: a1's today is the four queue calls
+    // productivity: a1's today is the four queue calls (its phone's legs were the ACD's: no non-queue call)
     const prod = await ctl.ok('GET', `/agents/a1/productivity?tz=UTC&compareTo=${today()}`, undefined, AGENT_TOKEN);
     assert.deepEqual(prod.today, { day: today(), queueCallsTaken: 4, nonQueueCallsTaken: 0, nonQueueCallsMade: 0, talkMs: a1.talkMs });
     assert.deepEqual(prod.comparison, prod.today);
@@ -295,11 +332,74 @@ describe('call history: a scripted day through SIP, reported exactly (real Aster
     assert.equal(steps.length, callEvents.length);
     assert.equal(new Set(steps.map((s: any) => s.streamId)).size, steps.length);
 
+    // the queue_log file of the day, read by an independent parser, gives the same per-queue figures
+    const unpauses = () => (fs.existsSync(queueLogFile) ? fs.readFileSync(queueLogFile, 'utf8') : '').split('\n').filter((l) => l.includes('|Agent/a1|UNPAUSE|')).length;
+    await eventually(async () => unpauses() === 6, 10_000, 'the queue_log file written to the end of the day (a1 unpaused in 2 queues, 3 times)');
+    const ql = readQueueLog(fs.readFileSync(queueLogFile, 'utf8'));
+    for (const row of day.rows) {
+      const { holdSec, ...figures } = ql.queues[row.queueId];
+      assert.deepEqual(figures, {
+        offered: row.offered, answered: row.answered, abandoned: row.abandoned, timedOut: row.timedOut, overflowed: row.overflowed,
+        callbackRequests: row.callbackRequests, transferred: row.transferred,
+      }, `queue_log figures of ${row.queueId}`);
+      assert.equal(holdSec, answeredIn(row.queueId).reduce((s, e) => s + Math.round(e.waitMs / 1000), 0));
+    }
+    assert.deepEqual(ql.agents['Agent/a1'], {
+      AGENTLOGIN: 1, ADDMEMBER: 3, REMOVEMEMBER: 1, CONNECT: 4, COMPLETEAGENT: 3, BLINDTRANSFER: 1, PAUSE: 6, UNPAUSE: 6,
+    });
+    assert.deepEqual([ql.agents['Agent/a2'].RINGNOANSWER, ql.agents['Agent/a2'].AGENTLOGOFF], [undefined, 1], 'a2 rang but the caller gave up first: no ring-no-answer');
+    assert.ok(ql.lines.every((l) => Number(l.split('|')[0]) * 1000 >= at(all[0]) - 1000), 'epoch seconds of the day');
+
+    // Prometheus: the day's counters, the live gauges, health; only with the metrics token
+    const root = ctl.api.replace(/\/api\/v1$/, '');
+    assert.equal((await fetch(`${root}/metrics`)).status, 401);
+    const scrape = await (await fetch(`${root}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+    const metric = (line: string) => {
+      const m = scrape.split('\n').find((l) => l.startsWith(`${line} `));
+      assert.ok(m, `${line} in the scrape`);
+      return Number(m.slice(line.length + 1));
+    };
+    assert.deepEqual([metric('acd_calls_answered_total{queue="sales"}'), metric('acd_calls_answered_total{queue="support"}')], [3, 1]);
+    assert.deepEqual([metric('acd_calls_abandoned_total{queue="sales"}'), metric('acd_calls_abandoned_total{queue="support"}')], [2, 1]);
+    assert.equal(metric('acd_offers_total{queue="sales"}'), count((e) => e.type === 'call.offered' && e.queueId === 'sales'));
+    assert.deepEqual([metric('acd_queue_callers_waiting{queue="sales"}'), metric('acd_queue_agents{queue="sales",state="ready"}')], [0, 1]);
+    assert.deepEqual([metric('acd_ari_connected'), metric('acd_redis_up'), metric('acd_database_up'), metric('acd_history_lag_seconds')], [1, 1, 1, 0]);
+    // calls 1 and 6 were queued while a1 was ready (dispatch); call 2 waited for a1 to come back (hand-over)
+    assert.ok(metric('acd_dispatch_latency_seconds_count{queue="sales"}') >= 2);
+    assert.ok(metric('acd_handover_latency_seconds_count{queue="sales"}') >= 1);
+
     // reach: a supervisor of no queue sees none of them; an agent may not read reports
     const none = await ctl.ok('GET', `/reports/queues?${range}`, undefined, NOBODY_TOKEN);
     assert.deepEqual(none.rows, []);
     assert.equal((await ctl.request('GET', `/reports/queues?${range}&queue=sales`, undefined, NOBODY_TOKEN)).status, 403);
     assert.equal((await ctl.request('GET', `/reports/queues?${range}`, undefined, AGENT_TOKEN)).status, 403);
+  });
+
+  it('given a1 dialing a2 from its phone and a2 dialing a1, each agent\'s productivity shows one non-queue call made and one taken', async () => {
+    const ctl = await run.start('history-direct', {
+      queues: [SALES, SUPPORT], agents: [],
+      users: [{ id: 'al', role: 'agent', agentId: 'a1', token: AGENT_TOKEN }],
+    }, { env: { DATABASE_URL: TEST_ENV.databaseUrl, ACD_HISTORY_SCHEMA: uniqueSchema('e2e-history-direct'), AMI_PORT: String(TEST_ENV.amiPort), AMI_PASSWORD: TEST_ENV.ariPassword } });
+    for (const id of ['a1', 'a2']) {
+      const port = allocatePort();
+      run.track(startAgentPhone({ port, calls: 1, hangupAfterMs: 1500 }));
+      await ctl.ok('POST', '/agents', { id, name: id, queues: ['sales'], phone: { mode: 'static', contact: `sip:${id}@127.0.0.1:${port}` } });
+    }
+    // the phones call by agent id (dialplan acd-agent-direct): From a1 is a1's endpoint
+    const first = run.track(startCaller({ extension: 'a2', callerNumber: 'a1', asteriskPort: TEST_ENV.sipPort, hangupAfterMs: 10_000 }));
+    assert.equal((await first.wait(20_000)).successful, 1, 'a1 reached a2 and a2 hung up');
+    const second = run.track(startCaller({ extension: 'a1', callerNumber: 'a2', asteriskPort: TEST_ENV.sipPort, hangupAfterMs: 10_000 }));
+    assert.equal((await second.wait(20_000)).successful, 1, 'a2 reached a1');
+    const day = { day: today(), queueCallsTaken: 0, nonQueueCallsTaken: 1, nonQueueCallsMade: 1, talkMs: 0 };
+    const prod = await eventually(async () => {
+      const p = await ctl.ok('GET', `/agents/a1/productivity?tz=UTC`, undefined, AGENT_TOKEN);
+      return p.today.nonQueueCallsTaken + p.today.nonQueueCallsMade === 2 ? p : undefined;
+    }, 10_000, 'both non-queue calls in a1\'s productivity');
+    assert.deepEqual(prod.today, day);
+    assert.deepEqual((await ctl.ok('GET', '/agents/a2/productivity?tz=UTC')).today, day);
+    assert.equal(prod.comparison, null);
+    // no queue figure moved
+    assert.deepEqual((await ctl.ok('GET', `/reports/queues?from=${today()}&to=${today()}`)).rows, []);
   });
 
   it('given bad report parameters, each is a 422 with details and nothing else happens', async () => {

@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { QueueLogFile } from '../../src/history/queueLogFile';
 import { Redis } from 'ioredis';
 import { Pool } from 'pg';
 import { createLogger } from '../../src/logger';
@@ -84,7 +88,7 @@ describe('history writer: the event stream folded into PostgreSQL exactly once (
   const histories: History[] = [];
   let admin: Pool;
   const history = (consumer: string, o: { now?: () => number; databaseUrl?: string } = {}) => {
-    const h = new History({ databaseUrl: o.databaseUrl ?? TEST_ENV.databaseUrl, schema, retentionMonths: 13, streamKey: state.keys.events(), consumer, now: o.now },
+    const h = new History({ databaseUrl: o.databaseUrl ?? TEST_ENV.databaseUrl, schema, retentionMonths: 13, streamKey: state.keys.events(), consumer, now: o.now, queueLogTable: true },
       redis, new Redis(TEST_ENV.redisUrl), { serviceLevelMs: () => SL_MS }, log);
     histories.push(h);
     return h;
@@ -93,7 +97,12 @@ describe('history writer: the event stream folded into PostgreSQL exactly once (
 
   before(() => { redis = new Redis(TEST_ENV.redisUrl); admin = new Pool({ connectionString: TEST_ENV.databaseUrl }); });
   after(async () => { await redis.quit(); await admin.end(); });
-  afterEach(async () => { for (const h of histories.splice(0)) await h.stop(); });
+  afterEach(async () => {
+    for (const h of histories.splice(0)) {
+      await h.stop();
+      assert.equal(h.writer.status.skipped, 0, 'every event folded without an error');
+    }
+  });
   beforeEach(function () {
     clock.now = T0;
     state = new StateStore(redis, uniquePrefix(`hist-${this.currentTest?.title.slice(0, 16)}`), () => clock.now);
@@ -109,6 +118,12 @@ describe('history writer: the event stream folded into PostgreSQL exactly once (
     assert.deepEqual(r.rows, [EXPECTED_Q1]);
     assert.deepEqual(r.busiestHours, [{ hour: 9, offered: 6 }]);
     assert.deepEqual(r.busiestWeekdays, [{ weekday: 2, offered: 6 }]);
+    // the 15-minute slots the writer keeps give the very figures the calls give, at every interval
+    for (const interval of ['15min', 'hour', 'day', 'week', 'month'] as const) {
+      assert.deepEqual(await h.reports.queues(range, {}, interval, 'slots'), await h.reports.queues(range, {}, interval, 'calls'), interval);
+    }
+    const paris = { ...range, timeZone: 'Europe/Paris' };
+    assert.deepEqual(await h.reports.queues(paris, {}, 'hour', 'slots'), await h.reports.queues(paris, {}, 'hour', 'calls'));
     const hourly = await h.reports.queues(range, {}, 'hour');
     assert.deepEqual(hourly.rows.map((x) => [x.intervalStart, x.offered]), [['2026-03-10T09:00:00', 6]]);
     const agents = await h.reports.agents(range, {});
@@ -145,6 +160,7 @@ describe('history writer: the event stream folded into PostgreSQL exactly once (
     assert.equal(await a.writer.catchUp() + await b.writer.catchUp(), 0);
     const r = await a.reports.queues(range, {}, 'day');
     assert.deepEqual(r.rows, [EXPECTED_Q1]);
+    assert.deepEqual((await a.reports.queues(range, {}, 'day', 'calls')).rows, [EXPECTED_Q1]);
     assert.equal(await count('SELECT count(*) AS n FROM queue_calls'), 7);
     assert.equal(await count('SELECT count(DISTINCT stream_id) AS n FROM call_events'), await count('SELECT count(*) AS n FROM call_events'));
     const last = (await redis.xrevrange(state.keys.events(), '+', '-', 'COUNT', 1))[0][0];
@@ -169,6 +185,37 @@ describe('history writer: the event stream folded into PostgreSQL exactly once (
     await up.start();
     await up.writer.catchUp();
     assert.deepEqual((await up.reports.queues(range, {}, 'day')).rows, [EXPECTED_Q1]);
+  });
+
+  it('given the day written as queue_log, the lines are app_queue\'s, and a crash between append and position writes no line twice', async () => {
+    const h = history('ctl-a');
+    await h.start();
+    await playDay(state, clock);
+    await h.writer.catchUp();
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'acd-ql-')), 'queue_log');
+    const ql = new QueueLogFile(h.pool, schema, file, log);
+    await ql.flush();
+    const text = fs.readFileSync(file, 'utf8');
+    const lines = text.trim().split('\n');
+    const t = (ms: number) => String(Math.floor((T0 + ms) / 1000));
+    const of = (callid: string) => lines.filter((l) => l.split('|')[1] === callid);
+    assert.deepEqual(of('c1'), [
+      `${t(0)}|c1|q1|NONE|ENTERQUEUE||+33c1|1`,
+      `${t(5000)}|c1|q1|Agent/a1|CONNECT|5|c1|0`,
+      `${t(65_000)}|c1|q1|Agent/a1|COMPLETECALLER|5|60|1`,
+    ]);
+    assert.deepEqual(of('c2').map((l) => l.split('|').slice(4).join('|')), ['ENTERQUEUE||+33c2|1', 'CONNECT|15|c2|0', 'COMPLETEAGENT|15|30|1']);
+    assert.deepEqual(of('c4').map((l) => l.split('|').slice(4).join('|')), ['ENTERQUEUE||+33c4|1', 'ABANDON|1|1|30']);
+    assert.deepEqual(of('c5').map((l) => l.split('|').slice(3).join('|')), ['NONE|ENTERQUEUE||+33c5|1', 'Agent/a1|CONNECT|1|c5|0', 'Agent/a1|BLINDTRANSFER|a2|agent|1|2|1']);
+    const agentLines = lines.filter((l) => l.split('|')[1] === 'NONE' && l.split('|')[3] === 'Agent/a1').map((l) => l.split('|').slice(2).join('|'));
+    assert.deepEqual(agentLines, ['NONE|Agent/a1|AGENTLOGIN|PJSIP/a1', 'q1|Agent/a1|ADDMEMBER|', 'q1|Agent/a1|PAUSE|lunch', 'q1|Agent/a1|UNPAUSE|lunch']);
+    // the process died after appending, before recording its position: the next flush cuts the file back and goes on
+    const pos = fs.readFileSync(`${file}.pos`, 'utf8');
+    fs.appendFileSync(file, lines.slice(-3).join('\n') + '\n');
+    fs.writeFileSync(`${file}.pos`, pos);
+    await ql.flush();
+    await ql.flush();
+    assert.equal(fs.readFileSync(file, 'utf8'), text, 'every line once');
   });
 
   it('given the stream trimmed past the cursor during an outage, the gap is recorded, not hidden', async () => {
@@ -197,6 +244,8 @@ describe('history writer: the event stream folded into PostgreSQL exactly once (
     await h.writer.catchUp();
     assert.deepEqual(await h.applyRetention(), ['202502'], '2025-02 is the 14th month back from 2026-03');
     assert.equal(await count('SELECT count(*) AS n FROM queue_calls'), 13);
+    assert.equal(await count("SELECT count(*) AS n FROM queue_slots WHERE slot < '2025-03-01'"), 0, 'the slots of the month dropped go too');
+    assert.equal(await count('SELECT count(*) AS n FROM queue_slots'), 13);
     now.t = Date.parse('2026-04-01T00:00:01Z');
     assert.deepEqual(await h.applyRetention(), ['202503']);
     assert.equal(await count('SELECT count(*) AS n FROM queue_calls'), 12);

@@ -9,6 +9,8 @@ export const TEST_ENV = {
   /** The run's PostgreSQL (scripts/test.sh exports it); each history test uses its own schema. */
   databaseUrl: process.env.DATABASE_URL ?? `postgres://postgres@127.0.0.1:${process.env.ACD_TEST_PG_PORT ?? '6433'}/acd`,
   pgPort: Number(process.env.ACD_TEST_PG_PORT ?? 6433),
+  /** The run's Asterisk's AMI (scripts/test.sh: the ARI port + 1). */
+  amiPort: Number(process.env.ACD_TEST_AMI_PORT ?? Number(process.env.ACD_TEST_ARI_PORT ?? 18088) + 1),
 };
 
 /** A PostgreSQL schema name no other test shares. */
