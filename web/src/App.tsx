@@ -9,6 +9,7 @@ import { Wallboards } from './pages/Wallboards';
 import { WallDisplay } from './pages/WallDisplay';
 import { Admin } from './pages/Admin';
 import { Account } from './pages/Account';
+import { PageBoundary } from './boundary';
 
 export interface SessionUser {
   id: string; name?: string; role: 'admin' | 'supervisor' | 'agent'; agentId?: string; supervisedQueues: string[];
@@ -90,7 +91,7 @@ function SignedIn({ user, path, onSignOut }: { user: SessionUser; path: string; 
         <span className="who"><Link to="/account">{user.name ?? user.id}</Link> <span className="role">{user.role}</span></span>
         <button type="button" onClick={() => void signOut()}>Sign out</button>
       </header>
-      <main>{page}</main>
+      <main><PageBoundary page={path}>{page}</PageBoundary></main>
     </SessionContext.Provider>
   );
 }
