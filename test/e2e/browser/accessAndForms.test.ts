@@ -155,6 +155,22 @@ describe('browser: sign-in, role limits and the API\'s field errors in every for
     await screenshot(page, 'account');
   });
 
+  it('given the controller restarts under an open dashboard, the page shows the offline banner, reconnects by itself and is live again', async () => {
+    const ctl = await start();
+    const page = await browser!.page('/');
+    await signIn(page, 'al', 'al-web-pass-1');
+    await page.getByTestId('my-queue-sales').getByRole('cell', { name: 'logged out', exact: true }).waitFor();
+    assert.equal(await page.getByTestId('offline-banner').count(), 0);
+    await ctl.kill();
+    await page.getByTestId('offline-banner').waitFor();
+    await screenshot(page, 'agent-offline-banner');
+    await ctl.launch();
+    await page.getByTestId('offline-banner').waitFor({ state: 'detached', timeout: 20_000 });
+    // live again: a change made elsewhere shows without reloading the page
+    await ctl.ok('POST', '/agents/a1/login');
+    await page.getByTestId('my-queue-sales').getByRole('cell', { name: 'ready', exact: true }).waitFor();
+  });
+
   it('given an agent, the clip upload form shows the API\'s message at the field (keypad and disposition: in the agent dashboard test)', async () => {
     await start();
     const page = await browser!.page('/');
