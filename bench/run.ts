@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --only <workload>]: the ACD and Asterisk's app_queue on the same local Asterisk, under the
+// npm run bench [-- --quick] [-- --only <workload>] [-- --web]: the ACD and Asterisk's app_queue on the same local Asterisk, under the
 // same sipp callers and the same sipp agent phones, one after the other; results in bench/results/
 // and (full runs) in the README's Benchmark section.
 //
@@ -15,6 +15,7 @@ import { Phones, startPhones, stopPhones } from './phones';
 import { Results, SystemResults, summaryTable, writeResults } from './report';
 import { BenchSystem } from './system';
 import * as w from './workloads';
+import { runWebBench } from './web';
 
 const RESULTS = path.join(REPO, 'bench/results');
 const log = (line: string) => process.stdout.write(`[bench] ${line}\n`);
@@ -65,6 +66,8 @@ async function phase(sys: BenchSystem, p: Params, phones: Phones): Promise<Syste
 }
 
 async function main(): Promise<void> {
+  // the web app's budgets alone: no app_queue comparison, no SIP (see bench/web.ts)
+  if (process.argv.includes('--web')) { await runWebBench(); return; }
   const p = paramsFor(process.argv.includes('--quick') ? 'quick' : 'full');
   const onlyWorkload = onlyArg();
   const startedAt = new Date().toISOString();
