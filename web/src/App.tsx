@@ -49,7 +49,8 @@ export function App() {
 }
 
 function SignedIn({ user, path, onSignOut }: { user: SessionUser; path: string; onSignOut: () => void }) {
-  const live = useMemo(() => new LiveStream(eventsUrl('/events', session.token ?? '')), [user.id]);
+  // refused at reconnect: ask who we are; a 401 there (session revoked or expired) signs the page out
+  const live = useMemo(() => new LiveStream(eventsUrl('/events', session.token ?? ''), () => { void api('GET', '/sessions/current').catch(() => undefined); }), [user.id]);
   const [online, setOnline] = useState(live.online);
   useEffect(() => { const off = live.onStatus(setOnline); return () => { off(); live.close(); }; }, [live]);
   useEffect(() => { if (path === '/' || path === '/signin') navigate(homeOf(user), true); }, [path]);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { Browser, screenshot, signIn } from '../harness/browser';
+import { ADMIN_TOKEN } from '../harness/controller';
 import { TestRun } from '../harness/suite';
 
 /** The field's own error, as the page shows it next to the field (data-field-error is the API's path). */
@@ -153,6 +154,34 @@ describe('browser: sign-in, role limits and the API\'s field errors in every for
     await page.getByRole('button', { name: 'Change password' }).click();
     await fieldError(page, 'currentPassword').getByText('this is not your current password').waitFor();
     await screenshot(page, 'account');
+  });
+
+  it('given the app served at /, page paths get the app while the API and /metrics keep their own answers', async () => {
+    const ctl = await start();
+    const origin = `http://127.0.0.1:${ctl.httpPort}`;
+    for (const p of ['/', '/agent', '/wallboards/wb-x', '/wall/wb-x']) {
+      const r = await fetch(`${origin}${p}`);
+      assert.equal(r.status, 200, p);
+      assert.match(await r.text(), /<div id="root"><\/div>/, p);
+    }
+    const api = await fetch(`${origin}/api/v1/no-such-route`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    assert.deepEqual([api.status, ((await api.json()) as any).error.code], [404, 'ROUTE_NOT_FOUND']);
+    const metrics = await fetch(`${origin}/metrics`);
+    assert.doesNotMatch(await metrics.text(), /id="root"/, '/metrics is never the app');
+  });
+
+  it('given a session signed out elsewhere, the open page goes back to sign-in', async () => {
+    const ctl = await start();
+    const page = await browser!.page('/');
+    await signIn(page, 'al', 'al-web-pass-1');
+    const token = await page.evaluate(() => (globalThis as any).localStorage.getItem('acd.session'));
+    assert.equal((await ctl.request('DELETE', '/sessions/current', undefined, token)).status, 204);
+    assert.equal((await ctl.request('GET', '/sessions/current', undefined, token)).status, 401, 'the session is over for REST');
+    assert.equal(run.events.all.filter((e) => e.type === 'token.revoked' && e.userId === 'al').length, 1);
+    // the page finds out at its next request or reconnect: a restart of the controller forces one
+    await ctl.kill();
+    await ctl.launch();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor({ timeout: 20_000 });
   });
 
   it('given the controller restarts under an open dashboard, the page shows the offline banner, reconnects by itself and is live again', async () => {
