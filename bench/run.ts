@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --only <workload>] [-- --history]: the ACD and Asterisk's app_queue on the same local Asterisk, under the
+// npm run bench [-- --quick] [-- --only <workload>] [-- --history] [-- --web]: the ACD and Asterisk's app_queue on the same local Asterisk, under the
 // same sipp callers and the same sipp agent phones, one after the other; results in bench/results/
 // and (full runs) in the README's Benchmark section.
 //
@@ -16,6 +16,7 @@ import { Results, SystemResults, summaryTable, writeResults } from './report';
 import { BenchSystem } from './system';
 import * as w from './workloads';
 import { historyBench } from './history';
+import { runWebBench } from './web';
 
 const RESULTS = path.join(REPO, 'bench/results');
 const log = (line: string) => process.stdout.write(`[bench] ${line}\n`);
@@ -68,6 +69,8 @@ async function phase(sys: BenchSystem, p: Params, phones: Phones): Promise<Syste
 async function main(): Promise<void> {
   // the call history's reports on generated months: a benchmark of its own (PostgreSQL only)
   if (process.argv.includes('--history')) return historyBench(process.argv.includes('--quick'));
+  // the web app's budgets alone: no app_queue comparison, no SIP (see bench/web.ts)
+  if (process.argv.includes('--web')) { await runWebBench(); return; }
   const p = paramsFor(process.argv.includes('--quick') ? 'quick' : 'full');
   const onlyWorkload = onlyArg();
   const startedAt = new Date().toISOString();

@@ -42,6 +42,7 @@ import { sessionsRouter, signInRouter } from './routes/sessions';
 import type { SessionService } from '../access/sessions';
 import { webApp } from './webApp';
 import { displayRouter, wallboardsRouter } from './routes/wallboards';
+import { skillsRouter } from './routes/skills';
 import type { WallboardService } from '../wallboards/wallboardService';
 import { prometheusRouter } from './routes/prometheus';
 import type { PrometheusExporter } from '../prometheus/exporter';
@@ -81,6 +82,7 @@ export function createApp(d: ApiDeps): express.Express {
   v1.use(authenticate(d.users));
   v1.use(sessionsRouter(d.sessions));
   v1.use(wallboardsRouter(d.wallboards));
+  v1.use(skillsRouter(d.registry, d.policy));
   v1.use(queuesRouter(d.registry, d.state, d.policy));
   v1.use(agentsRouter(d.registry, d.agents, d.state, d.phones, d.policy));
   v1.use(usersRouter(d.users));

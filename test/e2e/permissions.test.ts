@@ -183,6 +183,9 @@ const ROWS: Row[] = [
     method: 'DELETE', route: '/wallboards/{id}/displays/{tokenId}', allowed: STAFF, ok: [204],
     make: async (ctl) => { const id = await newWallboard(ctl); const d = await ctl.ok('POST', `/wallboards/${id}/displays`, {}); return { url: `/wallboards/${id}/displays/${d.tokenId}` }; },
   },
+  // skills: viewSkills reads (supervisors have it by default), manageSkills sets (admins only here)
+  { method: 'GET', route: '/skills', allowed: STAFF, make: async () => ({ url: '/skills' }) },
+  { method: 'PUT', route: '/agents/{id}/skills', allowed: ['admin'], make: async () => ({ url: '/agents/a2/skills', body: { skills: { french: 2 } } }) },
   // a TV reads with its display token (in the URL), whoever else it is: no user token needed or used
   {
     method: 'GET', route: '/display', allowed: 'public',

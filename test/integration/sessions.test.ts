@@ -120,6 +120,18 @@ describe('sign-in sessions, passwords and slowing guessers (real Redis)', functi
     await refused(sessions.setPassword('ghost', { password: 'whatever-123' }, 'admin'), 404, 'USER_NOT_FOUND');
   });
 
+  it('given an admin resetting a password, the user\'s sessions end (token.revoked) and API tokens stay; the user\'s own change keeps the sessions', async () => {
+    const api = await users.issueToken('al', 'script');
+    const s1 = await sessions.signIn({ username: 'al', password: 'al-password-1' }, '10.0.0.1');
+    const me = (await users.authenticate(s1.token))!;
+    await sessions.changeOwnPassword(me, { currentPassword: 'al-password-1', password: 'al-password-2' });
+    assert.equal((await users.authenticate(s1.token))?.id, 'al', 'own change: still signed in');
+    await sessions.setPassword('al', { password: 'reset-by-admin-1' }, 'ada');
+    assert.equal(await users.authenticate(s1.token), undefined, 'admin reset: signed out');
+    assert.equal((await users.authenticate(api.token))?.id, 'al', 'the API token is not a session');
+    assert.deepEqual((await events('token.revoked')).map((e) => e.tokenId), [s1.tokenId]);
+  });
+
   it('given a deleted user, its password goes with it', async () => {
     await users.remove('al');
     assert.equal(await state.passwordHash('al'), undefined);

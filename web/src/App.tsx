@@ -9,6 +9,7 @@ import { Wallboards } from './pages/Wallboards';
 import { WallDisplay } from './pages/WallDisplay';
 import { Admin } from './pages/Admin';
 import { Account } from './pages/Account';
+import { PageBoundary } from './boundary';
 
 export interface SessionUser {
   id: string; name?: string; role: 'admin' | 'supervisor' | 'agent'; agentId?: string; supervisedQueues: string[];
@@ -48,7 +49,8 @@ export function App() {
 }
 
 function SignedIn({ user, path, onSignOut }: { user: SessionUser; path: string; onSignOut: () => void }) {
-  const live = useMemo(() => new LiveStream(eventsUrl('/events', session.token ?? '')), [user.id]);
+  // refused at reconnect: ask who we are; a 401 there (session revoked or expired) signs the page out
+  const live = useMemo(() => new LiveStream(eventsUrl('/events', session.token ?? ''), () => { void api('GET', '/sessions/current').catch(() => undefined); }), [user.id]);
   const [online, setOnline] = useState(live.online);
   useEffect(() => { const off = live.onStatus(setOnline); return () => { off(); live.close(); }; }, [live]);
   useEffect(() => { if (path === '/' || path === '/signin') navigate(homeOf(user), true); }, [path]);
@@ -90,7 +92,7 @@ function SignedIn({ user, path, onSignOut }: { user: SessionUser; path: string; 
         <span className="who"><Link to="/account">{user.name ?? user.id}</Link> <span className="role">{user.role}</span></span>
         <button type="button" onClick={() => void signOut()}>Sign out</button>
       </header>
-      <main>{page}</main>
+      <main><PageBoundary page={path}>{page}</PageBoundary></main>
     </SessionContext.Provider>
   );
 }

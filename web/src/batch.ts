@@ -25,7 +25,9 @@ export function useLiveState<S>(live: LiveStream, initial: S, load: () => Promis
         const batch = pending.current;
         pending.current = [];
         setState((s) => batch.reduce((acc, ev) => applyRef.current(acc, ev), s));
-        (window as any).__acdApplied?.(batch);
+        // benchmark instrumentation (npm run bench -- --web): the next frame is the one showing this batch
+        const probe = (window as any).__acdBenchProbe as ((b: AcdEvent[], at: number) => void) | undefined;
+        if (probe) requestAnimationFrame(() => probe(batch, Date.now()));
       });
     });
     return () => { alive = false; off(); offConnect(); cancelAnimationFrame(frame.current); frame.current = 0; };

@@ -16,7 +16,8 @@ export class LiveStream {
   private timer?: number;
   online = false;
 
-  constructor(private readonly url: string) { this.open(); }
+  /** `refused`: the server turned a connection down before it opened (e.g. the session ended). */
+  constructor(private readonly url: string, private readonly refused?: () => void) { this.open(); }
 
   private open() {
     if (this.closed) return;
@@ -28,8 +29,11 @@ export class LiveStream {
       try { e = JSON.parse(String(m.data)); } catch { return; }
       this.listeners.forEach((f) => f(e));
     };
+    let opened = false;
+    ws.addEventListener('open', () => { opened = true; });
     ws.onclose = () => {
       this.setOnline(false);
+      if (!opened) this.refused?.();
       if (this.closed) return;
       this.timer = window.setTimeout(() => this.open(), this.delay);
       this.delay = Math.min(this.delay * 2, 5000);

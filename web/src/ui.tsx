@@ -8,6 +8,28 @@ export function useNow(ms = 1000): number {
   return now;
 }
 
+// One shared clock for every "time since" on a page: each tick re-renders those texts alone, not
+// the tables around them (a supervisor page shows hundreds).
+const tickers = new Set<(now: number) => void>();
+let tickTimer = 0;
+function subscribeTick(f: (now: number) => void): () => void {
+  tickers.add(f);
+  if (!tickTimer) tickTimer = window.setInterval(() => { const now = Date.now(); tickers.forEach((t) => t(now)); }, 1000);
+  return () => { tickers.delete(f); if (!tickers.size) { window.clearInterval(tickTimer); tickTimer = 0; } };
+}
+/** "m:ss since `since`", ticking by itself. */
+export function Elapsed({ since }: { since: number | null | undefined }) {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => subscribeTick(setNow), []);
+  return <>{since ? durationText(now - since) : '–'}</>;
+}
+function durationText(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+  const two = (n: number) => String(n).padStart(2, '0');
+  return h ? `${h}:${two(m)}:${two(sec)}` : `${m}:${two(sec)}`;
+}
+
 export function ErrorLine({ error }: { error: unknown }) {
   if (!error) return null;
   const msg = error instanceof ApiError ? `${error.message} (${error.code})` : String((error as Error).message ?? error);

@@ -22,6 +22,8 @@ export function agentsRouter(registry: Registry, agents: AgentService, state: St
     const phone = a.phone.mode === 'static' ? { mode: 'static', contact: a.phone.contact } : { mode: 'register', username: a.id };
     return {
       id: a.id, name: a.name, queues: a.queues, phone, device,
+      // the rest of the definition, for the admin pages (phone passwords stay write-only)
+      callbackQueues: a.callbackQueues, wrapUpSec: a.wrapUpSec, protected: a.protected, skills: a.skills, penalties: a.penalties,
       state: {
         state: st.state, reason: st.reason, since: st.since, loggedInQueues: st.queues, pausedQueues: st.pausedQueues, device: st.device,
         // logged in without being assigned (organisation setting allowUnassignedQueueLogin): until logged out

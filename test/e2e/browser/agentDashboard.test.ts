@@ -80,6 +80,10 @@ describe('browser: the agent dashboard (headless Chromium, real SIP)', function 
     await page.getByRole('button', { name: 'Take back' }).click();
     await run.events.waitFor((e) => e.type === 'call.unheld' && e.callId === answered.callId, 5000, 'call.unheld');
     await eventually(async () => callerMedia.hears(AGENT_HZ, 500) > HEARD, 8000, 'talking again after taking the caller back');
+    // the keypad form shows the API's message at its field for digits that are no DTMF
+    await page.getByLabel('Keypad digits').fill('x1');
+    await page.getByRole('button', { name: 'Send digits' }).click();
+    await page.locator('[data-field-error="digits"]').getByText('DTMF digits 0-9 * # A-D').waitFor();
 
     await page.getByRole('button', { name: 'Hang up' }).click();
     const ended = await run.events.waitFor((e) => e.type === 'call.ended' && e.callId === answered.callId, 5000, 'call.ended');
@@ -91,6 +95,17 @@ describe('browser: the agent dashboard (headless Chromium, real SIP)', function 
     const left2 = seconds(await page.getByTestId('wrapup-left').textContent());
     assert.ok(left1 > 50 && left1 <= 60, `the countdown starts near the queue's 60 s (${left1})`);
     assert.ok(left2 < left1, `the countdown runs (${left1} → ${left2})`);
+    // the disposition form: a tag too long is refused at the field, then tags and notes are saved
+    const disposition = page.getByRole('form', { name: 'Disposition' });
+    await disposition.getByLabel('Tags (comma separated)').fill('x'.repeat(41));
+    await disposition.getByRole('button', { name: 'Save disposition' }).click();
+    await disposition.locator('[data-field-error="tags"]').waitFor();
+    await disposition.getByLabel('Tags (comma separated)').fill('vip, billing');
+    await disposition.getByLabel('Notes').fill('asked about the invoice');
+    await disposition.getByRole('button', { name: 'Save disposition' }).click();
+    await disposition.getByRole('status').getByText('Saved').waitFor();
+    const rec = await ctl.ok('GET', `/calls/${answered.callId}`);
+    assert.deepEqual([rec.tags, rec.notes], [['vip', 'billing'], 'asked about the invoice']);
     await screenshot(page, 'agent-wrap-up');
 
     // the next caller waits while the agent wraps up, and rings the agent once wrap-up is ended from the page

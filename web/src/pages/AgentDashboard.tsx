@@ -291,7 +291,7 @@ function Disposition({ callId }: { callId: string }) {
 }
 
 function Productivity({ me }: { me: string }) {
-  const [data, setData] = useState<{ today: Day; week: Day[] } | null>(null);
+  const [data, setData] = useState<{ today: Day; week: Day[]; comparison: Day | null } | null>(null);
   useEffect(() => {
     // shown only where the history answers; hidden while that endpoint does not exist (404)
     void api(`GET`, `/agents/${enc(me)}/productivity?tz=${enc(timeZone)}&compareTo=${localDay(new Date(Date.now() - 7 * 86400_000))}`)
@@ -306,6 +306,7 @@ function Productivity({ me }: { me: string }) {
         <tbody>
           <tr><th>Today</th><td>{data.today.queueCallsTaken}</td><td>{data.today.nonQueueCallsTaken}</td><td>{data.today.nonQueueCallsMade}</td><td>{duration(data.today.talkMs)}</td></tr>
           <tr><th>This week</th><td>{sum('queueCallsTaken')}</td><td>{sum('nonQueueCallsTaken')}</td><td>{sum('nonQueueCallsMade')}</td><td>{duration(sum('talkMs'))}</td></tr>
+          {data.comparison && <tr><th>{data.comparison.day} (same day last week)</th><td>{data.comparison.queueCallsTaken}</td><td>{data.comparison.nonQueueCallsTaken}</td><td>{data.comparison.nonQueueCallsMade}</td><td>{duration(data.comparison.talkMs)}</td></tr>}
         </tbody></table>
     </section>
   );

@@ -1,10 +1,10 @@
-import { useMemo, useState } from 'react';
+import { memo, useCallback, useMemo, useState } from 'react';
 import { api, enc } from '../api';
 import { useSession } from '../App';
 import { useLiveState } from '../batch';
 import type { AcdEvent } from '../live';
 import { dateTime, duration, percent } from '../format';
-import { Dot, ErrorLine, StateBadge, useAction, useNow } from '../ui';
+import { Dot, Elapsed, ErrorLine, StateBadge, useAction, useNow } from '../ui';
 import type { QueueStats } from './AgentDashboard';
 
 interface AgentRow {
@@ -83,7 +83,7 @@ export function SupervisorDashboard() {
   const [board] = useLiveState(live, EMPTY, loadBoard, applyEvent);
   const [tab, setTab] = useState<Tab>('queues');
   const [queue, setQueue] = useState<string | null>(null);
-  const qname = (id: string) => board.queues.find((q) => q.id === id)?.name ?? id;
+  const qname = useCallback((id: string) => board.queues.find((q) => q.id === id)?.name ?? id, [board.queues]);
   const agents = Object.values(board.agents).sort((a, b) => a.name.localeCompare(b.name));
   const tabs: [Tab, string][] = [['queues', 'Queues'], ['agents', 'Agents'], ['callers', 'Callers'], ['callbacks', 'Callback requests']];
   return (
@@ -131,13 +131,10 @@ function QueueOverview({ name, s, onOpen }: { name: string; s?: QueueStats; onOp
 }
 
 function AgentsTable({ agents, board, queueId, qname }: { agents: AgentRow[]; board: Board; queueId?: string; qname: (q: string) => string }) {
-  const now = useNow();
   const { user } = useSession();
   const act = useAction();
   const [reason, setReason] = useState('');
   const r = reason || board.reasons[0]?.code || 'break';
-  const post = (id: string, what: string, body?: object) => act.run(() => api('POST', `/agents/${enc(id)}/${what}`, body ?? {}));
-  const only = queueId ? { queues: [queueId] } : {};
   // only one's own monitoring session can be switched or stopped here
   const monitorOf = (callId: string | null) => Object.values(board.monitors).find((m) => m.callId === callId && m.supervisorId === user.id);
   return (
@@ -148,35 +145,43 @@ function AgentsTable({ agents, board, queueId, qname }: { agents: AgentRow[]; bo
       <table>
         <thead><tr><th>Agent</th><th>Phone</th><th>State</th><th>Time in state</th><th>Call</th><th>Actions</th></tr></thead>
         <tbody>
-          {agents.map((a) => {
-            const st = a.state;
-            const loggedIn = queueId ? st.loggedInQueues?.includes(queueId) : st.state !== 'logged_out';
-            const call = st.callId ? board.calls[st.callId] : undefined;
-            const mon = monitorOf(st.callId);
-            return (
-              <tr key={a.id} data-testid={`agent-row-${a.id}`}>
-                <td>{a.name} <small className="hint">{a.id}</small>{!queueId && <div className="hint">{(st.loggedInQueues ?? []).map(qname).join(', ')}</div>}</td>
-                <td><Dot on={st.device !== 'offline'} label={`phone ${st.device ?? 'unknown'}`} /> {st.device}</td>
-                <td data-testid="agent-state"><StateBadge state={queueId && !loggedIn ? 'logged_out' : st.state} reason={st.pausedQueues?.[queueId ?? ''] ?? st.reason} /></td>
-                <td>{st.since ? duration(now - st.since) : '–'}</td>
-                <td data-testid="agent-call">{call ? `${call.callerNumber} (${qname(call.queueId)})` : ''}</td>
-                <td className="actions">
-                  {!loggedIn && <button type="button" onClick={() => void post(a.id, 'login', only)}>Log in</button>}
-                  {loggedIn && <button type="button" onClick={() => void post(a.id, 'logout', only)} aria-label={`Log out ${a.name}`}>Log out</button>}
-                  {loggedIn && st.state !== 'paused' && <button type="button" onClick={() => void post(a.id, 'pause', { reason: r, ...only })}>Pause</button>}
-                  {loggedIn && (st.state === 'paused' || st.pausedQueues?.[queueId ?? '']) && <button type="button" onClick={() => void post(a.id, 'ready', only)}>Ready</button>}
-                  {st.state === 'wrap_up' && <button type="button" onClick={() => void post(a.id, 'wrapup/end')}>End wrap-up</button>}
-                  {st.state === 'on_call' && st.callId && <MonitorButtons callId={st.callId} monitor={mon} agentName={a.name} onError={act.setError} />}
-                </td>
-              </tr>
-            );
-          })}
+          {agents.map((a) => (
+            <AgentLine key={a.id} a={a} queueId={queueId} reason={r} qname={qname} onError={act.setError}
+              call={a.state.callId ? board.calls[a.state.callId] : undefined} monitor={monitorOf(a.state.callId)} />
+          ))}
         </tbody>
       </table>
       <ErrorLine error={act.error} />
     </section>
   );
 }
+
+/** One agent's row: drawn again only when that agent, its call or its monitoring changes. */
+const AgentLine = memo(function AgentLine({ a, queueId, reason, qname, call, monitor, onError }: {
+  a: AgentRow; queueId?: string; reason: string; qname: (q: string) => string; call?: LiveCall; monitor?: Monitor; onError: (e: unknown) => void;
+}) {
+  const st = a.state;
+  const post = (what: string, body?: object) => api('POST', `/agents/${enc(a.id)}/${what}`, body ?? {}).then(() => onError(null), onError);
+  const only = queueId ? { queues: [queueId] } : {};
+  const loggedIn = queueId ? st.loggedInQueues?.includes(queueId) : st.state !== 'logged_out';
+  return (
+    <tr data-testid={`agent-row-${a.id}`}>
+      <td>{a.name} <small className="hint">{a.id}</small>{!queueId && <div className="hint">{(st.loggedInQueues ?? []).map(qname).join(', ')}</div>}</td>
+      <td><Dot on={st.device !== 'offline'} label={`phone ${st.device ?? 'unknown'}`} /> {st.device}</td>
+      <td data-testid="agent-state"><StateBadge state={queueId && !loggedIn ? 'logged_out' : st.state} reason={st.pausedQueues?.[queueId ?? ''] ?? st.reason} /></td>
+      <td><Elapsed since={st.since} /></td>
+      <td data-testid="agent-call">{call ? `${call.callerNumber} (${qname(call.queueId)})` : ''}</td>
+      <td className="actions">
+        {!loggedIn && <button type="button" onClick={() => void post('login', only)}>Log in</button>}
+        {loggedIn && <button type="button" onClick={() => void post('logout', only)} aria-label={`Log out ${a.name}`}>Log out</button>}
+        {loggedIn && st.state !== 'paused' && <button type="button" onClick={() => void post('pause', { reason, ...only })}>Pause</button>}
+        {loggedIn && (st.state === 'paused' || st.pausedQueues?.[queueId ?? '']) && <button type="button" onClick={() => void post('ready', only)}>Ready</button>}
+        {st.state === 'wrap_up' && <button type="button" onClick={() => void post('wrapup/end')}>End wrap-up</button>}
+        {st.state === 'on_call' && st.callId && <MonitorButtons callId={st.callId} monitor={monitor} agentName={a.name} onError={onError} />}
+      </td>
+    </tr>
+  );
+});
 
 function MonitorButtons({ callId, monitor, agentName, onError }: { callId: string; monitor?: Monitor; agentName: string; onError: (e: unknown) => void }) {
   const run = (p: Promise<unknown>) => p.catch(onError);
