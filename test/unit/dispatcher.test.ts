@@ -102,7 +102,7 @@ describe('Dispatcher (stubbed store and offers)', () => {
       [agentDef('a1', { queues: ['q1'] }), agentDef('a2', { queues: ['q1'], callbackQueues: ['q1'] })]);
     waiting = [{ callId: 'cb-1', vtime: 1, enqueuedAt: NOW }];
     ready = [{ agentId: 'a1', idleSince: NOW - 9000 }, { agentId: 'a2', idleSince: NOW - 1000 }];
-    state.call.resolves({ callId: 'cb-1', kind: 'callback', queueId: 'q1' } as never);
+    state.call.resolves({ id: 'cb-1', kind: 'callback', queueId: 'q1' } as never);
     dispatcher.kick('q1');
     await settle();
     assert.deepEqual(callbackOffer.getCalls().map((c) => [c.args[1], c.args[2]]), [['cb-1', 'a2']]);

@@ -31,7 +31,7 @@ describe('WaitingPolicy (maximum wait, leave when empty)', () => {
   };
   /** The call joined its queue `agoMs` before now, as Redis records it. */
   const recorded = (callId: string, agoMs: number, o: { queuedAt?: number } = {}) =>
-    state.call.withArgs(callId).resolves({ callId, enqueuedAt: NOW - agoMs, ...o } as never);
+    state.call.withArgs(callId).resolves({ id: callId, enqueuedAt: NOW - agoMs, ...o } as never);
 
   beforeEach(() => {
     clock = sandbox.useFakeTimers({ now: NOW, toFake: ['Date', 'setTimeout', 'clearTimeout'] });
