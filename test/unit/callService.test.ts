@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import sinon from 'sinon';
 import { AcdError } from '../../src/errors';
 import { CallWorld, agentDef, callWorld, callerArrives, connectedCall, lastOffer, queueDef } from '../support/callWorld';
-import { settle } from '../support/fakeAri';
+import { fakeChannel, settle } from '../support/fakeAri';
+import type { AriChannel } from '../../src/ari/types';
+import type { CallRecord } from '../../src/state/store';
 
 const NOW = Date.parse('2030-03-04T09:00:00Z');
 /** q1's wrap-up as Registry.wrapUpFor gives it to a1 (queue wrap-up 15 s, at most 60, steps of 30). */
@@ -531,6 +533,91 @@ describe('CallService (fake ARI, stubbed Lua transitions)', () => {
       w.ari.channelGone('c1');
       await settle();
       assert.ok(w.ari.hungUp().includes(`party-c1-${partyId}`));
+    });
+  });
+
+  describe('offer deadline and reconcile after a reconnect', () => {
+    const rec = (o: Partial<CallRecord>): CallRecord => ({
+      id: 'c1', queueId: 'q1', node: 'n1', state: 'waiting', callerNumber: '5551234', callerName: '', channelId: 'c1', enqueuedAt: NOW - 10_000, vtime: NOW - 10_000, ...o,
+    } as CallRecord);
+    const live = (...channels: AriChannel[]) => w.ari.respond('listChannels', () => channels);
+    const reconcileWith = async (r: CallRecord) => {
+      w.state.nodeCalls.resolves([r.id]);
+      w.state.call.withArgs(r.id).resolves(r);
+      await w.calls.reconcile();
+      await settle();
+    };
+
+    it('given a ringing offer whose Redis deadline passed, when the timer fires, then the offer fails as expired, the phone stops ringing and the caller waits again', async () => {
+      await callerArrives(w);
+      await w.calls.offer(w.registry.queue('q1'), 'c1', 'a1');
+      const offer = lastOffer(w);
+      await w.calls.offerExpired('c1', offer.token);
+      assert.deepEqual(w.state.failOffer.firstCall.args, ['c1', offer.token, 'expired', null, true]);
+      assert.deepEqual(w.ari.hungUp(), [offer.channelId]);
+      assert.deepEqual(w.waitingAgain, ['q1']);
+      assert.deepEqual([...w.calls.localWaiting('q1')], ['c1']);
+    });
+
+    it('given a connected call in Redis with both legs still up, when reconciled after a restart, then the session is rebuilt and announced connected, and a later hang-up releases it', async () => {
+      live(fakeChannel('c1'), fakeChannel('offer-t'));
+      await reconcileWith(rec({ state: 'connected', agentId: 'a1', agentChannelId: 'offer-t', bridgeId: 'call-c1' }));
+      assert.deepEqual(w.lifecycle, [['connected', 'c1']]);
+      assert.equal(w.calls.connectedCallOf('a1')?.callId, 'c1');
+      w.ari.channelGone('offer-t');
+      await settle();
+      sinon.assert.calledOnceWithExactly(w.state.release, 'c1', 'agent', Q1_WRAP);
+    });
+
+    it('given a connected call in Redis whose caller left while ARI was away, when reconciled, then it is released as ended by the caller', async () => {
+      live(fakeChannel('offer-t'));
+      await reconcileWith(rec({ state: 'connected', agentId: 'a1', agentChannelId: 'offer-t', bridgeId: 'call-c1' }));
+      sinon.assert.calledOnceWithExactly(w.state.release, 'c1', 'caller', Q1_WRAP);
+      assert.deepEqual(w.ari.hungUp(), ['offer-t']);
+    });
+
+    it('given a connected call in Redis whose agent leg ended while ARI was away, when reconciled, then it is released as ended by the agent and the caller hung up', async () => {
+      live(fakeChannel('c1'));
+      await reconcileWith(rec({ state: 'connected', agentId: 'a1', agentChannelId: 'offer-t', bridgeId: 'call-c1' }));
+      sinon.assert.calledOnceWithExactly(w.state.release, 'c1', 'agent', Q1_WRAP);
+      assert.deepEqual(w.ari.hungUp(), ['c1']);
+      assert.deepEqual(w.lifecycle, [['ended', 'c1']]);
+    });
+
+    it('given a waiting call in Redis whose caller is still there, when reconciled, then it is answered with music again and announced queued', async () => {
+      live(fakeChannel('c1'));
+      await reconcileWith(rec({ state: 'waiting' }));
+      assert.deepEqual(w.ari.argsOf('startMoh'), [['c1', 'sales']]);
+      assert.deepEqual(w.lifecycle, [['queued', 'c1', 'q1']]);
+      assert.deepEqual([...w.calls.localWaiting('q1')], ['c1']);
+    });
+
+    it('given a waiting call in Redis whose caller hung up while ARI was away, when reconciled, then it is abandoned', async () => {
+      live();
+      await reconcileWith(rec({ state: 'waiting' }));
+      sinon.assert.calledOnceWithExactly(w.state.abandon, 'c1');
+    });
+
+    it('given an offer in Redis whose agent answered while ARI was away (leg Up), when reconciled, then the call is bridged now', async () => {
+      live(fakeChannel('c1'), fakeChannel('offer-t', { state: 'Up' }));
+      await reconcileWith(rec({ state: 'offered', agentId: 'a1', agentChannelId: 'offer-t', offerToken: 't' }));
+      sinon.assert.calledOnceWithExactly(w.state.accept, 'c1', 't', 'call-c1', '');
+      assert.deepEqual(w.ari.argsOf('addChannels'), [['call-c1', ['c1', 'offer-t']]]);
+      assert.equal(w.calls.connectedCallOf('a1')?.callId, 'c1');
+    });
+
+    it('given an offer in Redis whose agent leg is gone, when reconciled, then the offer fails as lost and the caller waits again', async () => {
+      live(fakeChannel('c1'));
+      await reconcileWith(rec({ state: 'offered', agentId: 'a1', agentChannelId: 'offer-t', offerToken: 't' }));
+      assert.deepEqual(w.state.failOffer.firstCall.args.slice(0, 4), ['c1', 't', 'lost', null]);
+      assert.deepEqual([...w.calls.localWaiting('q1')], ['c1']);
+    });
+
+    it('given a parked call in Redis, when reconciled, then the caller hears the queue\'s music again and stays parked', async () => {
+      live(fakeChannel('c1'));
+      await reconcileWith(rec({ state: 'parked' as CallRecord['state'] }));
+      assert.deepEqual(w.ari.argsOf('startMoh'), [['c1', 'sales']]);
+      assert.equal(w.calls.liveSession('c1')?.state, 'parked');
     });
   });
 });
