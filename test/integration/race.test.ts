@@ -5,7 +5,6 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import sinon from 'sinon';
 import winston from 'winston';
-import type { Ari } from '../../src/ari/client';
 import { CallService } from '../../src/calls/callService';
 import { AcdEvent, EventBus } from '../../src/events/bus';
 import type { Registry } from '../../src/registry/registry';
@@ -13,6 +12,7 @@ import { AgentState, CallRecord, StateStore } from '../../src/state/store';
 import { TimerService } from '../../src/timers/timerService';
 import { Destinations } from '../../src/destinations/destinations';
 import { TEST_ENV, uniquePrefix } from '../support/env';
+import { FakeAri } from '../support/fakeAri';
 import { RoundOrder, RoundResult, WorkerConfig, raceKeys } from './raceWorker';
 
 /** Rounds per race; each round both controller processes reserve at once. */
@@ -229,8 +229,7 @@ describe('several controllers on one Redis (separate processes, real Redis)', fu
 
     // the surviving controller: its timers and call service wired as main.ts wires them
     const log = winston.createLogger({ silent: true });
-    const ari = { routeStasis: () => undefined, onEvent: () => undefined, hangupQuietly: async () => undefined } as unknown as Ari;
-    const calls = new CallService(ari, state, {} as Registry, 'n2', 5000, log, new Destinations({} as Registry));
+    const calls = new CallService(new FakeAri().asAri(), state, {} as Registry, 'n2', 5000, log, new Destinations({} as Registry));
     const fired: string[][] = [];
     const timers = new TimerService(state, { offer: async (parts) => { fired.push(parts); await calls.offerExpired(parts[0], parts[1]); } }, log);
     const checks = sinon.spy(state, 'dueTimers');

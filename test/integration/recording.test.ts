@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
 import winston from 'winston';
-import { Ari, AriGone } from '../../src/ari/client';
+import { AriGone } from '../../src/ari/client';
 import type { AccessPolicy } from '../../src/access/policy';
 import type { CallService } from '../../src/calls/callService';
 import { EventBus } from '../../src/events/bus';
@@ -10,6 +10,7 @@ import { RecordingService } from '../../src/recording/recordingService';
 import type { Registry } from '../../src/registry/registry';
 import { StateStore } from '../../src/state/store';
 import { TEST_ENV, uniquePrefix } from '../support/env';
+import { FakeAri } from '../support/fakeAri';
 
 const DAY = 24 * 3600 * 1000;
 
@@ -104,14 +105,16 @@ describe('recording transitions (Lua, real Redis)', () => {
   describe('retention sweep', () => {
     const deletedFiles: string[] = [];
     const queues: Record<string, number> = { short: 2, long: 30 };
-    const fakeAri = Object.assign(new EventEmitter(), {
-      connected: true,
-      onEvent() {},
-      async deleteStoredRecording(name: string) {
+    /** Asterisk's stored recordings: a file whose name says 'gone' is already deleted (404). */
+    const storage = (connected: boolean) => {
+      const ari = new FakeAri().respond('deleteStoredRecording', async (name) => {
         deletedFiles.push(name);
         if (name.includes('gone')) throw new AriGone('Recording not found');
-      },
-    }) as unknown as Ari;
+      });
+      ari.connected = connected;
+      return ari.asAri();
+    };
+    const fakeAri = storage(true);
     const registry = { findQueue: (id: string) => (queues[id] ? { recording: { retentionDays: queues[id] } } : undefined) } as unknown as Registry;
     const calls = { lifecycle: new EventEmitter() } as unknown as CallService;
     const log = winston.createLogger({ silent: true });
@@ -157,7 +160,7 @@ describe('recording transitions (Lua, real Redis)', () => {
     });
 
     it('given ARI not connected, the sweep waits (files cannot be deleted) and deletes nothing', async () => {
-      const offline = Object.assign(Object.create(fakeAri), { connected: false }) as Ari;
+      const offline = storage(false);
       const service = new RecordingService(offline, state, registry, calls, {} as AccessPolicy, 'n1', log, () => now);
       await finished('old-short', 'short', 3);
       assert.equal(await service.sweep(), false);

@@ -4,12 +4,12 @@ import sinon from 'sinon';
 import winston from 'winston';
 import { Announcer } from '../../src/announcements/announcer';
 import { WaitFacts, estimatedWaitSec, positionAnnouncement, storeWaitFacts, waitMedia } from '../../src/announcements/wording';
-import type { Ari } from '../../src/ari/client';
 import type { CallService } from '../../src/calls/callService';
 import type { CallSession } from '../../src/calls/session';
 import { QueueSchema, Queue } from '../../src/config/schema';
 import type { Registry } from '../../src/registry/registry';
 import type { StateStore } from '../../src/state/store';
+import { FakeAri } from '../support/fakeAri';
 
 describe('announcement wording and estimated wait', () => {
   it('estimates the wait as position × average handle time ÷ agents serving the queue (at least one)', () => {
@@ -58,22 +58,12 @@ describe('announcement wording and estimated wait', () => {
   });
 });
 
-/** A fake ARI that records requests; events are emitted by the test. */
-class FakeAri extends EventEmitter {
-  plays: { channelId: string; id: string; media: string[] }[] = [];
-  stopped: string[] = [];
-  moh: string[] = [];
-  onEvent(type: string, h: (e: unknown) => void) { this.on(`ari:${type}`, h); }
-  async play(channelId: string, id: string, media: string[]) { this.plays.push({ channelId, id, media }); }
-  async stopPlayback(id: string) { this.stopped.push(id); }
-  async startMoh(channelId: string) { this.moh.push(channelId); }
-  finish(id: string, channelId: string) { this.emit('ari:PlaybackFinished', { playback: { id, target_uri: `channel:${channelId}` } }); }
-  start(id: string, channelId: string) { this.emit('ari:PlaybackStarted', { playback: { id, target_uri: `channel:${channelId}` } }); }
-}
-
 describe('announcements to waiting callers', () => {
   let clock: sinon.SinonFakeTimers;
   let ari: FakeAri;
+  const plays = () => ari.argsOf('play').map(([channelId, id, media]) => ({ channelId, id, media }));
+  const stopped = () => ari.argsOf('stopPlayback').map(([id]) => id);
+  const moh = () => ari.argsOf('startMoh').map(([channelId]) => channelId);
   let sessions: Map<string, CallSession>;
   let lifecycle: EventEmitter;
   let queues: Map<string, Queue>;
@@ -94,8 +84,8 @@ describe('announcements to waiting callers', () => {
     lifecycle.emit('queued', s, q);
     return s;
   };
-  const played = (callId: string) => ari.plays.filter((p) => p.channelId === callId);
-  const finishLast = (callId: string) => { const p = played(callId).at(-1)!; ari.finish(p.id, callId); };
+  const played = (callId: string) => plays().filter((p) => p.channelId === callId);
+  const finishLast = (callId: string) => { const p = played(callId).at(-1)!; ari.playbackFinished(p.id, callId); };
 
   beforeEach(() => {
     clock = sinon.useFakeTimers({ now: Date.parse('2030-01-02T10:00:00Z') });
@@ -113,7 +103,7 @@ describe('announcements to waiting callers', () => {
     };
     const calls = { lifecycle, liveSession: (id: string) => sessions.get(id) } as unknown as CallService;
     const registry = { findQueue: (id: string) => queues.get(id) } as unknown as Registry;
-    announcer = new Announcer(ari as unknown as Ari, calls, registry, facts);
+    announcer = new Announcer(ari.asAri(), calls, registry, facts);
   });
   afterEach(() => clock.restore());
 
@@ -126,7 +116,7 @@ describe('announcements to waiting callers', () => {
     assert.match(played('c1')[0].id, /^announce-position-1-c1$/);
     await clock.tickAsync(10_000);
     finishLast('c1');
-    assert.deepEqual(ari.moh, ['c1'], 'music again after the announcement');
+    assert.deepEqual(moh(), ['c1'], 'music again after the announcement');
     await clock.tickAsync(19_000);
     assert.equal(played('c1').length, 1, 'the interval counts from the end of the previous one');
     await clock.tickAsync(1000);
@@ -184,9 +174,9 @@ describe('announcements to waiting callers', () => {
     const id = played('c1')[0].id;
     s.state = 'offered';
     announcer.onEvent({ id: '1-0', type: 'call.offered', at: Date.now(), callId: 'c1' });
-    assert.deepEqual(ari.stopped, [id]);
-    ari.finish(id, 'c1');
-    assert.deepEqual(ari.moh, ['c1'], 'music while the agent\'s phone rings');
+    assert.deepEqual(stopped(), [id]);
+    ari.playbackFinished(id, 'c1');
+    assert.deepEqual(moh(), ['c1'], 'music while the agent\'s phone rings');
     await clock.tickAsync(30_000);
     assert.equal(played('c1').length, 1, 'nothing while offered');
     s.state = 'connected';
@@ -203,9 +193,9 @@ describe('announcements to waiting callers', () => {
     await clock.tickAsync(0);
     s.state = 'connected';
     lifecycle.emit('connected', s);
-    assert.deepEqual(ari.stopped, [played('c1')[0].id]);
-    ari.finish(played('c1')[0].id, 'c1');
-    assert.deepEqual(ari.moh, [], 'no music over the conversation');
+    assert.deepEqual(stopped(), [played('c1')[0].id]);
+    ari.playbackFinished(played('c1')[0].id, 'c1');
+    assert.deepEqual(moh(), [], 'no music over the conversation');
   });
 
   it('plays the periodic prompts in turn, cycling through the list', async () => {
@@ -222,10 +212,10 @@ describe('announcements to waiting callers', () => {
     const q = queue({ periodicEverySec: 10, periodicPrompts: ['p1'] });
     join('c1', q);
     await clock.tickAsync(9000);
-    ari.start('offer-c1', 'c1');
+    ari.playbackStarted('offer-c1', 'c1');
     await clock.tickAsync(5000);
     assert.equal(played('c1').length, 0, 'not over the offer prompt');
-    ari.finish('offer-c1', 'c1');
+    ari.playbackFinished('offer-c1', 'c1');
     await clock.tickAsync(1000);
     assert.equal(played('c1').length, 1, 'after a moment of music');
   });
@@ -247,7 +237,7 @@ describe('announcements to waiting callers', () => {
     positions.set('c1', 1);
     join('c1', q);
     await clock.tickAsync(30_000);
-    assert.equal(ari.plays.length, 0);
+    assert.equal(plays().length, 0);
   });
 
   it('forgets a caller who hung up', async () => {
@@ -255,9 +245,9 @@ describe('announcements to waiting callers', () => {
     positions.set('c1', 1);
     join('c1', q);
     sessions.delete('c1');
-    ari.emit('ari:StasisEnd', { channel: { id: 'c1' } });
+    ari.stasisEnd('c1');
     await clock.tickAsync(30_000);
-    assert.equal(ari.plays.length, 0);
+    assert.equal(plays().length, 0);
     assert.equal(announcer.waiting, 0);
   });
 
@@ -266,11 +256,11 @@ describe('announcements to waiting callers', () => {
     positions.set('c1', 1);
     const s = join('c1', q);
     await clock.tickAsync(0);
-    ari.emit('ari:ChannelDtmfReceived', { channel: { id: 'c1' }, digit: '1' });
+    ari.dtmf('c1', '1');
     s.state = 'ivr';   // CallbackService claims the session in its own handler of the same event
     await clock.tickAsync(0);
-    assert.deepEqual(ari.stopped, [played('c1')[0].id]);
-    ari.finish(played('c1')[0].id, 'c1');
-    assert.deepEqual(ari.moh, [], 'no music over the IVR');
+    assert.deepEqual(stopped(), [played('c1')[0].id]);
+    ari.playbackFinished(played('c1')[0].id, 'c1');
+    assert.deepEqual(moh(), [], 'no music over the IVR');
   });
 });

@@ -1,0 +1,117 @@
+import sinon from 'sinon';
+import winston from 'winston';
+import { CallService } from '../../src/calls/callService';
+import type { CallSession } from '../../src/calls/session';
+import { Agent, AgentSchema, Queue, QueueSchema } from '../../src/config/schema';
+import { Destinations } from '../../src/destinations/destinations';
+import { Registry } from '../../src/registry/registry';
+import { StateStore } from '../../src/state/store';
+import { FakeAri, settle } from './fakeAri';
+
+/**
+ * What a CallService unit test stands on: the shared fake ARI, a sinon stub of the state store
+ * (the Lua transitions answer what the test says; their real behaviour is tested on Redis in
+ * test/integration), a real Registry loaded with the test's queues and agents, and a stub of
+ * the outbound destination policy.
+ */
+export interface CallWorld {
+  sandbox: sinon.SinonSandbox;
+  ari: FakeAri;
+  state: sinon.SinonStubbedInstance<StateStore>;
+  registry: Registry;
+  destinations: sinon.SinonStubbedInstance<Destinations>;
+  calls: CallService;
+  log: winston.Logger;
+  /** Lifecycle events CallService emitted, in order: [name, callId, queueId?]. */
+  lifecycle: [string, string, string?][];
+  /** Queue ids onCallWaiting was called with. */
+  waitingAgain: string[];
+}
+
+export const queueDef = (o: Partial<Queue> & { id: string; extension: string }): Queue =>
+  QueueSchema.parse({ name: `Queue ${o.id}`, ...o });
+export const agentDef = (id: string, o: Partial<Agent> = {}): Agent =>
+  AgentSchema.parse({ id, name: `Agent ${id}`, phone: { mode: 'static', contact: `sip:${id}@127.0.0.1:5090` }, ...o });
+
+/** The default answers of the transitions: every one succeeds. Tests override what they examine. */
+function succeedByDefault(state: sinon.SinonStubbedInstance<StateStore>): void {
+  state.enqueue.resolves({ ok: true, value: 1 });
+  state.overflow.resolves({ ok: true, value: 1 });
+  state.reserve.resolves({ ok: true, value: undefined });
+  state.reserveAll.callsFake(async (_c, _t, _e, legs) => ({ ok: true, value: legs.map((l) => l.agentId) }));
+  state.accept.callsFake(async () => ({ ok: true, value: { agentId: 'a1', others: [] } }));
+  state.failOffer.resolves({ ok: true, value: 'waiting' });
+  state.abandon.resolves({ ok: true, value: 'abandoned' });
+  state.release.resolves({ ok: true, value: 'ended' });
+  state.callHold.resolves({ ok: true, value: undefined });
+  state.callTransfer.resolves({ ok: true, value: 'transferred' });
+  state.callParty.resolves({ ok: true, value: undefined });
+  state.consultStart.resolves({ ok: true, value: undefined });
+  state.consultAnswered.resolves({ ok: true, value: undefined });
+  state.consultComplete.resolves({ ok: true, value: 'agent' });
+  state.consultCancel.resolves({ ok: true, value: undefined });
+  state.park.resolves({ ok: true, value: 1 });
+  state.unpark.resolves([1, 'offered', 'a1']);
+  state.nodeCalls.resolves([]);
+  state.call.resolves(undefined);
+}
+
+export async function callWorld(opts: { queues?: Queue[]; agents?: Agent[]; offerGraceMs?: number } = {}): Promise<CallWorld> {
+  const sandbox = sinon.createSandbox();
+  const ari = new FakeAri();
+  const state = sandbox.createStubInstance(StateStore);
+  succeedByDefault(state);
+  const queues = opts.queues ?? [queueDef({ id: 'q1', extension: '100', name: 'Sales', mohClass: 'sales', wrapUp: { sec: 15, extendStepSec: 30, maxSec: 60, agentsMayEnd: true, agentsMayExtend: true, dispositions: [], tags: [] } })];
+  const agents = opts.agents ?? [agentDef('a1', { queues: ['q1'] }), agentDef('a2', { queues: ['q1'] })];
+  state.registryAll.callsFake((async (kind: string) => (kind === 'queues' ? queues : kind === 'agents' ? agents : [])) as never);
+  const log = winston.createLogger({ silent: true });
+  const registry = new Registry(state as unknown as StateStore, log);
+  await registry.reload();
+  const destinations = sandbox.createStubInstance(Destinations);
+  destinations.check.callsFake(async (n) => n);
+  destinations.evaluate.callsFake(async (n) => ({ allowed: true, number: n }));
+  const calls = new CallService(ari.asAri(), state as unknown as StateStore, registry, 'n1', 5000, log, destinations as unknown as Destinations);
+  const lifecycle: [string, string, string?][] = [];
+  calls.lifecycle.on('queued', (s: CallSession, q: Queue) => lifecycle.push(['queued', s.callId, q.id]));
+  calls.lifecycle.on('connected', (s: CallSession) => lifecycle.push(['connected', s.callId]));
+  calls.lifecycle.on('ended', (s: CallSession) => lifecycle.push(['ended', s.callId]));
+  const waitingAgain: string[] = [];
+  calls.onCallWaiting = (q) => waitingAgain.push(q);
+  return { sandbox, ari, state, registry, destinations, calls, log, lifecycle, waitingAgain };
+}
+
+/** A caller dials the queue's extension: its channel enters Stasis as the dialplan sends it. */
+export async function callerArrives(w: CallWorld, channelId = 'c1', extension = '100', number = '5551234', extra: string[] = []): Promise<void> {
+  w.ari.stasisStart({ ...fakeCaller(channelId, number) }, ['inbound', extension, ...extra]);
+  await settle();
+}
+
+function fakeCaller(id: string, number: string) {
+  return {
+    id, name: `PJSIP/pstn-${id}`, state: 'Ring' as const, caller: { name: 'Caller', number }, connected: { name: '', number: '' },
+    dialplan: { context: 'acd-inbound', exten: '100', priority: 1 }, creationtime: new Date(0).toISOString(),
+  };
+}
+
+/** The token and agent leg of the last offer CallService rang (from its originate). */
+export function lastOffer(w: CallWorld): { token: string; channelId: string; appArgs: string[] } {
+  const o = w.ari.argsOf('originate').at(-1)?.[0];
+  if (!o) throw new Error('nothing was originated');
+  const appArgs = o.appArgs.split(',');
+  return { token: appArgs[2], channelId: o.channelId, appArgs };
+}
+
+/** Caller c1 waiting, offered to `agentId`, the agent answers: a connected call, bridge call-c1. */
+export async function connectedCall(w: CallWorld, agentId = 'a1', callId = 'c1'): Promise<{ agentChannelId: string; bridgeId: string }> {
+  await callerArrives(w, callId);
+  w.state.accept.resolves({ ok: true, value: { agentId, others: [] } });
+  assertOffered(await w.calls.offer(w.registry.queue('q1'), callId, agentId));
+  const offer = lastOffer(w);
+  w.ari.stasisStart(offer.channelId, offer.appArgs);
+  await settle();
+  return { agentChannelId: offer.channelId, bridgeId: `call-${callId}` };
+}
+
+function assertOffered(r: string): void {
+  if (r !== 'offered') throw new Error(`offer answered ${r}`);
+}
