@@ -38,6 +38,9 @@ export function productionSecretProblems(o: {
     if (u.token && isSampleSecret(u.token)) {
       problems.push({ path: `users.${i}.token`, message: `user ${u.user.id}: a sample or placeholder token: remove it (issue tokens through /users) or give your own, better as tokenSha256` });
     }
+    if (u.password && isSampleSecret(u.password)) {
+      problems.push({ path: `users.${i}.password`, message: `user ${u.user.id}: a sample or placeholder password: remove it (set passwords through /users) or give your own` });
+    }
   });
   return problems;
 }

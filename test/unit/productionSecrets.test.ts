@@ -32,9 +32,10 @@ describe('production mode: no sample secret reaches production', () => {
     assert.deepEqual(paths, ['ARI_PASSWORD', 'ACD_ADMIN_TOKEN', 'agents.0.phone.password', 'agents.1.phone.password']);
   });
 
-  it('given the repository\'s sample secrets (local ARI password, sample tokens and phone passwords), refuses each of them', () => {
+  it('given the repository\'s sample secrets (local ARI password, sample tokens, phone and sign-in passwords), refuses each of them', () => {
     const paths = problemPaths({ NODE_ENV: 'production', ACD_CONFIG: path.join(repoRoot, 'config/sample.yaml'), ARI_URL: OWN.ARI_URL, ARI_PASSWORD: 'acd-local', ACD_ADMIN_TOKEN: 'supervisor-sample-token-0001' });
-    assert.deepEqual(paths, ['ARI_PASSWORD', 'ACD_ADMIN_TOKEN', 'agents.0.phone.password', 'agents.1.phone.password', 'users.0.token', 'users.1.token']);
+    assert.deepEqual(paths, ['ARI_PASSWORD', 'ACD_ADMIN_TOKEN', 'agents.0.phone.password', 'agents.1.phone.password',
+      'users.0.password', 'users.1.token', 'users.1.password', 'users.2.token', 'users.2.password', 'users.3.password']);
   });
 
   it('given no ARI_URL, refuses the embedded default (which would generate and print an admin token)', () => {
@@ -54,7 +55,7 @@ users: [{ id: sam, role: supervisor, tokenSha256: "${'a'.repeat(64)}" }]
       assert.fail('sample phone passwords must be refused');
     } catch (err) {
       const text = JSON.stringify((err as ConfigError).problems);
-      assert.ok(!/alice-sample-secret|bruno-sample-secret|sample-token/.test(text), text);
+      assert.ok(!/alice-sample-secret|bruno-sample-secret|sample-token|sample-pass/.test(text), text);
     }
   });
 
