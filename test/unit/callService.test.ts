@@ -69,6 +69,40 @@ describe('CallService (fake ARI, stubbed Lua transitions)', () => {
     });
   });
 
+  describe('overflow of a waiting caller (maximum wait, queue empty)', () => {
+    it('given a queue overflowing to an extension, when a waiting caller times out, then Redis moves it and the caller leaves for acd-overflow at that extension', async () => {
+      w.registry.queue('q1').overflow = { kind: 'extension', extension: '2001' };
+      await callerArrives(w);
+      assert.equal(await w.calls.overflow('c1', 'timeout'), true);
+      sinon.assert.calledOnceWithExactly(w.state.overflow, 'c1', 'timeout', 'extension', '2001', 'no');
+      assert.deepEqual(w.ari.argsOf('continueInDialplan'), [['c1', 'acd-overflow', '2001']]);
+      assert.equal(w.calls.liveSession('c1'), undefined);
+    });
+
+    it('given a queue overflowing to voicemail, when the queue empties, then the caller leaves for acd-voicemail at the mailbox', async () => {
+      w.registry.queue('q1').overflow = { kind: 'voicemail', mailbox: '100' };
+      await callerArrives(w);
+      await w.calls.overflow('c1', 'empty');
+      assert.deepEqual(w.ari.argsOf('continueInDialplan'), [['c1', 'acd-voicemail', '100']]);
+    });
+
+    it('given Redis keeps the caller (the queue is not empty after all), when overflow is asked, then nothing moves and the answer is false', async () => {
+      w.registry.queue('q1').overflow = { kind: 'voicemail', mailbox: '100' };
+      await callerArrives(w);
+      w.state.overflow.resolves({ ok: false, code: 'NOT_EMPTY' });
+      assert.equal(await w.calls.overflow('c1', 'empty'), false);
+      assert.deepEqual(w.ari.argsOf('continueInDialplan'), []);
+      assert.deepEqual([...w.calls.localWaiting('q1')], ['c1']);
+    });
+
+    it('given a caller being offered, when its maximum wait passes, then it is not overflowed (only waiting callers are)', async () => {
+      await callerArrives(w);
+      await w.calls.offer(w.registry.queue('q1'), 'c1', 'a1');
+      assert.equal(await w.calls.overflow('c1', 'timeout'), false);
+      sinon.assert.notCalled(w.state.overflow);
+    });
+  });
+
   describe('offer → originate → answer → bridge', () => {
     it('given a waiting caller, when offered to an agent, then the agent is reserved until ring timeout plus grace and its phone is rung with the caller\'s number and the queue\'s name', async () => {
       await callerArrives(w);
@@ -149,6 +183,24 @@ describe('CallService (fake ARI, stubbed Lua transitions)', () => {
       await w.calls.offer(w.registry.queue('q1'), 'c1', 'a1');
       sinon.assert.notCalled(w.state.failOffer);
       assert.deepEqual([...w.calls.localWaiting('q1')], []);
+    });
+
+    it('given ring-all to two agents, when one phone stops ringing and Redis says the other still rings, then the caller stays offered; when the second stops too, it waits again', async () => {
+      await callerArrives(w);
+      await w.calls.offerAll(w.registry.queue('q1'), 'c1', ['a1', 'a2']);
+      const [first, second] = w.ari.argsOf('originate').map(([o]) => o);
+      const token = first.appArgs.split(',')[2];
+      w.state.failOffer.onFirstCall().resolves({ ok: true, value: 'ringing' });
+      w.ari.channelGone(first.channelId, 17, { stasisEnd: false });
+      await settle();
+      assert.deepEqual(w.state.failOffer.firstCall.args, ['c1', token, 'busy', 'busy', false, 'a1']);
+      assert.deepEqual([...w.calls.localWaiting('q1')], []);
+      assert.deepEqual(w.waitingAgain, []);
+      w.ari.channelGone(second.channelId, 19, { stasisEnd: false });
+      await settle();
+      assert.deepEqual(w.state.failOffer.secondCall.args, ['c1', token, 'no-answer', 'no-answer', false, 'a2']);
+      assert.deepEqual([...w.calls.localWaiting('q1')], ['c1']);
+      assert.deepEqual(w.waitingAgain, ['q1']);
     });
 
     it('given ring-all to two agents, when one answers, then the other phone stops ringing and only the first is bridged', async () => {

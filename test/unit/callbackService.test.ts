@@ -192,6 +192,59 @@ describe('CallbackService (fake ARI, stubbed Lua transitions, real CallService)'
       assert.equal(w.state.callbackCreate.firstCall.args[0].message, undefined);
     });
 
+    it('given a queue that asks for the number, when the caller keys one ended by # and confirms with 1, then the callback is for the keyed number; a key repeated within 80 ms (one event twice) counts once', async () => {
+      w.registry.queue('q1').callbacks.askNumber = true;
+      await callerArrives(w);
+      w.ari.dtmf('c1', '1');
+      await settle();
+      assert.deepEqual(w.ari.argsOf('play').at(-1)!.slice(1), ['an-c1-0', ['sound:vm-enter-num-to-call']]);
+      await finishLastPlay();
+      // Asterisk's event times: the second 5 comes 30 ms after the first (the same key event delivered twice)
+      const base = Date.parse('2030-03-04T09:00:10Z');
+      const keyed: [string, number][] = [['5', 0], ['5', 30], ['5', 300], ['5', 600], ['9', 900], ['8', 1200], ['7', 1500], ['6', 1800], ['#', 2100]];
+      for (const [d, at] of keyed) w.ari.dtmf('c1', d, new Date(base + at).toISOString());
+      await settle();
+      assert.deepEqual(w.ari.argsOf('play').at(-1)!.slice(1),
+        ['ac-c1-0', ['sound:to-call-this-number', 'digits:5559876', 'sound:if-correct-press', 'digits:1']]);
+      w.ari.dtmf('c1', '1');
+      await finishLastPlay();
+      assert.deepEqual(w.ari.argsOf('play').at(-1)![2], ['sound:vm-intro']);
+      await finishLastPlay();
+      const [, rec] = w.ari.argsOf('record')[0];
+      w.ari.recordingFinished(rec.name, 3);
+      await settle();
+      assert.equal(w.state.callbackCreate.firstCall.args[0].number, '5559876');
+    });
+
+    it('given a queue that asks for the number, when the caller does not confirm the number read back (keys 2), then it is asked for the number again', async () => {
+      w.registry.queue('q1').callbacks.askNumber = true;
+      await callerArrives(w);
+      w.ari.dtmf('c1', '1');
+      await settle();
+      await finishLastPlay();
+      for (const d of '5559876#') w.ari.dtmf('c1', d);
+      await settle();
+      w.ari.dtmf('c1', '2');
+      await finishLastPlay();
+      assert.deepEqual(w.ari.argsOf('play').at(-1)!.slice(1), ['an-c1-1', ['sound:vm-enter-num-to-call']]);
+      assert.deepEqual(w.ari.argsOf('record'), []);
+    });
+
+    it('given a queue that asks for the number, when the keyed number is refused by the outbound policy, then the caller hears so and is asked again, the number never read back', async () => {
+      w.registry.queue('q1').callbacks.askNumber = true;
+      await callerArrives(w, 'c1', '100', '5551234');
+      w.destinations.evaluate.callsFake(async (n) => (n === '0900123' ? { allowed: false, number: n, reason: 'denied-prefix', rule: '0900' } : { allowed: true, number: n }));
+      w.ari.dtmf('c1', '1');
+      await settle();
+      await finishLastPlay();
+      for (const d of '0900123#') w.ari.dtmf('c1', d);
+      await settle();
+      assert.deepEqual(w.ari.argsOf('play').at(-1)!.slice(1), ['ar-c1-0', ['sound:im-sorry', 'sound:cannot-complete-as-dialed', 'sound:please-try-again']]);
+      await finishLastPlay();
+      assert.deepEqual(w.ari.argsOf('play').at(-1)!.slice(1), ['an-c1-1', ['sound:vm-enter-num-to-call']]);
+      assert.ok(!w.ari.argsOf('play').some(([, , media]) => media.includes('digits:0900123')));
+    });
+
     it('given a caller ID the outbound policy refuses, when the caller keys 1, then it is told so and keeps waiting at its place with music; no callback is made', async () => {
       w.destinations.evaluate.resolves({ allowed: false, number: '0044123', reason: 'not-allowed-pattern' });
       await callerArrives(w, 'c1', '100', '0044123');

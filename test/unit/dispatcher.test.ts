@@ -23,6 +23,8 @@ describe('Dispatcher (stubbed store and offers)', () => {
   let online: boolean;
   /** The queue's waiting entries, in service order, and their facts. */
   let waiting: { callId: string; vtime: number; enqueuedAt: number; skills?: Record<string, number> }[];
+  /** Other queues' waiting entries (q1's are `waiting`). */
+  let elsewhere: Map<string, { callId: string; vtime: number; enqueuedAt: number }[]>;
   let ready: { agentId: string; idleSince: number }[];
   let dispatcher: Dispatcher;
 
@@ -43,10 +45,11 @@ describe('Dispatcher (stubbed store and offers)', () => {
     local = new Set();
     online = true;
     waiting = [];
+    elsewhere = new Map();
     ready = [];
-    state.waiting.callsFake(async () => waiting.map(({ callId, vtime }) => ({ callId, vtime })));
-    state.waitingFacts.callsFake(async (ids) => new Map(waiting.filter((w) => ids.includes(w.callId))
-      .map((w) => [w.callId, { enqueuedAt: w.enqueuedAt, skills: w.skills ?? {} }])));
+    state.waiting.callsFake(async (q) => (q === 'q1' ? waiting : elsewhere.get(q) ?? []).map(({ callId, vtime }) => ({ callId, vtime })));
+    state.waitingFacts.callsFake(async (ids) => new Map([...waiting, ...[...elsewhere.values()].flat()].filter((w) => ids.includes(w.callId))
+      .map((w) => [w.callId, { enqueuedAt: w.enqueuedAt, skills: (w as { skills?: Record<string, number> }).skills ?? {} }])));
     state.readyAgents.callsFake(async () => ready);
     state.agentServingQueues.resolves(['q1']);
     state.lastOfferedAgent.resolves(undefined);
@@ -133,6 +136,32 @@ describe('Dispatcher (stubbed store and offers)', () => {
     assert.deepEqual(offered(), []);
     await clock.tickAsync(1_100);
     assert.deepEqual(offered(), [['c1', 'a1']], 'french 3 lowered by 2 is met by french 1');
+  });
+
+  describe('fairness between queues sharing an agent', () => {
+    const twoQueues = async (q1Weight = 0) => {
+      await setup([queueDef({ id: 'q1', extension: '100', weight: q1Weight }), queueDef({ id: 'q2', extension: '200' })],
+        [agentDef('a1', { queues: ['q1', 'q2'] })]);
+      state.agentServingQueues.resolves(['q1', 'q2']);
+      waiting = [{ callId: 'c1', vtime: NOW - 2000, enqueuedAt: NOW - 2000 }];
+      elsewhere.set('q2', [{ callId: 'd1', vtime: NOW - 4000, enqueuedAt: NOW - 4000 }]);
+      local = new Set(['c1', 'd1']);
+      ready = [{ agentId: 'a1', idleSince: NOW - 1000 }];
+    };
+
+    it('given an agent in two queues and an earlier caller in the other, when this queue is dispatched, then the agent is left to that caller and the other queue is dispatched', async () => {
+      await twoQueues();
+      dispatcher.kick('q1');
+      await settle();
+      assert.deepEqual(offered(), [['d1', 'a1']]);
+    });
+
+    it('given this queue weighs 5 s more, when its caller counts as having waited longer, then it gets the shared agent', async () => {
+      await twoQueues(5);
+      dispatcher.kick('q1');
+      await settle();
+      assert.deepEqual(offered(), [['c1', 'a1']]);
+    });
   });
 
   it('given a run in progress, when the queue is kicked three more times, then exactly one more run follows, never two at once', async () => {
