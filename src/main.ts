@@ -249,7 +249,7 @@ function printWelcome(config: Config, adminToken?: string, pstn?: { user: string
     ...(pstn && config.file.outboundDial.includes(`@${pstn.user}`) ? [
       `Callback customers are dialed as ${config.file.outboundDial}: a softphone registered as user ${pstn.user}`,
       `  password ${pstn.password} (same server) stands in for the public network and rings with the customer's number.`,
-      '  For a real trunk, see "Security: outbound calls and trusted input" in README.md.',
+      '  For a real trunk, see "Security" → "Outbound calls and trusted input" in README.md.',
       '',
     ] : []),
     `Web app:    ${api.replace(/\/api\/v1$/, '/')}   sign in as ${config.file.users.filter((u) => u.password).map((u) => `${u.user.id} / ${u.password}`).join(', ') || '(no sample user has a password)'}`,

@@ -461,6 +461,8 @@ export class CallService {
   async transfer(callId: string, t: { kind: 'agent' | 'queue' | 'external'; target: string }, userId: string): Promise<void> {
     await this.serializeOrThrow(callId, async () => {
       const s = this.connectedSession(callId);
+      // as for hold and park: the consulted party would be left in a destroyed bridge
+      if (s.consult) throw new Conflict('CONSULT_IN_PROGRESS', 'complete or cancel the consultation first');
       if (t.kind === 'external') {
         // the same rule for the API and a phone's REFER: a dialable number (never a dial string) the policy allows
         if (!EXTERNAL_TARGET.test(t.target)) throw new DestinationNotAllowed(`${JSON.stringify(t.target)} is not an extension or number`, { destination: t.target, reason: 'not-a-number', rule: null, queueId: s.queueId });

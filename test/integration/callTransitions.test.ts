@@ -177,6 +177,19 @@ describe('in-call state transitions (Lua, real Redis)', function () {
       assert.equal((await one('call.transferred')).kind, 'attended');
     });
 
+    it('given a consultation in progress, when the call is blind-transferred, then CONSULT_IN_PROGRESS: the call stays with its agent, the target stays reserved for it, no event', async () => {
+      await connected();
+      await state.agentLogin('a2', ['sales']);
+      await state.consultStart('c1', 'k1', 'agent', 'a2', 'u1');
+      await markEvents();
+      const r = await state.callTransfer('c1', { kind: 'queue', target: 'sales' }, { ms: 0, maxMs: 0, stepMs: 0 }, 'u1');
+      assert.deepEqual(r, { ok: false, code: 'CONSULT_IN_PROGRESS' });
+      const c = await callHash('c1');
+      assert.deepEqual([c.state, c.agentId, c.consultId], ['connected', 'a1', 'k1']);
+      assert.deepEqual([(await state.agentState('a2')).state, (await state.agentState('a2')).callId], ['reserved', 'c1']);
+      assert.deepEqual(await appended(), []);
+    });
+
     it('given a consultation of an agent, when cancelled, then the target is ready again with one consult_ended; cancelled again: NO_CONSULT, no event', async () => {
       await connected();
       await state.agentLogin('a2', ['sales']);

@@ -5,11 +5,13 @@
 --   external: leaves the ACD for a dialplan extension or number (the call record ends here).
 -- ARGV: 3 callId, 4 kind (agent | queue | external), 5 target (agent id | queue id | extension),
 --       6 token (agent), 7 expiresAt (agent), 8 agentChannelId (agent), 9 wrap ms, 10 wrap max ms, 11 step ms, 12 userId
--- Result: {1, fromAgentId} | {0, 'NOT_CONNECTED'} | {0, 'TARGET_NOT_READY'} | {0, 'SAME_AGENT'}
+-- Result: {1, fromAgentId} | {0, 'NOT_CONNECTED'} | {0, 'CONSULT_IN_PROGRESS'} | {0, 'TARGET_NOT_READY'} | {0, 'SAME_AGENT'}
 -- Events: call.transferred, agent.state (both agents), call.offered | call.queued
 local id, kind, target = ARGV[3], ARGV[4], ARGV[5]
 local c = call_get(id)
 if not c or c.state ~= 'connected' then return {0, 'NOT_CONNECTED'} end
+-- the consulted party would be left in a destroyed bridge, its agent reserved: finish the consultation first
+if c.consultId then return {0, 'CONSULT_IN_PROGRESS'} end
 local from = c.agentId
 if kind == 'agent' then
   if target == from then return {0, 'SAME_AGENT'} end
