@@ -167,11 +167,16 @@ export class Reports {
     if (f.queues) { pc.push(f.queues); cbWhere += ` AND queue_id = ANY($${pc.length})`; }
     const attempts = await this.q(`SELECT agent_id AS "agentId", count(*)::int AS n FROM callback_attempts
       WHERE at >= $1 AND at < $2 AND agent_id IS NOT NULL ${cbWhere} GROUP BY 1`, pc);
+    const pp: unknown[] = [range.from, range.to];
+    let ppWhere = '';
+    if (f.agents) { pp.push(f.agents); ppWhere = ` AND agent_id = ANY($${pp.length})`; }
+    const phone = await this.q(`SELECT agent_id AS "agentId", count(*) FILTER (WHERE direction = 'in' AND answered_at IS NOT NULL)::int AS taken,
+        count(*) FILTER (WHERE direction = 'out')::int AS made FROM phone_calls WHERE started_at >= $1 AND started_at < $2 ${ppWhere} GROUP BY 1`, pp);
     const byAgent = new Map<string, any>();
     const get = (id: string) => {
       let a = byAgent.get(id);
       if (!a) {
-        a = { agentId: id, callsTaken: 0, callbackAttempts: 0, byQueue: [] as any[], talkMs: 0, holdMs: 0, wrapUpMs: 0, loginMs: 0, pauseMs: 0, pauseByReason: {} as Record<string, number>,
+        a = { agentId: id, callsTaken: 0, callbackAttempts: 0, nonQueueCallsTaken: 0, nonQueueCallsMade: 0, byQueue: [] as any[], talkMs: 0, holdMs: 0, wrapUpMs: 0, loginMs: 0, pauseMs: 0, pauseByReason: {} as Record<string, number>,
           occupancy: null as number | null, callsPerHour: null as number | null, averageHandleMs: null as number | null };
         byAgent.set(id, a);
       }
@@ -183,6 +188,7 @@ export class Reports {
       a.callsTaken += c.callsTaken; a.talkMs += c.talkMs; a.holdMs += c.holdMs; a.wrapUpMs += c.wrapUpMs;
     }
     for (const c of attempts) get(c.agentId).callbackAttempts = c.n;
+    for (const c of phone) { const a = get(c.agentId); a.nonQueueCallsTaken = c.taken; a.nonQueueCallsMade = c.made; }
     for (const s of spans) {
       const a = get(s.agentId);
       const ms = Math.round(s.ms);
