@@ -37,6 +37,9 @@ function callFilters(range: Range, f: Filters, params: unknown[], timeCol = 'ent
   const where: string[] = [];
   params.push(range.from); where.push(`${timeCol} >= $${params.length}`);
   params.push(range.to); where.push(`${timeCol} < $${params.length}`);
+  // a call answered (ended) in the range entered its queue at most a day before it: this bound lets
+  // PostgreSQL read only the months' partitions that can hold it
+  if (timeCol !== 'entered_at') where.push(`entered_at >= $${params.length - 1}::timestamptz - interval '1 day' AND entered_at < $${params.length}`);
   if (f.queues) { params.push(f.queues); where.push(`queue_id = ANY($${params.length})`); }
   if (f.agents) { params.push(f.agents); where.push(`agent_id = ANY($${params.length})`); }
   if (f.callerNumber) { params.push(f.callerNumber); where.push(`caller_number = $${params.length}`); }
@@ -293,6 +296,7 @@ export class Reports {
     const rows = await this.q(`SELECT to_char(answered_at AT TIME ZONE $2, 'YYYY-MM-DD') AS day, count(*)::int AS taken, coalesce(sum(talk_ms), 0)::float8 AS talk
       FROM queue_calls WHERE agent_id = $1 AND answered_at IS NOT NULL
        AND answered_at >= ($3::date::timestamp AT TIME ZONE $2) AND answered_at < (($4::date + 1)::timestamp AT TIME ZONE $2)
+       AND entered_at >= ($3::date::timestamp AT TIME ZONE $2) - interval '1 day' AND entered_at < (($4::date + 1)::timestamp AT TIME ZONE $2)
       GROUP BY 1`, [agentId, timeZone, fromDay, toDay]);
     const phone = await this.q(`SELECT to_char(started_at AT TIME ZONE $2, 'YYYY-MM-DD') AS day,
         count(*) FILTER (WHERE direction = 'in' AND answered_at IS NOT NULL)::int AS taken, count(*) FILTER (WHERE direction = 'out')::int AS made
