@@ -26,7 +26,6 @@ import { History } from './history/history';
 import { PhoneCallWatcher } from './phones/phoneCallWatcher';
 import { PrometheusExporter } from './prometheus/exporter';
 // asterisk-manager ships no types: its constructor is (port, host, user, password, events)
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const AsteriskManager = require('asterisk-manager') as new (port: number, host: string, user: string, password: string, events: boolean) => import('./phones/phoneCallWatcher').AmiClient;
 import { ClipService } from './clips/clipService';
 import { EventBus } from './events/bus';

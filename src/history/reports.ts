@@ -37,6 +37,9 @@ function callFilters(range: Range, f: Filters, params: unknown[], timeCol = 'ent
   const where: string[] = [];
   params.push(range.from); where.push(`${timeCol} >= $${params.length}`);
   params.push(range.to); where.push(`${timeCol} < $${params.length}`);
+  // a call answered (ended) in the range entered its queue at most a day before it: this bound lets
+  // PostgreSQL read only the months' partitions that can hold it
+  if (timeCol !== 'entered_at') where.push(`entered_at >= $${params.length - 1}::timestamptz - interval '1 day' AND entered_at < $${params.length}`);
   if (f.queues) { params.push(f.queues); where.push(`queue_id = ANY($${params.length})`); }
   if (f.agents) { params.push(f.agents); where.push(`agent_id = ANY($${params.length})`); }
   if (f.callerNumber) { params.push(f.callerNumber); where.push(`caller_number = $${params.length}`); }
@@ -167,11 +170,16 @@ export class Reports {
     if (f.queues) { pc.push(f.queues); cbWhere += ` AND queue_id = ANY($${pc.length})`; }
     const attempts = await this.q(`SELECT agent_id AS "agentId", count(*)::int AS n FROM callback_attempts
       WHERE at >= $1 AND at < $2 AND agent_id IS NOT NULL ${cbWhere} GROUP BY 1`, pc);
+    const pp: unknown[] = [range.from, range.to];
+    let ppWhere = '';
+    if (f.agents) { pp.push(f.agents); ppWhere = ` AND agent_id = ANY($${pp.length})`; }
+    const phone = await this.q(`SELECT agent_id AS "agentId", count(*) FILTER (WHERE direction = 'in' AND answered_at IS NOT NULL)::int AS taken,
+        count(*) FILTER (WHERE direction = 'out')::int AS made FROM phone_calls WHERE started_at >= $1 AND started_at < $2 ${ppWhere} GROUP BY 1`, pp);
     const byAgent = new Map<string, any>();
     const get = (id: string) => {
       let a = byAgent.get(id);
       if (!a) {
-        a = { agentId: id, callsTaken: 0, callbackAttempts: 0, byQueue: [] as any[], talkMs: 0, holdMs: 0, wrapUpMs: 0, loginMs: 0, pauseMs: 0, pauseByReason: {} as Record<string, number>,
+        a = { agentId: id, callsTaken: 0, callbackAttempts: 0, nonQueueCallsTaken: 0, nonQueueCallsMade: 0, byQueue: [] as any[], talkMs: 0, holdMs: 0, wrapUpMs: 0, loginMs: 0, pauseMs: 0, pauseByReason: {} as Record<string, number>,
           occupancy: null as number | null, callsPerHour: null as number | null, averageHandleMs: null as number | null };
         byAgent.set(id, a);
       }
@@ -183,6 +191,7 @@ export class Reports {
       a.callsTaken += c.callsTaken; a.talkMs += c.talkMs; a.holdMs += c.holdMs; a.wrapUpMs += c.wrapUpMs;
     }
     for (const c of attempts) get(c.agentId).callbackAttempts = c.n;
+    for (const c of phone) { const a = get(c.agentId); a.nonQueueCallsTaken = c.taken; a.nonQueueCallsMade = c.made; }
     for (const s of spans) {
       const a = get(s.agentId);
       const ms = Math.round(s.ms);
@@ -287,6 +296,7 @@ export class Reports {
     const rows = await this.q(`SELECT to_char(answered_at AT TIME ZONE $2, 'YYYY-MM-DD') AS day, count(*)::int AS taken, coalesce(sum(talk_ms), 0)::float8 AS talk
       FROM queue_calls WHERE agent_id = $1 AND answered_at IS NOT NULL
        AND answered_at >= ($3::date::timestamp AT TIME ZONE $2) AND answered_at < (($4::date + 1)::timestamp AT TIME ZONE $2)
+       AND entered_at >= ($3::date::timestamp AT TIME ZONE $2) - interval '1 day' AND entered_at < (($4::date + 1)::timestamp AT TIME ZONE $2)
       GROUP BY 1`, [agentId, timeZone, fromDay, toDay]);
     const phone = await this.q(`SELECT to_char(started_at AT TIME ZONE $2, 'YYYY-MM-DD') AS day,
         count(*) FILTER (WHERE direction = 'in' AND answered_at IS NOT NULL)::int AS taken, count(*) FILTER (WHERE direction = 'out')::int AS made

@@ -38,12 +38,14 @@ async function playDay(state: StateStore, clock: { now: number }): Promise<void>
   await enqueue('c1');
   await answer('c1', 'a1', 5000);
   clock.now += 60_000;
+  assert.equal((await state.callDisposition('c1', { disposition: 'sale', tags: ['vip', 'renewal'], notes: 'ok' }, 'u-a1')).ok, true);
   await state.release('c1', 'caller', wrap10s);
   clock.now += 7000;
   await state.wrapupEnd('a1');
   await enqueue('c2');
   await answer('c2', 'a1', 15_000);
   clock.now += 30_000;
+  assert.equal((await state.callDisposition('c2', { disposition: 'sale', tags: ['vip'], notes: '' }, 'u-a1')).ok, true);
   await state.release('c2', 'agent');
   await state.agentPause('a1', 'lunch');
   await enqueue('c3');
@@ -132,6 +134,18 @@ describe('history writer: the event stream folded into PostgreSQL exactly once (
     assert.deepEqual([a1.callsTaken, a1.talkMs, a1.wrapUpMs, a1.pauseByReason], [3, 92_000, 7000, { lunch: 120_000 }]);
     assert.deepEqual([a2.callsTaken, a2.talkMs, a2.byQueue.map((q: any) => q.queueId)], [1, 20_000, ['q1']]);
     assert.equal(a2.pauseByReason.meeting, 237_000, 'a2 paused from its login until a1 was back from lunch');
+    const disp = await h.reports.dispositions(range, {});
+    assert.deepEqual(disp.dispositions, [
+      { queueId: 'q1', agentId: 'a1', disposition: '', calls: 1 }, { queueId: 'q1', agentId: 'a1', disposition: 'sale', calls: 2 },
+      { queueId: 'q1', agentId: 'a2', disposition: '', calls: 1 }]);
+    assert.deepEqual(disp.tags, [{ queueId: 'q1', agentId: 'a1', tag: 'renewal', calls: 1 }, { queueId: 'q1', agentId: 'a1', tag: 'vip', calls: 2 }]);
+    // a phone call of a1's outside the queues, as the AMI watcher records it
+    clock.now += 1000;
+    assert.equal((await state.phoneCall({ channelId: '1796.1', agentId: 'a1', direction: 'out', peer: 'a2', startedAt: clock.now - 5000, answeredAt: clock.now - 4000 })).ok, true);
+    assert.equal((await state.phoneCall({ channelId: '1796.1', agentId: 'a1', direction: 'out', peer: 'a2', startedAt: clock.now - 5000 })).ok, false, 'recorded once');
+    await h.writer.catchUp();
+    const withPhone = (await h.reports.agents(range, {})).find((a) => a.agentId === 'a1');
+    assert.deepEqual([withPhone.nonQueueCallsMade, withPhone.nonQueueCallsTaken], [1, 0]);
     const list = await h.reports.calls(range, {}, 100, undefined, false);
     assert.deepEqual(list.calls.map((c) => [c.callId, c.entry, c.outcome, c.agentId]), [
       ['c1', 'arrival', 'answered', 'a1'], ['c2', 'arrival', 'answered', 'a1'], ['c3', 'arrival', 'abandoned_waiting', null],

@@ -14,7 +14,7 @@ import { userOf } from '../auth';
 
 export const QUEUE_COLUMNS = ['queueId', 'intervalStart', 'offered', 'answered', 'abandoned', 'abandonedWaiting', 'abandonedRinging', 'timedOut', 'overflowed',
   'callbackRequests', 'transferred', 'answeredWithinSl', 'averageSpeedOfAnswerMs', 'averageHandleMs', 'longestWaitMs', 'serviceLevel'];
-export const AGENT_COLUMNS = ['agentId', 'callsTaken', 'callbackAttempts', 'talkMs', 'holdMs', 'wrapUpMs', 'loginMs', 'pauseMs', 'pauseByReason', 'occupancy', 'callsPerHour',
+export const AGENT_COLUMNS = ['agentId', 'callsTaken', 'callbackAttempts', 'nonQueueCallsTaken', 'nonQueueCallsMade', 'talkMs', 'holdMs', 'wrapUpMs', 'loginMs', 'pauseMs', 'pauseByReason', 'occupancy', 'callsPerHour',
   'averageHandleMs', 'byQueue'];
 export const CALL_COLUMNS = ['callId', 'seq', 'enteredAt', 'queueId', 'entry', 'callerNumber', 'callerName', 'offers', 'offeredTo', 'firstOfferedAt', 'answeredAt',
   'agentId', 'endedAt', 'waitMs', 'ringMs', 'talkMs', 'holdMs', 'wrapUpMs', 'outcome', 'outcomeTarget', 'callbackId', 'disposition', 'tags', 'notes',
