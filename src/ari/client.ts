@@ -50,6 +50,7 @@ export class Ari extends EventEmitter {
   private client?: Client;
   private stopped = false;
   private connectedNow = false;
+  private outageCount = 0;
   private attempt = 0;
 
   private readonly stasisRoutes = new Map<string, (channel: AriChannel, args: string[]) => void>();
@@ -76,6 +77,8 @@ export class Ari extends EventEmitter {
   }
 
   get connected(): boolean { return this.connectedNow; }
+  /** How many times the connection has dropped: an offer made before a drop may have lost its answer with it. */
+  get outages(): number { return this.outageCount; }
 
   onEvent<T extends AriEventType>(type: T, handler: (e: AriEventOf<T>) => void): void {
     this.on(`ari:${type}`, handler);
@@ -122,6 +125,7 @@ export class Ari extends EventEmitter {
   }
 
   private markDisconnected(why: string): void {
+    if (this.connectedNow) this.outageCount++;
     if (this.connectedNow) this.log.warn('ARI disconnected', { why });
     else this.log.debug('ARI not reachable', { why });
     this.connectedNow = false;

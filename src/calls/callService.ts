@@ -265,6 +265,7 @@ export class CallService {
   }
 
   private async ringAgent(session: CallSession, queue: Queue, agentId: string, token: string, agentChannelId: string): Promise<void> {
+    if (session.offer) session.offer.ariOutages = this.ari.outages;
     try {
       await this.ari.originate({
         endpoint: `PJSIP/${agentId}`,
@@ -342,7 +343,11 @@ export class CallService {
         await this.callerGone(s);
       } else if (s.state === 'offered' && (s.offer?.agentChannelId === channel.id || s.offer?.legs?.has(channel.id))) {
         if (how === 'destroyed') {
-          const { outcome, pauseReason } = unansweredOutcome(cause);
+          // An agent leg that ended while our ARI connection dropped may have been answered with nobody
+          // here to take it into Stasis (Asterisk then hangs it up): not the agent's fault, so the caller
+          // is offered again and the agent is not paused.
+          const { outcome, pauseReason } = s.offer?.ariOutages !== undefined && s.offer.ariOutages !== this.ari.outages
+            ? { outcome: 'lost', pauseReason: null } : unansweredOutcome(cause);
           await this.offerEnded(s, channel.id, outcome, pauseReason);
         }
       } else if (s.state === 'connected' && s.connected?.agentChannelId === channel.id) {

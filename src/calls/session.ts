@@ -15,7 +15,8 @@ export interface CallSession {
    * The agent's phone ringing for this call. Ring-all rings several at once: `legs` maps each
    * ringing channel to its agent (agentId and agentChannelId are '' until one answers).
    */
-  offer?: { token: string; agentId: string; agentChannelId: string; legs?: Map<string, string> };
+  /** `ariOutages`: the ARI connection's drop count when the agent was rung (see CallService.onChannelGone). */
+  offer?: { token: string; agentId: string; agentChannelId: string; legs?: Map<string, string>; ariOutages?: number };
   connected?: { agentId: string; agentChannelId: string; bridgeId: string };
   /** Third parties in a three-way call: party id → their channel. */
   parties?: Map<string, { channelId: string; target: string; joined: boolean }>;

@@ -45,6 +45,8 @@ export class FakeAri extends EventEmitter implements AriSurface {
   readonly calls: RecordedCall[] = [];
   /** What `connected` answers (the real one follows the WebSocket). */
   connected = true;
+  /** What `outages` answers: a test raises it to stand for a dropped connection. */
+  outages = 0;
   /** Channels Asterisk no longer has: requests on them answer 404 (AriGone), hangupQuietly ignores it. */
   readonly goneChannels = new Set<string>();
   private readonly responders = new Map<AriMethod, Responder<AriMethod>>();

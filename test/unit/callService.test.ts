@@ -169,6 +169,17 @@ describe('CallService (fake ARI, stubbed Lua transitions)', () => {
       assert.deepEqual([...w.calls.localWaiting('q1')], ['c1']);
     });
 
+    it('given a ringing agent, when the ARI connection drops and the agent leg ends meanwhile, then the offer is lost without pausing the agent, and the caller waits again', async () => {
+      await callerArrives(w);
+      await w.calls.offer(w.registry.queue('q1'), 'c1', 'a1');
+      const offer = lastOffer(w);
+      w.ari.outages++;   // answered while nobody could take it into Stasis: Asterisk hung it up (cause 0)
+      w.ari.channelGone(offer.channelId, 0, { stasisEnd: false });
+      await settle();
+      assert.deepEqual(w.state.failOffer.firstCall.args, ['c1', offer.token, 'lost', null, false, '']);
+      assert.deepEqual([...w.calls.localWaiting('q1')], ['c1']);
+    });
+
     it('given an agent phone Asterisk cannot ring (400), when offered, then the offer fails as unreachable at once', async () => {
       await callerArrives(w);
       w.ari.failWith('originate', 'Allocation failed');
