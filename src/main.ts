@@ -60,9 +60,13 @@ async function main(): Promise<void> {
 
   // Commands wait through a Redis blip instead of failing: a lost write would lose a caller.
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null, connectionName: `acd:${config.nodeId}` });
-  // an API request's commands are refused at once while it is down (state/connection.ts)
-  const connections = [new ConnectionWatch('state', redis, log)];
-  const state = new StateStore(redis, config.keyPrefix);
+  // API requests: refused at once while Redis is down, never queued or resent (state/connection.ts)
+  const requestRedis = new Redis(redisUrl, {
+    enableOfflineQueue: false, autoResendUnfulfilledCommands: false, maxRetriesPerRequest: 0,
+    commandTimeout: 1000, connectionName: `acd:${config.nodeId}:api`,
+  });
+  const connections = [new ConnectionWatch('api', requestRedis, log), new ConnectionWatch('calls', redis, log)];
+  const state = new StateStore(redis, config.keyPrefix, Date.now, requestRedis);
   // what is over stays in Redis only this long (read by the transitions themselves)
   await state.retentionSet(config.retention);
   const registry = new Registry(state, log);
@@ -131,12 +135,14 @@ async function main(): Promise<void> {
   const phoneCalls = config.ami
     ? new PhoneCallWatcher(new AsteriskManager(config.ami.port, config.ami.host, config.ami.user, config.ami.password, true), state, registry, log)
     : undefined;
-  registry.onAgentChanged = async (id, agent) => {
+  // call handling, also when a request changed the agent: the patient connection, in order with the
+  // phone's device events (state/connection.ts)
+  registry.onAgentChanged = (id, agent) => outsideRequest(async () => {
     if (!ari.connected) return;   // provisioned on connect
     if (!agent) return phones.deprovision(id);
     await phones.provision(agent);
     await devices.watch(id);
-  };
+  });
   bus.subscribe((e) => {
     void registry.onEvent(e).catch((err) => log.warn('registry refresh failed', { error: (err as Error).message }));
     dispatcher.onEvent(e);
@@ -224,6 +230,7 @@ async function main(): Promise<void> {
     phoneCalls?.stop();
     server.close();
     for (const ws of server.listeners('upgrade')) server.off('upgrade', ws as never);
+    requestRedis.disconnect();
     void redis.quit().finally(() => process.exit(0));
     setTimeout(() => process.exit(0), 3000).unref();
   };

@@ -3,15 +3,16 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../logger';
 
 /**
- * Redis connections and what an outage means for an API request.
+ * Redis connections and what an outage means for each.
  *
- * The state connection is patient (maxRetriesPerRequest: null): call handling's commands wait through
- * a blip, in the order they were issued, so a caller's transition is never lost. An API request must
- * not wait: a client that gave up on a pause must not find it applied seconds later. `withinRequest`
- * marks a request's async context; inside it the StateStore refuses a command at once
- * (StateUnavailable → 503 STATE_UNAVAILABLE) while the connection is not up, instead of leaving it in
- * the offline queue. (One connection, not a second one for requests: work a request sets off, such
- * as a phone's first device state, must stay in order with the same agent's later changes.)
+ * Call handling's connection is patient (maxRetriesPerRequest: null): its commands wait through a
+ * blip, in the order they were issued, so a caller's transition is never lost. An API request must
+ * not wait: a client that gave up on a pause must not find it applied seconds later. So while a
+ * request is open (`withinRequest`, until its response is sent) its state commands go to a
+ * connection of its own with no offline queue and no resending: a command while disconnected, or in
+ * flight when the connection drops, fails (503 STATE_UNAVAILABLE) and is never sent later.
+ * Call handling a request sets off (provisioning a phone and watching its device state, a dispatch)
+ * runs `outsideRequest`, on the patient connection, in order with the rest of call handling.
  */
 export class StateUnavailable extends Error {
   constructor() { super('the state store (Redis) is not connected'); this.name = 'StateUnavailable'; }

@@ -128,25 +128,26 @@ type Raw = [number, (string | number)?];
 export class StateStore {
   readonly keys: Keys;
 
-  constructor(private readonly patient: Redis, prefix: string, private readonly now: () => number = Date.now) {
+  /**
+   * `requestRedis`: the connection API requests use (no offline queue, no resending: see
+   * state/connection.ts); while a request is open its commands go there, all others to the patient one.
+   */
+  constructor(private readonly patient: Redis, prefix: string, private readonly now: () => number = Date.now, private readonly requestRedis?: Redis) {
     this.keys = new Keys(prefix);
     const lib = fs.readFileSync(path.join(LUA_DIR, '_lib.lua'), 'utf8');
-    for (const name of TRANSITIONS) {
-      if ((patient as unknown as Record<string, unknown>)[`acd_${name}`]) continue;
-      const body = fs.readFileSync(path.join(LUA_DIR, `${name}.lua`), 'utf8');
-      patient.defineCommand(`acd_${name}`, { numberOfKeys: 0, lua: `${lib}\n${body}` });
+    for (const redis of requestRedis ? [patient, requestRedis] : [patient]) {
+      for (const name of TRANSITIONS) {
+        if ((redis as unknown as Record<string, unknown>)[`acd_${name}`]) continue;
+        const body = fs.readFileSync(path.join(LUA_DIR, `${name}.lua`), 'utf8');
+        redis.defineCommand(`acd_${name}`, { numberOfKeys: 0, lua: `${lib}\n${body}` });
+      }
     }
   }
 
-  /**
-   * One connection, patient: call handling's commands wait through a blip, in the order they were
-   * issued. A command of an API request (state/connection.ts) is refused at once while the
-   * connection is not up instead of waiting in the offline queue, to be applied after the client
-   * gave up.
-   */
   private get redis(): Redis {
-    if (inRequest() && this.patient.status !== 'ready') throw new StateUnavailable();
-    return this.patient;
+    if (!inRequest()) return this.patient;
+    if (!this.requestRedis && this.patient.status !== 'ready') throw new StateUnavailable();
+    return this.requestRedis ?? this.patient;
   }
 
   private async run(name: Transition, ...args: (string | number)[]): Promise<Raw> {
