@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { Redis } from 'ioredis';
+import { seededRandom as prng } from '../../src/routing/strategies';
 import { TEST_ENV, uniqueSchema } from '../support/env';
 import { ADMIN_TOKEN, Controller, sleep } from './harness/controller';
 import { allocatePort } from './harness/ports';
@@ -21,18 +22,6 @@ const TOKENS: Record<string, string | null> = {
   agent: 'fuzz-agent-token-a1-000001',
 };
 const ROLES = Object.keys(TOKENS);
-
-/** mulberry32: small, seeded, good enough to pick cases. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Schema = Record<string, any>;
 
