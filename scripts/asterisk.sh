@@ -139,7 +139,8 @@ stop() {
     pid="$(cat "$dir/run/launcher.pid" 2>/dev/null || true)"
     [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || { rm -f "$pidfile"; say "Asterisk ($instance) is not running"; return 0; }
   fi
-  ast -rx 'core stop now' >/dev/null 2>&1 || kill "$pid" 2>/dev/null || true
+  # bounded: a wedged Asterisk may never answer its console
+  timeout 10 chroot "$ACD_ROOT" asterisk -C "$inner/etc/asterisk.conf" -rx 'core stop now' >/dev/null 2>&1 || kill "$pid" 2>/dev/null || true
   for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   kill -0 "$pid" 2>/dev/null && { kill -9 "$pid" 2>/dev/null || true; }
   rm -f "$pidfile" "$dir/run/asterisk.ctl"

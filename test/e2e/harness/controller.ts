@@ -5,6 +5,7 @@ import path from 'node:path';
 import WebSocket from 'ws';
 import YAML from 'yaml';
 import { TEST_ENV, uniquePrefix } from '../../support/env';
+import { ariApplicationsAnswer, restartAsterisk } from './asterisk';
 
 const MAIN = path.resolve(__dirname, '../../../src/main.js');
 export const ADMIN_TOKEN = 'e2e-admin-token-0000000001';
@@ -49,7 +50,7 @@ export class Controller {
   }
 
   /** Start (or restart, after kill) the process with the same prefix and config: same Redis state. */
-  async launch(offerGraceMs = 3000): Promise<void> {
+  async launch(offerGraceMs = 3000, afterAsteriskRestart = false): Promise<void> {
     this.output = '';
     this.proc = spawn(process.execPath, [MAIN], {
       env: {
@@ -79,7 +80,15 @@ export class Controller {
       if (h === 200) return;
       await sleep(100);
     }
-    throw new Error(`controller not healthy within 20 s:\n${this.output}`);
+    // never leave it running: a stray controller would keep taking the ARI application from the next ones
+    const output = this.output;
+    await this.kill();
+    if (!afterAsteriskRestart && !(await ariApplicationsAnswer())) {
+      process.stderr.write('[e2e] Asterisk\'s ARI application registry does not answer: restarting Asterisk once\n');
+      restartAsterisk();
+      return this.launch(offerGraceMs, true);
+    }
+    throw new Error(`controller not healthy within 20 s:\n${output}`);
   }
 
   /** kill -9: no shutdown code runs, as when a machine dies. */
