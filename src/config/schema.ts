@@ -251,6 +251,5 @@ export const FileConfigSchema = z.object({
 export type FileConfig = z.infer<typeof FileConfigSchema>;
 
 /** One line per problem, with its path: what a startup error or a 422 shows. */
-export function describeIssues(err: z.ZodError): { path: string; message: string }[] {
-  return err.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message }));
-}
+// one home for zod's issues as details (src/validation/parse.ts); re-exported for existing readers
+export { describeIssues } from '../validation/parse';
