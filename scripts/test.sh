@@ -5,6 +5,8 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$ACD_REPO"
+# no import circles in the controller, its tests and the benchmark (a new one fails the run)
+bash scripts/check-circles.sh
 
 export ACD_TEST_REDIS_PORT="${ACD_TEST_REDIS_PORT:-6391}"
 export ACD_TEST_SIP_PORT="${ACD_TEST_SIP_PORT:-15060}"

@@ -1,4 +1,4 @@
-import type { Role } from '../config/schema';
+import type { Role } from '../domain/roles';
 
 /**
  * The product's permission set. Supervisors and agents get the defaults of their role, changed per

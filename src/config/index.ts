@@ -3,7 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import YAML from 'yaml';
 import { FileConfig, FileConfigSchema, describeIssues } from './schema';
-import { isTimeZone } from '../metrics/day';
+import { isTimeZone } from '../domain/timeZone';
 import { productionSecretProblems } from './secrets';
 
 /** The only reader of process.env: everything else receives a frozen Config. */

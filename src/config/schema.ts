@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PERMISSION_NAMES, Permission } from '../access/permissions';
 import { DestinationPolicyOverride, DestinationPolicySchema } from '../destinations/policy';
+import { ROLES } from '../domain/roles';
 
 // Ids double as PJSIP object names, Redis key parts and URL segments: keep them plain.
 export const Id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, 'letters, digits, "-" and "_", at most 64, starting with a letter or digit');
@@ -167,8 +168,9 @@ export const AgentSchema = z.object({
 });
 export type Agent = z.infer<typeof AgentSchema>;
 
-export const ROLES = ['admin', 'supervisor', 'agent'] as const;
-export type Role = (typeof ROLES)[number];
+// roles have their home in src/domain/roles.ts (access/ reads them without importing config/)
+export { ROLES } from '../domain/roles';
+export type { Role } from '../domain/roles';
 
 /** A user of the API as stored (no secrets): role, the agent it is, the queues it supervises, permissions. */
 export const UserSchema = z.object({

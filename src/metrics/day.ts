@@ -4,14 +4,7 @@
  * metrics transition a table of day boundaries (ms since epoch) computed here with Intl.
  */
 
-export function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { isTimeZone } from '../domain/timeZone';
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
