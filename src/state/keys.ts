@@ -17,6 +17,8 @@ export class Keys {
   recording(id: string) { return `${this.prefix}recording:${id}`; }
   recordings() { return `${this.prefix}recordings`; }
   /** A call's active recording id and its recording counter. */
+  /** A call's third parties (three-way calls): partyId → JSON. */
+  callParties(callId: string) { return `${this.prefix}call:${callId}:parties`; }
   callRecording(callId: string) { return `${this.prefix}call:${callId}:recording`; }
   clip(id: string) { return `${this.prefix}clip:${id}`; }
   clips() { return `${this.prefix}clips`; }

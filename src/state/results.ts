@@ -1,7 +1,7 @@
 /**
  * The result codes the Lua transitions return ({0, CODE}): expected outcomes are values, not
  * exceptions. One list here, and per transition the codes its script can return, so each typed
- * wrapper in src/state/ names exactly its refusals (test/unit/resultCodes.test.ts reads the scripts
+ * wrapper in src/state/ names exactly its refusals (test/unit/luaScripts.test.ts reads the scripts
  * and fails when a script and this list disagree).
  */
 export const ResultCode = {

@@ -90,7 +90,7 @@ export class StateStore extends StoreBase {
   }
   /** The value: the agent, and (ring-all) the channels of the other agents, still ringing, to hang up. */
   async accept(callId: string, token: string, bridgeId: string, agentId = ''): Promise<Outcome<{ agentId: string; others: string[] }>> {
-    const r = await this.run('offer_accept', callId, token, bridgeId, agentId) as unknown as [number, string, string?];
+    const r = await this.runKeyed('offer_accept', [this.keys.call(callId), this.keys.timers(), this.keys.events()], callId, token, bridgeId, agentId) as unknown as [number, string, string?];
     return r[0] === 1 ? { ok: true, value: { agentId: r[1], others: JSON.parse(r[2] ?? '[]') as string[] } } : { ok: false, code: String(r[1]) as ResultCode };
   }
   /** `leg`: one ring-all agent's phone stopped ringing (the others go on). The value says whether the caller waits again. */
@@ -102,7 +102,7 @@ export class StateStore extends StoreBase {
     return StateStore.outcome(await this.run('call_abandon', callId), String);
   }
   async release(callId: string, endedBy: 'caller' | 'agent' | 'api' | 'system', wrap: WrapUp = NO_WRAPUP): Promise<Outcome<string>> {
-    return StateStore.outcome(await this.run('call_release', callId, endedBy, wrap.ms, wrap.maxMs, wrap.stepMs), String);
+    return StateStore.outcome(await this.runKeyed('call_release', [this.keys.call(callId), this.keys.events()], callId, endedBy, wrap.ms, wrap.maxMs, wrap.stepMs), String);
   }
 
   // --- reads ---------------------------------------------------------------------------------

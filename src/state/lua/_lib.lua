@@ -1,19 +1,25 @@
 -- Prelude prepended to every transition script (see src/state/scripts.ts). Not a transition itself.
 -- Every script gets ARGV[1] = key prefix, ARGV[2] = now (ms since epoch, from the caller so tests
 -- can steer time); its own arguments start at ARGV[3].
--- Keys are derived from the prefix inside the scripts (an agent's queues decide which ready sets
--- change), so this targets a single Redis (or Sentinel), not Redis Cluster.
+-- A script declares as KEYS the keys it touches that are known before it runs (the call's, the
+-- monitor's, the event stream, the timers), as BullMQ's scripts do; the keys it finds only while
+-- running (the agent on a call, that agent's queues and their ready sets) are derived from the
+-- prefix, so this targets a single Redis (or Sentinel), not Redis Cluster.
 local P = ARGV[1]
 local NOW = tonumber(ARGV[2])
 local function k(...) return P .. table.concat({...}, ':') end
+-- The event stream and the timers: a script that declares them as KEYS sets these from KEYS.
+local EVENTS = k('events')
+local TIMERS = k('timers')
 
 -- The same script that changes state appends the event: state and stream never disagree.
 local function emit(type_, data)
-  redis.call('XADD', k('events'), 'MAXLEN', '~', '100000', '*', 'type', type_, 'at', tostring(NOW), 'data', cjson.encode(data))
+  redis.call('XADD', EVENTS, 'MAXLEN', '~', '100000', '*', 'type', type_, 'at', tostring(NOW), 'data', cjson.encode(data))
 end
 
-local function agent_get(id)
-  local h = redis.call('HGETALL', k('agent', id))
+-- key: the agent's hash when the script declared it (KEYS), else derived
+local function agent_get(id, key)
+  local h = redis.call('HGETALL', key or k('agent', id))
   local a = {}
   for i = 1, #h, 2 do a[h[i]] = h[i + 1] end
   a.state = a.state or 'logged_out'
@@ -68,7 +74,7 @@ end
 local function agent_after_call(id, wrap_ms, max_ms, step_ms, queue_id, clear)
   if wrap_ms > 0 then
     local token = redis.sha1hex(id .. ':' .. NOW)
-    redis.call('ZADD', k('timers'), NOW + wrap_ms, 'wrapup|' .. id .. '|' .. token)
+    redis.call('ZADD', TIMERS, NOW + wrap_ms, 'wrapup|' .. id .. '|' .. token)
     agent_set_state(id, 'wrap_up', nil, {'wrapupToken', token, 'wrapupUntil', NOW + wrap_ms, 'wrapupMax', NOW + math.max(max_ms, wrap_ms),
       'wrapupStep', step_ms, 'wrapupQueue', queue_id, 'lastCallEnd', NOW}, clear)
   else
@@ -86,8 +92,9 @@ local function agent_call_done(agent_id, call_id, queue_id, i)
   agent_after_call(agent_id, tonumber(ARGV[i]) or 0, tonumber(ARGV[i + 1]) or 0, tonumber(ARGV[i + 2]) or 0, queue_id, {'callId'})
 end
 
-local function call_get(id)
-  local h = redis.call('HGETALL', k('call', id))
+-- key: the call's hash when the script declared it (KEYS), else derived
+local function call_get(id, key)
+  local h = redis.call('HGETALL', key or k('call', id))
   if #h == 0 then return nil end
   local c = {}
   for i = 1, #h, 2 do c[h[i]] = h[i + 1] end
@@ -126,7 +133,7 @@ end
 -- A Redis timer (a member of the timers sorted set) exists and its deadline has passed: the check
 -- every transition fired by a timer makes first, so a timer fires once and never early.
 local function timer_due(member)
-  local due = redis.call('ZSCORE', k('timers'), member)
+  local due = redis.call('ZSCORE', TIMERS, member)
   return due ~= false and tonumber(due) <= NOW
 end
 
@@ -158,11 +165,12 @@ end
 
 -- The call's record ends here (ended, abandoned, overflowed, turned into a callback...): its final
 -- state and fields, no longer one of its controller's calls, readable for RECORD_TTL.
--- fields: extra hash fields to set (flat list)
-local function call_close(id, node, state, fields)
-  local args = {k('call', id), 'state', state, 'endedAt', NOW}
+-- fields: extra hash fields to set (flat list); key: the call's hash when the script declared it
+local function call_close(id, node, state, fields, key)
+  key = key or k('call', id)
+  local args = {key, 'state', state, 'endedAt', NOW}
   for _, v in ipairs(fields or {}) do args[#args + 1] = v end
   redis.call('HSET', unpack(args))
   redis.call('SREM', k('node', node, 'calls'), id)
-  redis.call('EXPIRE', k('call', id), RECORD_TTL)
+  redis.call('EXPIRE', key, RECORD_TTL)
 end

@@ -14,7 +14,7 @@ function codesInScript(file: string): string[] {
   return [...codes].sort();
 }
 
-describe('Lua result codes (src/state/results.ts mirrors the scripts)', () => {
+describe('Lua transition scripts: result codes mirrored in src/state/results.ts, declared KEYS', () => {
   const scripts = fs.readdirSync(LUA_DIR).filter((f) => f.endsWith('.lua') && !f.startsWith('_'));
 
   it('given every transition script, each is listed with exactly the refusal codes it returns', () => {
@@ -31,5 +31,20 @@ describe('Lua result codes (src/state/results.ts mirrors the scripts)', () => {
     const used = new Set(Object.values(TRANSITION_CODES).flat() as string[]);
     for (const c of used) assert.equal((ResultCode as Record<string, string>)[c], c, `${c} is missing from ResultCode`);
     assert.deepEqual(Object.keys(ResultCode).sort(), [...used].sort());
+  });
+
+  it('given a script that declares KEYS in its header, its body reads exactly KEYS[1] to KEYS[n] of that header', () => {
+    let keyed = 0;
+    for (const file of scripts) {
+      const text = fs.readFileSync(path.join(LUA_DIR, file), 'utf8');
+      const header = /^-- KEYS: (.*)$/m.exec(text);
+      const used = [...new Set([...text.matchAll(/KEYS\[(\d+)\]/g)].map((m) => Number(m[1])))].sort((a, b) => a - b);
+      if (!header) { assert.deepEqual(used, [], `${file} reads KEYS without declaring them`); continue; }
+      keyed++;
+      const declared = [...header[1].matchAll(/(?:^|, )(\d+) /g)].map((m) => Number(m[1]));
+      assert.deepEqual(declared, declared.map((_, i) => i + 1), `${file}: KEYS numbered 1..n`);
+      assert.deepEqual(used, declared, `${file}: the KEYS it reads are the ones it declares`);
+    }
+    assert.ok(keyed >= 17, 'the call, offer, consult, park, monitor and wrap-up scripts declare their keys');
   });
 });
