@@ -1,10 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { describeIssues, User } from '../config/schema';
+import { User } from '../config/schema';
 import { AcdError, Conflict, Invalid, NotFound } from '../errors';
 import type { StateStore } from '../state/store';
 import { hashPassword, verifyPassword } from './passwords';
 import { Principal, principalOf, sha256 } from './users';
+import { parseOrThrow } from '../validation/parse';
 
 export class BadCredentials extends AcdError {
   constructor() { super(401, 'BAD_CREDENTIALS', 'wrong user name or password'); }
@@ -41,9 +42,7 @@ export class SessionService {
   }
 
   async signIn(body: unknown, address: string): Promise<{ token: string; tokenId: string; expiresAt: string; user: SessionUser }> {
-    const p = SignInSchema.safeParse(body);
-    if (!p.success) throw new Invalid('invalid sign-in', describeIssues(p.error));
-    const { username, password } = p.data;
+    const { username, password } = parseOrThrow(SignInSchema, body, 'sign-in');
     const waitUntil = await this.state.signInWaitUntil(username, address);
     if (waitUntil > this.now()) throw new SignInSlowed(waitUntil - this.now());
     const user = await this.state.registryGet<User>('users', username);
@@ -77,19 +76,17 @@ export class SessionService {
 
   /** An admin sets (or resets) a user's password. */
   async setPassword(userId: string, body: unknown, by: string): Promise<void> {
-    const p = z.object({ password: PasswordSchema }).strict().safeParse(body);
-    if (!p.success) throw new Invalid('invalid password', describeIssues(p.error));
-    const r = await this.state.passwordSet(userId, await hashPassword(p.data.password), 'set', by);
+    const p = parseOrThrow(z.object({ password: PasswordSchema }).strict(), body, 'password');
+    const r = await this.state.passwordSet(userId, await hashPassword(p.password), 'set', by);
     if (!r.ok) throw new NotFound('user', userId);
   }
 
   /** Users change their own password, proving they know the current one. */
   async changeOwnPassword(p: Principal, body: unknown): Promise<void> {
-    const b = z.object({ currentPassword: z.string().max(200), password: PasswordSchema }).strict().safeParse(body);
-    if (!b.success) throw new Invalid('invalid password change', describeIssues(b.error));
-    const ok = await verifyPassword(b.data.currentPassword, await this.state.passwordHash(p.id));
+    const b = parseOrThrow(z.object({ currentPassword: z.string().max(200), password: PasswordSchema }).strict(), body, 'password change');
+    const ok = await verifyPassword(b.currentPassword, await this.state.passwordHash(p.id));
     if (!ok) throw new Invalid('invalid password change', [{ path: 'currentPassword', message: 'this is not your current password' }]);
-    const r = await this.state.passwordSet(p.id, await hashPassword(b.data.password), 'set', p.id);
+    const r = await this.state.passwordSet(p.id, await hashPassword(b.password), 'set', p.id);
     if (!r.ok) throw new NotFound('user', p.id);
   }
 

@@ -1,9 +1,10 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { z } from 'zod';
-import { FileUserSchema, User, UserSchema, describeIssues } from '../config/schema';
-import { Conflict, Invalid, NotFound } from '../errors';
+import { FileUserSchema, User, UserSchema } from '../config/schema';
+import { Conflict, NotFound } from '../errors';
 import type { StateStore } from '../state/store';
 import { Permission, effectivePermissions } from './permissions';
+import { parseOrThrow } from '../validation/parse';
 
 export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -124,8 +125,6 @@ export class UserDirectory {
   }
 
   private validate(input: unknown): User {
-    const p = UserSchema.safeParse(input);
-    if (!p.success) throw new Invalid('invalid user', describeIssues(p.error));
-    return p.data;
+    return parseOrThrow(UserSchema, input, 'user');
   }
 }

@@ -2,11 +2,12 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { AccessPolicy } from '../access/policy';
 import { Principal, sha256 } from '../access/users';
-import { describeIssues, Id } from '../config/schema';
+import { Id } from '../config/schema';
 import { AcdError, Conflict, Forbidden, Invalid, NotFound } from '../errors';
 import type { MetricsService, QueueStats } from '../metrics/metricsService';
 import type { Registry } from '../registry/registry';
 import type { StateStore } from '../state/store';
+import { parseOrThrow } from '../validation/parse';
 
 /** What a wallboard can show, each for one or more queues. */
 export const WIDGET_KINDS = ['callersWaiting', 'longestWait', 'serviceLevel', 'agentsByState', 'callsTodayByOutcome', 'dayChart'] as const;
@@ -94,11 +95,10 @@ export class WallboardService {
   /** A new display token: the only time it is shown. The URL is what the TV opens. */
   async issueDisplay(u: Principal, id: string, body: unknown): Promise<{ tokenId: string; token: string; url: string }> {
     await this.record(u, id);
-    const p = z.object({ label: z.string().max(80).default('') }).strict().safeParse(body ?? {});
-    if (!p.success) throw new Invalid('invalid display token request', describeIssues(p.error));
+    const p = parseOrThrow(z.object({ label: z.string().max(80).default('') }).strict(), body, 'display token request');
     const token = randomBytes(24).toString('base64url');
     const tokenId = randomUUID();
-    const r = await this.state.wallboardDisplayIssue(id, tokenId, sha256(token), p.data.label, u.id);
+    const r = await this.state.wallboardDisplayIssue(id, tokenId, sha256(token), p.label, u.id);
     if (!r.ok) throw r.code === 'NOT_FOUND' ? new NotFound('wallboard', id) : new Conflict('DISPLAY_TOKEN_NOT_ISSUED', r.code);
     return { tokenId, token, url: `/wall/${encodeURIComponent(id)}?token=${token}` };
   }
@@ -142,22 +142,21 @@ export class WallboardService {
   }
 
   private validate(u: Principal, body: unknown): Omit<Wallboard, 'id' | 'createdAt' | 'createdBy' | 'updatedAt'> {
-    const p = WallboardBody.safeParse(body ?? {});
-    if (!p.success) throw new Invalid('invalid wallboard', describeIssues(p.error));
+    const p = parseOrThrow(WallboardBody, body, 'wallboard');
     const issues: { path: string; message: string }[] = [];
-    p.data.widgets.forEach((w, i) => w.queues.forEach((q, j) => {
+    p.widgets.forEach((w, i) => w.queues.forEach((q, j) => {
       if (!this.registry.findQueue(q)) issues.push({ path: `widgets.${i}.queues.${j}`, message: `unknown queue ${q}` });
       else if (!this.policy.canQueue(u, q)) issues.push({ path: `widgets.${i}.queues.${j}`, message: `queue ${q} is not one you supervise` });
     }));
     if (issues.length) throw new Invalid('invalid wallboard', issues);
     const used = new Set<string>();
-    const widgets = p.data.widgets.map((w, i) => {
+    const widgets = p.widgets.map((w, i) => {
       let id = w.id && !used.has(w.id) ? w.id : `w${i + 1}`;
       while (used.has(id)) id = `${id}-${i}`;
       used.add(id);
       return { ...w, id };
     });
-    return { name: p.data.name, description: p.data.description, widgets };
+    return { name: p.name, description: p.description, widgets };
   }
 }
 

@@ -3,10 +3,10 @@ import { z } from 'zod';
 import type { AccessPolicy } from '../../access/policy';
 import type { Principal } from '../../access/users';
 import type { CallService } from '../../calls/callService';
-import { describeIssues } from '../../config/schema';
 import { Forbidden, Invalid, NotFound } from '../../errors';
 import type { Registry } from '../../registry/registry';
 import { userOf } from '../auth';
+import { parseOrThrow } from '../../validation/parse';
 
 const DtmfBody = z.object({ digits: z.string().regex(/^[0-9*#A-D]{1,32}$/, 'DTMF digits 0-9 * # A-D'), to: z.enum(['caller', 'agent']).default('caller') }).strict();
 const TransferBody = z.object({
@@ -30,11 +30,6 @@ export function callControlRouter(calls: CallService, registry: Registry, policy
     if (user.role === 'agent' ? !mine : !policy.canQueue(user, s.queueId)) throw new Forbidden('not a call you may control');
     return s;
   };
-  const parse = <T>(schema: z.ZodType<T>, body: unknown, what: string): T => {
-    const p = schema.safeParse(body ?? {});
-    if (!p.success) throw new Invalid(`invalid ${what}`, describeIssues(p.error));
-    return p.data;
-  };
   const id = (p: unknown) => String(p);
 
   for (const [path, on] of [['hold', true], ['unhold', false]] as const) {
@@ -47,14 +42,14 @@ export function callControlRouter(calls: CallService, registry: Registry, policy
   }
   r.post('/calls/:id/dtmf', async (req, res) => {
     live(userOf(req), id(req.params.id));
-    const b = parse(DtmfBody, req.body, 'DTMF request');
+    const b = parseOrThrow(DtmfBody, req.body, 'DTMF request');
     await calls.sendDtmf(id(req.params.id), b.to, b.digits);
     res.status(204).end();
   });
   r.post('/calls/:id/transfer', async (req, res) => {
     const user = userOf(req);
     live(user, id(req.params.id));
-    const b = parse(TransferBody, req.body, 'transfer');
+    const b = parseOrThrow(TransferBody, req.body, 'transfer');
     if (b.agentId && !registry.findAgent(b.agentId)) throw new Invalid(`unknown agent ${b.agentId}`);
     if (b.queueId && !registry.findQueue(b.queueId)) throw new Invalid(`unknown queue ${b.queueId}`);
     const t = b.agentId ? { kind: 'agent' as const, target: b.agentId }
@@ -65,7 +60,7 @@ export function callControlRouter(calls: CallService, registry: Registry, policy
   r.post('/calls/:id/conference', async (req, res) => {
     const user = userOf(req);
     live(user, id(req.params.id));
-    const b = parse(PartyBody, req.body, 'conference request');
+    const b = parseOrThrow(PartyBody, req.body, 'conference request');
     const target = b.agentId ?? b.extension!;
     if (b.agentId && !registry.findAgent(b.agentId)) throw new Invalid(`unknown agent ${b.agentId}`);
     const partyId = await calls.addParty(id(req.params.id), target, user.id, Boolean(b.agentId));
@@ -74,7 +69,7 @@ export function callControlRouter(calls: CallService, registry: Registry, policy
   r.post('/calls/:id/consult', async (req, res) => {
     const user = userOf(req);
     live(user, id(req.params.id));
-    const b = parse(PartyBody, req.body, 'consultation request');
+    const b = parseOrThrow(PartyBody, req.body, 'consultation request');
     if (b.agentId && !registry.findAgent(b.agentId)) throw new Invalid(`unknown agent ${b.agentId}`);
     const target = b.agentId ? { kind: 'agent' as const, id: b.agentId } : { kind: 'extension' as const, id: b.extension! };
     const consultId = await calls.consult(id(req.params.id), target, user.id);

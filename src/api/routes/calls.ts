@@ -1,13 +1,14 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { Skills, describeIssues } from '../../config/schema';
-import { Conflict, Invalid, NotFound } from '../../errors';
+import { Skills } from '../../config/schema';
+import { Conflict, NotFound } from '../../errors';
 import type { Registry } from '../../registry/registry';
 import type { StateStore } from '../../state/store';
 import type { CallService } from '../../calls/callService';
 import type { AccessPolicy } from '../../access/policy';
 import { Dispositions, callView } from '../../calls/dispositions';
 import { allow, userOf } from '../auth';
+import { parseOrThrow } from '../../validation/parse';
 
 const RoutingBody = z.object({
   /** 0-99: each level counts as the queue's priorityStepSec of extra waiting. */
@@ -35,16 +36,15 @@ export function callsRouter(calls: CallService, state: StateStore, policy: Acces
   // Redis holds them, so any controller may change them; the caller's controller looks again.
   r.post('/calls/:id/routing', allow('admin', 'supervisor'), async (req, res) => {
     const id = String(req.params.id);
-    const p = RoutingBody.safeParse(req.body ?? {});
-    if (!p.success) throw new Invalid('invalid routing change', describeIssues(p.error));
+    const p = parseOrThrow(RoutingBody, req.body, 'routing change');
     const rec = await state.call(id);
     if (!rec || rec.kind === 'callback') throw new NotFound('call', id);
     policy.queue(userOf(req), rec.queueId);
     const queue = registry.queue(rec.queueId);
-    const r2 = await state.callPriority(id, p.data, queue.priorityStepSec * 1000, userOf(req).id);
+    const r2 = await state.callPriority(id, p, queue.priorityStepSec * 1000, userOf(req).id);
     if (!r2.ok) throw new Conflict('CALL_NOT_WAITING', 'only a waiting caller\'s priority and skills can change');
-    res.json({ callId: id, queueId: rec.queueId, position: r2.value, priority: p.data.priority ?? rec.priority ?? 0,
-      skills: p.data.skills ?? (rec.skills ? JSON.parse(rec.skills) : {}) });
+    res.json({ callId: id, queueId: rec.queueId, position: r2.value, priority: p.priority ?? rec.priority ?? 0,
+      skills: p.skills ?? (rec.skills ? JSON.parse(rec.skills) : {}) });
   });
   return r;
 }

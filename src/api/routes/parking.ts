@@ -2,10 +2,10 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { AccessPolicy } from '../../access/policy';
 import type { CallService } from '../../calls/callService';
-import { describeIssues } from '../../config/schema';
 import { Forbidden, Invalid, NotFound } from '../../errors';
 import type { StateStore } from '../../state/store';
 import { userOf } from '../auth';
+import { parseOrThrow } from '../../validation/parse';
 
 const RetrieveBody = z.object({ agentId: z.string().optional() }).strict();
 
@@ -23,15 +23,14 @@ export function parkingRouter(calls: CallService, state: StateStore, policy: Acc
   });
   r.post('/parked/:slot/retrieve', async (req, res) => {
     const user = userOf(req);
-    const p = RetrieveBody.safeParse(req.body ?? {});
-    if (!p.success) throw new Invalid('invalid retrieve request', describeIssues(p.error));
+    const p = parseOrThrow(RetrieveBody, req.body, 'retrieve request');
     const slot = Number(req.params.slot);
     const entry = (await state.parkedCalls()).find((x) => x.slot === slot);
     const call = entry && (await state.call(entry.callId));
     if (!entry || !call) throw new NotFound('parked call', String(req.params.slot));
-    const agentId = user.role === 'agent' ? user.agentId! : p.data.agentId;
+    const agentId = user.role === 'agent' ? user.agentId! : p.agentId;
     if (!agentId) throw new Invalid('give the agentId to ring');
-    if (user.role === 'agent' && p.data.agentId && p.data.agentId !== user.agentId) throw new Forbidden('an agent retrieves parked calls to their own phone');
+    if (user.role === 'agent' && p.agentId && p.agentId !== user.agentId) throw new Forbidden('an agent retrieves parked calls to their own phone');
     policy.queue(user, call.queueId);
     policy.agent(user, agentId);
     await calls.unpark(entry.callId, agentId, false);

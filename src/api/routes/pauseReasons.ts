@@ -1,8 +1,9 @@
 import { Router } from 'express';
-import { PauseReason, PauseReasonSchema, describeIssues } from '../../config/schema';
-import { Conflict, Forbidden, Invalid, NotFound } from '../../errors';
+import { PauseReason, PauseReasonSchema } from '../../config/schema';
+import { Conflict, Forbidden, NotFound } from '../../errors';
 import type { StateStore } from '../../state/store';
 import { userOf } from '../auth';
+import { parseOrThrow } from '../../validation/parse';
 
 /**
  * The pause reasons agents choose from. Agents read them (they pause with one); supervisors with
@@ -22,11 +23,10 @@ export function pauseReasonsRouter(state: StateStore): Router {
   });
   r.post('/pause-reasons', async (req, res) => {
     need(req, 'managePauseReasons');
-    const p = PauseReasonSchema.safeParse(req.body ?? {});
-    if (!p.success) throw new Invalid('invalid pause reason', describeIssues(p.error));
-    const out = await state.registryPut('pauseReasons', p.data.code, p.data, 'create');
-    if (!out.ok) throw new Conflict('PAUSE_REASON_EXISTS', `pause reason ${p.data.code} exists`);
-    res.status(201).json(p.data);
+    const reason = parseOrThrow(PauseReasonSchema, req.body, 'pause reason');
+    const out = await state.registryPut('pauseReasons', reason.code, reason, 'create');
+    if (!out.ok) throw new Conflict('PAUSE_REASON_EXISTS', `pause reason ${reason.code} exists`);
+    res.status(201).json(reason);
   });
   r.delete('/pause-reasons/:code', async (req, res) => {
     need(req, 'managePauseReasons');

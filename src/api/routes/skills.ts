@@ -1,10 +1,11 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AccessPolicy } from '../../access/policy';
-import { describeIssues, Skills } from '../../config/schema';
-import { Forbidden, Invalid } from '../../errors';
+import { Skills } from '../../config/schema';
+import { Forbidden } from '../../errors';
 import type { Registry } from '../../registry/registry';
 import { userOf } from '../auth';
+import { parseOrThrow } from '../../validation/parse';
 
 /**
  * Skills and their assignment: every skill named by an agent or a queue, with each agent's level
@@ -36,9 +37,8 @@ export function skillsRouter(registry: Registry, policy: AccessPolicy): Router {
     const id = String(req.params.id);
     policy.agent(u, id);
     const agent = registry.agent(id);
-    const p = z.object({ skills: Skills }).strict().safeParse(req.body ?? {});
-    if (!p.success) throw new Invalid('invalid skills', describeIssues(p.error));
-    const saved = await registry.replaceAgent(id, { ...agent, skills: p.data.skills });
+    const p = parseOrThrow(z.object({ skills: Skills }).strict(), req.body, 'skills');
+    const saved = await registry.replaceAgent(id, { ...agent, skills: p.skills });
     res.json({ agentId: id, skills: saved.skills });
   });
   return r;

@@ -1,9 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { UserDirectory } from '../../access/users';
-import { describeIssues } from '../../config/schema';
-import { Invalid } from '../../errors';
 import { allow } from '../auth';
+import { parseOrThrow } from '../../validation/parse';
 
 /** API users and their tokens: admins only. A new token is shown once; only its hash is kept. */
 export function usersRouter(users: UserDirectory): Router {
@@ -17,9 +16,8 @@ export function usersRouter(users: UserDirectory): Router {
   r.delete('/users/:id', admin, async (req, res) => { await users.remove(id(req.params.id)); res.status(204).end(); });
   r.get('/users/:id/tokens', admin, async (req, res) => { res.json({ tokens: await users.tokens(id(req.params.id)) }); });
   r.post('/users/:id/tokens', admin, async (req, res) => {
-    const body = z.object({ label: z.string().max(80).default('') }).strict().safeParse(req.body ?? {});
-    if (!body.success) throw new Invalid('invalid token request', describeIssues(body.error));
-    res.status(201).json(await users.issueToken(id(req.params.id), body.data.label));
+    const body = parseOrThrow(z.object({ label: z.string().max(80).default('') }).strict(), req.body, 'token request');
+    res.status(201).json(await users.issueToken(id(req.params.id), body.label));
   });
   r.delete('/users/:id/tokens/:tokenId', admin, async (req, res) => {
     await users.revoke(id(req.params.id), id(req.params.tokenId));
