@@ -5,19 +5,19 @@ import type { ClipRecord } from '../domain/live';
 /** Prepared audio clips played into calls. Part of StateStore (src/state/store.ts). */
 export class ClipStore extends StoreBase {
   async clipCreate(c: Omit<ClipRecord, 'createdAt' | 'updatedAt' | 'archived'>): Promise<TransitionOutcome<'clip_create', string>> {
-    const r = await this.run('clip_create', c.id, c.name, c.scope, c.ownerAgentId ?? '', c.createdBy, c.file, c.sampleRate, c.durationMs, c.bytes);
+    const r = await this.runKeyed('clip_create', [this.keys.clip(c.id), this.keys.clips(), this.keys.events()], c.id, c.name, c.scope, c.ownerAgentId ?? '', c.createdBy, c.file, c.sampleRate, c.durationMs, c.bytes);
     return outcome(r, String);
   }
   async clipUpdate(id: string, change: { name?: string; archived?: boolean }, by: string): Promise<TransitionOutcome<'clip_update', 'updated' | 'unchanged'>> {
     const archived = change.archived === undefined ? '' : change.archived ? '1' : '0';
-    return outcome(await this.run('clip_update', id, change.name ?? '', archived, by), (v) => v as 'updated' | 'unchanged');
+    return outcome(await this.runKeyed('clip_update', [this.keys.clip(id), this.keys.events()], id, change.name ?? '', archived, by), (v) => v as 'updated' | 'unchanged');
   }
   /** The deleted clip's file name. */
   async clipDelete(id: string, by: string): Promise<TransitionOutcome<'clip_delete', string>> {
-    return outcome(await this.run('clip_delete', id, by), String);
+    return outcome(await this.runKeyed('clip_delete', [this.keys.clip(id), this.keys.clips(), this.keys.events()], id, by), String);
   }
   async clipPlayed(p: { callId: string; clipId: string; queueId: string; agentId: string; by: string; then: string; outcome: string }): Promise<void> {
-    await this.run('clip_played', p.callId, p.clipId, p.queueId, p.agentId, p.by, p.then, p.outcome);
+    await this.runKeyed('clip_played', [this.keys.events()], p.callId, p.clipId, p.queueId, p.agentId, p.by, p.then, p.outcome);
   }
   async clip(id: string): Promise<ClipRecord | undefined> {
     const h = await this.redis.hgetall(this.keys.clip(id));

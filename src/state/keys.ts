@@ -24,6 +24,8 @@ export class Keys {
   clips() { return `${this.prefix}clips`; }
   parked() { return `${this.prefix}parked`; }
   tokens() { return `${this.prefix}tokens`; }
+  /** Config-file tokens revoked through the API: a restart does not seed them again. */
+  tokensRevoked() { return `${this.prefix}tokens:revoked`; }
   userTokens(userId: string) { return `${this.prefix}user:${userId}:tokens`; }
   /** Users' password hashes (user id → scrypt string), and the sign-in failure counts per name and address. */
   passwords() { return `${this.prefix}passwords`; }

@@ -5,19 +5,19 @@ import type { RecordingRecord } from '../domain/live';
 /** Call recordings: started, paused, resumed, stopped, deleted after their retention. Part of StateStore (src/state/store.ts). */
 export class RecordingStore extends StoreBase {
   async recordingStart(callId: string, startedBy: string, onlyIfNeverRecorded = false): Promise<TransitionOutcome<'recording_start', string>> {
-    return toOutcome(await this.run('recording_start', callId, startedBy, onlyIfNeverRecorded ? '1' : '0'), String);
+    return toOutcome(await this.runKeyed('recording_start', [this.keys.callRecording(callId), this.keys.recordings(), this.keys.call(callId), this.keys.events()], callId, startedBy, onlyIfNeverRecorded ? '1' : '0'), String);
   }
   async recordingPause(id: string): Promise<TransitionOutcome<'recording_pause', number>> {
-    return toOutcome(await this.run('recording_pause', id), Number);
+    return toOutcome(await this.runKeyed('recording_pause', [this.keys.recording(id), this.keys.events()], id), Number);
   }
   async recordingResume(id: string): Promise<TransitionOutcome<'recording_resume', number>> {
-    return toOutcome(await this.run('recording_resume', id), Number);
+    return toOutcome(await this.runKeyed('recording_resume', [this.keys.recording(id), this.keys.events()], id), Number);
   }
   async recordingStop(id: string, outcome: 'stopped' | 'failed'): Promise<TransitionOutcome<'recording_stop', number>> {
-    return toOutcome(await this.run('recording_stop', id, outcome), Number);
+    return toOutcome(await this.runKeyed('recording_stop', [this.keys.recording(id), this.keys.events()], id, outcome), Number);
   }
   async recordingDelete(id: string, retentionMs: number): Promise<TransitionOutcome<'recording_delete', string>> {
-    return toOutcome(await this.run('recording_delete', id, retentionMs), String);
+    return toOutcome(await this.runKeyed('recording_delete', [this.keys.recording(id), this.keys.recordings(), this.keys.events()], id, retentionMs), String);
   }
   async recording(id: string): Promise<RecordingRecord | undefined> {
     const h = await this.redis.hgetall(this.keys.recording(id));

@@ -4,19 +4,19 @@ import type { TransitionOutcome } from './results';
 /** Wallboards and their display tokens. Part of StateStore (src/state/store.ts). */
 export class WallboardStore extends StoreBase {
   async wallboardPut(id: string, wallboard: unknown, mode: 'create' | 'replace', by: string): Promise<TransitionOutcome<'wallboard_put'>> {
-    return outcome(await this.run('wallboard_put', id, JSON.stringify(wallboard), mode, by), () => undefined);
+    return outcome(await this.runKeyed('wallboard_put', [this.keys.wallboards(), this.keys.events()], id, JSON.stringify(wallboard), mode, by), () => undefined);
   }
   async wallboardArchive(id: string, archived: boolean, by: string): Promise<TransitionOutcome<'wallboard_archive'>> {
-    return outcome(await this.run('wallboard_archive', id, archived ? '1' : '0', by), () => undefined);
+    return outcome(await this.runKeyed('wallboard_archive', [this.keys.wallboardsArchived(), this.keys.wallboards(), this.keys.events()], id, archived ? '1' : '0', by), () => undefined);
   }
   async wallboardDelete(id: string, by: string): Promise<TransitionOutcome<'wallboard_delete', number>> {
-    return outcome(await this.run('wallboard_delete', id, by), Number);
+    return outcome(await this.runKeyed('wallboard_delete', [this.keys.wallboardsArchived(), this.keys.wallboards(), this.keys.wallboardDisplays(id), this.keys.wallboardDisplay(), this.keys.events()], id, by), Number);
   }
   async wallboardDisplayIssue(id: string, tokenId: string, sha256: string, label: string, by: string): Promise<TransitionOutcome<'wallboard_display_issue'>> {
-    return outcome(await this.run('wallboard_display_issue', id, tokenId, sha256, label, by), () => undefined);
+    return outcome(await this.runKeyed('wallboard_display_issue', [this.keys.wallboards(), this.keys.wallboardDisplays(id), this.keys.wallboardDisplay(), this.keys.events()], id, tokenId, sha256, label, by), () => undefined);
   }
   async wallboardDisplayRevoke(id: string, tokenId: string, by: string): Promise<TransitionOutcome<'wallboard_display_revoke'>> {
-    return outcome(await this.run('wallboard_display_revoke', id, tokenId, by), () => undefined);
+    return outcome(await this.runKeyed('wallboard_display_revoke', [this.keys.wallboardDisplays(id), this.keys.wallboardDisplay(), this.keys.events()], id, tokenId, by), () => undefined);
   }
   async wallboardGet<T>(id: string): Promise<T | undefined> {
     const v = await this.redis.hget(this.keys.wallboards(), id);
