@@ -6,7 +6,8 @@
  */
 export * from './live';
 export * from './roles';
-export type { Outcome, ResultCode } from '../state/results';
+export { ResultCode } from '../state/results';
+export type { Outcome, TransitionOutcome } from '../state/results';
 export type {
   Queue, Agent, User, Phone, PauseReason, Settings, Overflow, SkillMap, CallbackSettings, FileConfig,
 } from '../config/schema';

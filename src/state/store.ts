@@ -1,4 +1,4 @@
-import { StoreBase, outcome, type Raw } from './base';
+import { StoreBase, outcome, refusal, type Raw } from './base';
 import { AccessStore } from './access';
 import { CallbackStore } from './callbacks';
 import { ClipStore } from './clips';
@@ -23,8 +23,8 @@ export type {
 import { NO_WRAPUP } from '../domain/live';
 import type { AgentStateName, WrapUp, AgentState, CallRecord } from '../domain/live';
 import type { Outcome, ResultCode, TransitionOutcome } from './results';
-export type { Outcome, ResultCode, TransitionOutcome } from './results';
-export { ResultCode as RESULT_CODES } from './results';
+export type { Outcome, TransitionOutcome } from './results';
+export { ResultCode } from './results';
 export type { UnparkResult } from './park';
 
 /**
@@ -61,6 +61,8 @@ export class StateStore extends StoreBase {
   }
 
   // --- calls ---------------------------------------------------------------------------------
+  // (queueing and offers: their refusals read as the general ResultCode while the bounded-offer
+  // work changes these wrappers; narrow them to TransitionOutcome<'script', T> after it lands)
   /** 'QUEUE_FULL' / 'QUEUE_EMPTY': the queue's policy refused the caller (the caller overflows). */
   async enqueue(c: {
     callId: string; queueId: string; node: string; callerNumber: string; callerName: string; channelId: string;
@@ -89,9 +91,9 @@ export class StateStore extends StoreBase {
     return StateStore.outcome(await this.run('offer_reserve', callId, agentId, token, expiresAt, agentChannelId, servedBy), () => undefined);
   }
   /** The value: the agent, and (ring-all) the channels of the other agents, still ringing, to hang up. */
-  async accept(callId: string, token: string, bridgeId: string, agentId = ''): Promise<Outcome<{ agentId: string; others: string[] }>> {
+  async accept(callId: string, token: string, bridgeId: string, agentId = ''): Promise<TransitionOutcome<'offer_accept', { agentId: string; others: string[] }>> {
     const r = await this.runKeyed('offer_accept', [this.keys.call(callId), this.keys.timers(), this.keys.events()], callId, token, bridgeId, agentId) as unknown as [number, string, string?];
-    return r[0] === 1 ? { ok: true, value: { agentId: r[1], others: JSON.parse(r[2] ?? '[]') as string[] } } : { ok: false, code: String(r[1]) as ResultCode };
+    return r[0] === 1 ? { ok: true, value: { agentId: r[1], others: JSON.parse(r[2] ?? '[]') as string[] } } : refusal('offer_accept', r);
   }
   /** `leg`: one ring-all agent's phone stopped ringing (the others go on). The value says whether the caller waits again. */
   async failOffer(callId: string, token: string, outcome: string, pauseReason: string | null, fromTimer = false, leg = ''): Promise<Outcome<'waiting' | 'ringing'>> {
@@ -101,7 +103,7 @@ export class StateStore extends StoreBase {
   async abandon(callId: string): Promise<Outcome<string>> {
     return StateStore.outcome(await this.run('call_abandon', callId), String);
   }
-  async release(callId: string, endedBy: 'caller' | 'agent' | 'api' | 'system', wrap: WrapUp = NO_WRAPUP): Promise<Outcome<string>> {
+  async release(callId: string, endedBy: 'caller' | 'agent' | 'api' | 'system', wrap: WrapUp = NO_WRAPUP): Promise<TransitionOutcome<'call_release', string>> {
     return StateStore.outcome(await this.runKeyed('call_release', [this.keys.call(callId), this.keys.events()], callId, endedBy, wrap.ms, wrap.maxMs, wrap.stepMs), String);
   }
 
