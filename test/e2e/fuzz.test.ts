@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { Redis } from 'ioredis';
 import { seededRandom as prng } from '../../src/routing/strategies';
 import { TEST_ENV, uniqueSchema } from '../support/env';
-import { ADMIN_TOKEN, sleep } from './harness/controller';
+import { ADMIN_TOKEN, eventually, sleep } from './harness/controller';
 import { TestRun } from './harness/suite';
 
 /**
@@ -46,7 +46,9 @@ describe('fuzz: generated requests over every OpenAPI route never answer 5xx, al
       env: { DATABASE_URL: TEST_ENV.databaseUrl, ACD_HISTORY_SCHEMA: uniqueSchema('fuzz') },
     });
     redis = new Redis(TEST_ENV.redisUrl);
-    await sleep(1500);   // the phones' first device reports settle before anything is compared
+    // the phones' first device reports settle before anything is compared
+    await eventually(async () => (await Promise.all(['a1', 'a2'].map(async (id) => (await run.ctl.ok('GET', `/agents/${id}`)).device.state))).every((s) => s === 'online'),
+      10_000, 'both phones reported');
   });
   after(async function () { await redis?.quit(); await run.end(this); });
 
