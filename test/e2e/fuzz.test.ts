@@ -3,8 +3,8 @@ import { gzipSync } from 'node:zlib';
 import { Redis } from 'ioredis';
 import { seededRandom as prng } from '../../src/routing/strategies';
 import { TEST_ENV, uniqueSchema } from '../support/env';
-import { ADMIN_TOKEN, Controller, sleep } from './harness/controller';
-import { allocatePort } from './harness/ports';
+import { ADMIN_TOKEN, eventually, sleep } from './harness/controller';
+import { TestRun } from './harness/suite';
 
 /**
  * A seeded fuzz test over every route of the OpenAPI document: generated requests with wrong types,
@@ -27,36 +27,36 @@ type Schema = Record<string, any>;
 
 describe('fuzz: generated requests over every OpenAPI route never answer 5xx, always the error shape, and a refusal changes nothing', function () {
   this.timeout(240_000);
-  let ctl: Controller;
+  const run = new TestRun();
   let redis: Redis;
 
   before(async () => {
-    ctl = await Controller.start({
-      name: 'fuzz', httpPort: allocatePort(),
-      config: {
-        queues: [{ id: 'sales', name: 'Sales', extension: '8751', callbacks: { enabled: true } }, { id: 'support', name: 'Support', extension: '8752' }],
-        agents: [
-          { id: 'a1', name: 'A1', queues: ['sales'], phone: { mode: 'static', contact: 'sip:a1@127.0.0.1:5990' } },
-          { id: 'a2', name: 'A2', queues: ['support'], phone: { mode: 'static', contact: 'sip:a2@127.0.0.1:5990' } },
-        ],
-        users: [
-          { id: 'sup', role: 'supervisor', token: TOKENS.supervisor, supervisedQueues: ['sales'] },
-          { id: 'al', role: 'agent', agentId: 'a1', token: TOKENS.agent },
-        ],
-      },
+    await run.start('fuzz', {
+      queues: [{ id: 'sales', name: 'Sales', extension: '8751', callbacks: { enabled: true } }, { id: 'support', name: 'Support', extension: '8752' }],
+      agents: [
+        { id: 'a1', name: 'A1', queues: ['sales'], phone: { mode: 'static', contact: 'sip:a1@127.0.0.1:5990' } },
+        { id: 'a2', name: 'A2', queues: ['support'], phone: { mode: 'static', contact: 'sip:a2@127.0.0.1:5990' } },
+      ],
+      users: [
+        { id: 'sup', role: 'supervisor', token: TOKENS.supervisor, supervisedQueues: ['sales'] },
+        { id: 'al', role: 'agent', agentId: 'a1', token: TOKENS.agent },
+      ],
+    }, {
       // with a history, so the report routes are fuzzed for real rather than answering HISTORY_DISABLED
       env: { DATABASE_URL: TEST_ENV.databaseUrl, ACD_HISTORY_SCHEMA: uniqueSchema('fuzz') },
     });
     redis = new Redis(TEST_ENV.redisUrl);
-    await sleep(1500);   // the phones' first device reports settle before anything is compared
+    // the phones' first device reports settle before anything is compared
+    await eventually(async () => (await Promise.all(['a1', 'a2'].map(async (id) => (await run.ctl.ok('GET', `/agents/${id}`)).device.state))).every((s) => s === 'online'),
+      10_000, 'both phones reported');
   });
-  after(async () => { await redis?.quit(); await ctl?.kill(); });
+  after(async function () { await redis?.quit(); await run.end(this); });
 
   /** Every key of this controller's prefix with its value: what "no state change" compares. */
   async function snapshot(): Promise<Map<string, string>> {
     const keys: string[] = [];
     let cursor = '0';
-    do { const [n, ks] = await redis.scan(cursor, 'MATCH', `${ctl.prefix}*`, 'COUNT', 1000); cursor = n; keys.push(...ks); } while (cursor !== '0');
+    do { const [n, ks] = await redis.scan(cursor, 'MATCH', `${run.ctl.prefix}*`, 'COUNT', 1000); cursor = n; keys.push(...ks); } while (cursor !== '0');
     const out = new Map<string, string>();
     for (const key of keys) {
       const type = await redis.type(key);
@@ -78,11 +78,11 @@ describe('fuzz: generated requests over every OpenAPI route never answer 5xx, al
    * is how guessing is slowed, so those keys may change on that route and nowhere else.
    */
   const diff = (a: Map<string, string>, b: Map<string, string>, path = '') => [...new Set([...a.keys(), ...b.keys()])]
-    .filter((k) => !k.startsWith(`${ctl.prefix}metrics:`) && a.get(k) !== b.get(k))
-    .filter((k) => !(path === '/sessions' && k.startsWith(`${ctl.prefix}signin:`)));
+    .filter((k) => !k.startsWith(`${run.ctl.prefix}metrics:`) && a.get(k) !== b.get(k))
+    .filter((k) => !(path === '/sessions' && k.startsWith(`${run.ctl.prefix}signin:`)));
 
   it(`seed ${SEED}: ${PER_ROUTE} requests per route and role mix`, async () => {
-    const doc = (await ctl.request('GET', '/openapi.json', undefined, null)).body;
+    const doc = (await run.ctl.request('GET', '/openapi.json', undefined, null)).body;
     const rnd = prng(SEED);
     const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)];
     const resolve = (s: Schema | undefined): Schema | undefined => {
@@ -145,7 +145,7 @@ describe('fuzz: generated requests over every OpenAPI route never answer 5xx, al
         const b = method === 'GET' ? { kind: 'none' } as ReturnType<typeof mutateBody> : method === 'DELETE' && rnd() < 0.7 ? { kind: 'none' } : mutateBody(schema);
         const headers: Record<string, string> = { ...(b.headers ?? {}) };
         if (TOKENS[role]) headers.authorization = `Bearer ${TOKENS[role]}`;
-        const res = await fetch(`${ctl.api}${url}${query}`, { method, headers, body: b.body === undefined ? undefined : Buffer.from(b.body, 'latin1') });
+        const res = await fetch(`${run.ctl.api}${url}${query}`, { method, headers, body: b.body === undefined ? undefined : Buffer.from(b.body, 'latin1') });
         const text = await res.text();
         figures.requests++;
         const what = `${role} ${method} ${path} (${url.slice(0, 60)}${query.slice(0, 30)}) ${b.kind} → ${res.status}`;
@@ -160,7 +160,7 @@ describe('fuzz: generated requests over every OpenAPI route never answer 5xx, al
           const after = await snapshot();
           figures.compared++;
           const changed = diff(before, after, method === 'POST' ? path : '');
-          if (changed.length) { figures.changes++; problems.push(`changed ${changed.map((k) => k.slice(ctl.prefix.length)).join(', ')}: ${what}`); }
+          if (changed.length) { figures.changes++; problems.push(`changed ${changed.map((k) => k.slice(run.ctl.prefix.length)).join(', ')}: ${what}`); }
           before = after;
         } else {
           // accepted: its effects (and what follows them, such as routing) may take a moment

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { TEST_ENV, uniqueSchema } from '../support/env';
 import { ADMIN_TOKEN, Controller } from './harness/controller';
-import { allocatePort } from './harness/ports';
+import { TestRun } from './harness/suite';
 
 type Who = 'nobody' | 'admin' | 'supervisor' | 'supervisorPlus' | 'agent';
 const WHO: Who[] = ['nobody', 'admin', 'supervisor', 'supervisorPlus', 'agent'];
@@ -217,13 +217,11 @@ const SCOPE_ROWS: { what: string; who: Who; method: string; url: string; body?: 
 
 describe('every route × every role', function () {
   this.timeout(60_000);
+  const run = new TestRun();
   let ctl: Controller;
 
   before(async () => {
-    ctl = await Controller.start({
-      name: 'matrix',
-      httpPort: allocatePort(),
-      config: {
+    ctl = await run.start('matrix', {
         queues: [
           { id: 'sales', name: 'Sales', extension: '8501', callbacks: { enabled: true } },
           { id: 'support', name: 'Support', extension: '8502', callbacks: { enabled: true } },
@@ -240,17 +238,17 @@ describe('every route × every role', function () {
           { id: 'al', role: 'agent', agentId: 'a1', token: TOKENS.agent },
           { id: 'pw', role: 'agent', agentId: 'a2', password: 'matrix-password-1' },
         ],
-      },
+    }, {
       env: { DATABASE_URL: TEST_ENV.databaseUrl, ACD_HISTORY_SCHEMA: uniqueSchema('matrix') },
     });
     // the scope row's wallboard, on support only (its id is made by the API: the row's URL is patched to it)
     const wb = await ctl.ok('POST', '/wallboards', { name: 'Support only', widgets: [{ kind: 'callersWaiting', queues: ['support'] }] });
     SCOPE_ROWS.find((r) => r.url === '/wallboards/wb-support')!.url = `/wallboards/${wb.id}`;
   });
-  after(async () => {
+  after(function () {
     // clip files go to a folder every test run shares: leave none behind
-    if (ctl) for (const c of (await ctl.ok('GET', '/clips')).clips) await ctl.request('DELETE', `/clips/${c.id}`);
-    await ctl?.kill();
+    run.beforeKill = async () => { for (const c of (await ctl.ok('GET', '/clips')).clips) await ctl.request('DELETE', `/clips/${c.id}`); };
+    return run.end(this);
   });
 
   it('covers every route of the OpenAPI document', async () => {

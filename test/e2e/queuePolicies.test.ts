@@ -108,8 +108,11 @@ describe('queue policies: overflow, join/leave when empty, ringing (real SIP)', 
     const c = caller('8961');
     const over = await run.events.waitFor((e) => e.type === 'call.overflowed' && e.callerNumber === c.number, 10_000, 'refused');
     assert.equal(over.reason, 'empty');
+    // no overflow configured: answered (as every caller is, with music) and hung up by Asterisk at once
     const done = await c.p.wait(10_000);
-    assert.equal(done.successful + done.failed, 1, 'hung up (no overflow configured)');
+    assert.deepEqual([done.successful, done.failed], [1, 0], 'the call ended normally');
+    assert.ok(parseTrace(done.messages).some((m) => m.direction === 'received' && m.text.startsWith('BYE ')), 'the caller was hung up on (BYE from Asterisk)');
+    assert.ok(!run.events.all.some((e) => e.type === 'call.queued' && e.callerNumber === c.number), 'never queued');
     await run.ctl.ok('POST', '/agents/a1/ready');
     const d = caller('8961');
     await run.events.waitFor((e) => e.type === 'call.offered' && e.callerNumber === d.number, 10_000, 'queued and offered');

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { TEST_ENV } from '../support/env';
-import { ADMIN_TOKEN, Controller, EventLog, SUPERVISOR_TOKEN, sleep } from './harness/controller';
-import { endOfTest } from './harness/lifecycle';
+import { ADMIN_TOKEN, SUPERVISOR_TOKEN, sleep } from './harness/controller';
 import { allocatePort } from './harness/ports';
 import { RtpPeer, toneShare } from './harness/rtpPeer';
-import { SippProcess, startAgentPhone, startCaller } from './harness/sipp';
+import { startAgentPhone, startCaller } from './harness/sipp';
+import { TestRun } from './harness/suite';
 
 // Each party speaks its own tone: both tones in the file prove both parties are recorded.
 const CALLER_HZ = 440;
@@ -58,74 +58,72 @@ async function hangUp(channelId: string): Promise<void> {
 
 describe('call recording (real SIP, proven by the recorded audio)', function () {
   this.timeout(90_000);
-  let ctl: Controller;
-  let events: EventLog;
-  const sipp: SippProcess[] = [];
-  const peers: RtpPeer[] = [];
-
-  const peer = async (hz: number) => { const p = await RtpPeer.open(hz); peers.push(p); return p; };
-  const download = (url: string, token: string) => fetch(`${ctl.api}${url.replace('/api/v1', '')}`, { headers: { authorization: `Bearer ${token}` } });
+  const run = new TestRun();
+  const peer = async (hz: number) => run.trackMedia(await RtpPeer.open(hz));
+  const download = (url: string, token: string) => fetch(`${run.ctl.api}${url.replace('/api/v1', '')}`, { headers: { authorization: `Bearer ${token}` } });
 
   /** Caller and agent a1 connected through `queue`, each sending their tone. Resolves with the call id. */
   async function connectedCall(queue: { id: string; extension: string }): Promise<string> {
     const callerMedia = await peer(CALLER_HZ);
     const agentMedia = await peer(AGENT_HZ);
     const port = allocatePort();
-    sipp.push(startAgentPhone({ port, calls: 1, mediaPort: agentMedia.port }));
-    await ctl.ok('POST', '/agents', { id: 'a1', name: 'Ann', queues: [queue.id], phone: { mode: 'static', contact: `sip:a1@127.0.0.1:${port}` } });
-    await ctl.ok('POST', '/agents/a1/login');
-    sipp.push(startCaller({ extension: queue.extension, callerNumber: '+15550601', asteriskPort: TEST_ENV.sipPort, hangupAfterMs: 60_000, mediaPort: callerMedia.port }));
-    const answered = await events.waitFor((e) => e.type === 'call.answered', 15_000, 'call.answered');
+    run.track(startAgentPhone({ port, calls: 1, mediaPort: agentMedia.port }));
+    await run.ctl.ok('POST', '/agents', { id: 'a1', name: 'Ann', queues: [queue.id], phone: { mode: 'static', contact: `sip:a1@127.0.0.1:${port}` } });
+    await run.ctl.ok('POST', '/agents/a1/login');
+    run.track(startCaller({ extension: queue.extension, callerNumber: '+15550601', asteriskPort: TEST_ENV.sipPort, hangupAfterMs: 60_000, mediaPort: callerMedia.port }));
+    const answered = await run.events.waitFor((e) => e.type === 'call.answered', 15_000, 'call.answered');
     return answered.callId;
   }
 
   beforeEach(async function () {
-    ctl = await Controller.start({
-      name: this.currentTest?.title.slice(0, 24) ?? 'rec',
-      httpPort: allocatePort(),
-      config: {
-        queues: [RECORDED, ON_DEMAND, PLAIN],
-        agents: [],
-        users: [
-          { id: 'sam', role: 'supervisor', token: tokens.sam, supervisedQueues: ['rec', 'od', 'plain'] },
-          { id: 'rita', role: 'supervisor', token: tokens.rita, supervisedQueues: ['rec', 'od'], permissions: { accessRecordings: true } },
-          { id: 'al', role: 'agent', agentId: 'a1', token: tokens.al },
-          { id: 'bo', role: 'agent', agentId: 'a2', token: tokens.bo },
-        ],
-      },
+    await run.start(this.currentTest?.title ?? 'rec', {
+      queues: [RECORDED, ON_DEMAND, PLAIN],
+      agents: [],
+      users: [
+        { id: 'sam', role: 'supervisor', token: tokens.sam, supervisedQueues: ['rec', 'od', 'plain'] },
+        { id: 'rita', role: 'supervisor', token: tokens.rita, supervisedQueues: ['rec', 'od'], permissions: { accessRecordings: true } },
+        { id: 'al', role: 'agent', agentId: 'a1', token: tokens.al },
+        { id: 'bo', role: 'agent', agentId: 'a2', token: tokens.bo },
+      ],
     });
-    events = await ctl.events();
   });
 
-  afterEach(async function () {
-    await endOfTest(this, { ctl, events, sipp, media: peers });
-  });
+  afterEach(function () { return run.end(this); });
 
   it('given a queue that records every call, a pause (by the agent) and resume (by the supervisor) leave silence exactly over the paused interval, and both parties elsewhere', async () => {
     const callId = await connectedCall(RECORDED);
-    const started = await events.waitFor((e) => e.type === 'recording.started' && e.callId === callId, 5000, 'recording.started');
+    const started = await run.events.waitFor((e) => e.type === 'recording.started' && e.callId === callId, 5000, 'recording.started');
     assert.equal(started.startedBy, 'policy');
 
+    const startedAt = Date.parse(started.at);
     await sleep(2000);
-    assert.equal((await ctl.request('POST', `/calls/${callId}/recording/pause`, undefined, tokens.bo)).status, 403, 'another agent may not');
-    const paused = await ctl.ok('POST', `/calls/${callId}/recording/pause`, undefined, tokens.al);
+    assert.equal((await run.ctl.request('POST', `/calls/${callId}/recording/pause`, undefined, tokens.bo)).status, 403, 'another agent may not');
+    const pauseAsked = Date.now();
+    const paused = await run.ctl.ok('POST', `/calls/${callId}/recording/pause`, undefined, tokens.al);
+    const pauseAnswered = Date.now();
     assert.equal(paused.state, 'paused');
-    assert.equal((await ctl.request('POST', `/calls/${callId}/recording/pause`, undefined, tokens.al)).body.error.code, 'RECORDING_ALREADY_PAUSED');
+    assert.equal((await run.ctl.request('POST', `/calls/${callId}/recording/pause`, undefined, tokens.al)).body.error.code, 'RECORDING_ALREADY_PAUSED');
     await sleep(2000);
-    const resumed = await ctl.ok('POST', `/calls/${callId}/recording/resume`, undefined, tokens.sam);
+    const resumeAsked = Date.now();
+    const resumed = await run.ctl.ok('POST', `/calls/${callId}/recording/resume`, undefined, tokens.sam);
+    const resumeAnswered = Date.now();
     assert.equal(resumed.state, 'recording');
-    assert.equal((await ctl.request('POST', `/calls/${callId}/recording/resume`, undefined, tokens.sam)).status, 409, 'not paused any more');
-    assert.equal((await ctl.request('POST', `/calls/${callId}/recording/stop`, undefined, tokens.al)).status, 403, 'an agent may not stop what the policy records');
+    assert.equal((await run.ctl.request('POST', `/calls/${callId}/recording/resume`, undefined, tokens.sam)).status, 409, 'not paused any more');
+    assert.equal((await run.ctl.request('POST', `/calls/${callId}/recording/stop`, undefined, tokens.al)).status, 403, 'an agent may not stop what the policy records');
     await sleep(2000);
+    const hangUpAsked = Date.now();
     await hangUp(callId);
-    const stopped = await events.waitFor((e) => e.type === 'recording.stopped' && e.callId === callId, 10_000, 'recording.stopped');
+    const stopped = await run.events.waitFor((e) => e.type === 'recording.stopped' && e.callId === callId, 10_000, 'recording.stopped');
 
-    const [rec] = (await ctl.ok('GET', `/recordings?callId=${encodeURIComponent(callId)}`, undefined, tokens.rita)).recordings;
+    const [rec] = (await run.ctl.ok('GET', `/recordings?callId=${encodeURIComponent(callId)}`, undefined, tokens.rita)).recordings;
     assert.deepEqual([rec.id, rec.state, rec.queueId, rec.agentId, rec.durationMs], [stopped.recordingId, 'stopped', 'rec', 'a1', stopped.durationMs]);
     assert.equal(rec.pausedIntervals.length, 1);
     const { fromMs, toMs } = rec.pausedIntervals[0];
-    assert.ok(fromMs > 1800 && fromMs < 3000 && toMs - fromMs > 1800 && toMs - fromMs < 2600, `paused ${fromMs}..${toMs}`);
-    assert.ok(rec.durationMs > toMs + 1800 && rec.durationMs < toMs + 3000, `duration ${rec.durationMs}`);
+    // the interval is where in the recording the pause and the resume were asked for
+    const offset = (t: number) => t - startedAt;
+    assert.ok(fromMs >= offset(pauseAsked) && fromMs <= offset(pauseAnswered), `paused from ${fromMs} ms: between ${offset(pauseAsked)} and ${offset(pauseAnswered)}`);
+    assert.ok(toMs >= offset(resumeAsked) && toMs <= offset(resumeAnswered), `resumed at ${toMs} ms: between ${offset(resumeAsked)} and ${offset(resumeAnswered)}`);
+    assert.ok(rec.durationMs >= offset(hangUpAsked), `the recording lasted until the hang-up: ${rec.durationMs} ms, hang-up at ${offset(hangUpAsked)}`);
 
     const res = await download(rec.audio.url, tokens.rita);
     assert.equal(res.status, 200);
@@ -158,43 +156,49 @@ describe('call recording (real SIP, proven by the recorded audio)', function () 
     const callId = await connectedCall(RECORDED);
     await sleep(1000);
     await hangUp(callId);
-    const stopped = await events.waitFor((e) => e.type === 'recording.stopped' && e.callId === callId, 10_000, 'recording.stopped');
+    const stopped = await run.events.waitFor((e) => e.type === 'recording.stopped' && e.callId === callId, 10_000, 'recording.stopped');
     const id = encodeURIComponent(stopped.recordingId);
 
     for (const token of [tokens.sam, tokens.al]) {
-      assert.equal((await ctl.request('GET', '/recordings', undefined, token)).status, 403);
-      assert.equal((await ctl.request('GET', `/recordings/${id}`, undefined, token)).status, 403);
+      assert.equal((await run.ctl.request('GET', '/recordings', undefined, token)).status, 403);
+      assert.equal((await run.ctl.request('GET', `/recordings/${id}`, undefined, token)).status, 403);
       const refused = await download(`/recordings/${id}/audio`, token);
       assert.equal(refused.status, 403);
       assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'FORBIDDEN');
     }
-    assert.equal((await ctl.ok('GET', `/recordings/${id}`, undefined, tokens.rita)).callId, callId);
+    assert.equal((await run.ctl.ok('GET', `/recordings/${id}`, undefined, tokens.rita)).callId, callId);
     const allowed = await download(`/recordings/${id}/audio`, tokens.rita);
     assert.equal(allowed.status, 200);
     const wav = decodeWav(Buffer.from(await allowed.arrayBuffer()));
     assert.ok(wav.samples.length / 8 > 800, 'the call is in it');
     assert.equal((await download(`/recordings/${id}/audio`, ADMIN_TOKEN)).status, 200, 'admins hold every permission');
-    assert.equal((await ctl.request('GET', '/recordings/no-such-recording', undefined, tokens.rita)).status, 404);
+    assert.equal((await run.ctl.request('GET', '/recordings/no-such-recording', undefined, tokens.rita)).status, 404);
   });
 
   it('given a queue that records on demand, nothing is recorded until started through the API, and stop ends the recording while the call goes on', async () => {
     const callId = await connectedCall(ON_DEMAND);
     await sleep(1500);
-    assert.deepEqual((await ctl.ok('GET', `/recordings?callId=${encodeURIComponent(callId)}`)).recordings, [], 'nothing recorded yet');
-    assert.ok(!events.all.some((e) => e.type === 'recording.started'));
-    assert.equal((await ctl.request('POST', `/calls/${callId}/recording/pause`, undefined, tokens.al)).body.error.code, 'RECORDING_NOT_ACTIVE');
+    assert.deepEqual((await run.ctl.ok('GET', `/recordings?callId=${encodeURIComponent(callId)}`)).recordings, [], 'nothing recorded yet');
+    assert.ok(!run.events.all.some((e) => e.type === 'recording.started'));
+    assert.equal((await run.ctl.request('POST', `/calls/${callId}/recording/pause`, undefined, tokens.al)).body.error.code, 'RECORDING_NOT_ACTIVE');
 
-    const started = await ctl.ok('POST', `/calls/${callId}/recording/start`, undefined, tokens.al);
+    const startAsked = Date.now();
+    const started = await run.ctl.ok('POST', `/calls/${callId}/recording/start`, undefined, tokens.al);
+    const startAnswered = Date.now();
     assert.deepEqual([started.state, started.startedBy, started.audio], ['recording', 'al', null]);
-    assert.equal((await ctl.request('POST', `/calls/${callId}/recording/start`, undefined, tokens.sam)).body.error.code, 'RECORDING_ALREADY_ACTIVE');
+    assert.equal((await run.ctl.request('POST', `/calls/${callId}/recording/start`, undefined, tokens.sam)).body.error.code, 'RECORDING_ALREADY_ACTIVE');
     await sleep(2000);
-    const stopped = await ctl.ok('POST', `/calls/${callId}/recording/stop`, undefined, tokens.al);
+    const stopAsked = Date.now();
+    const stopped = await run.ctl.ok('POST', `/calls/${callId}/recording/stop`, undefined, tokens.al);
+    const stopAnswered = Date.now();
     assert.equal(stopped.state, 'stopped');
-    assert.ok(stopped.durationMs >= 1900 && stopped.durationMs < 3000, `duration ${stopped.durationMs}`);
-    assert.equal((await ctl.request('POST', `/calls/${callId}/recording/stop`, undefined, tokens.al)).status, 409, 'nothing left to stop');
+    // from the start to the stop request: at least the 2 s between them, at most the time from asking to start until the stop was answered
+    assert.ok(stopped.durationMs >= stopAsked - startAnswered && stopped.durationMs <= stopAnswered - startAsked,
+      `duration ${stopped.durationMs} ms: between ${stopAsked - startAnswered} and ${stopAnswered - startAsked}`);
+    assert.equal((await run.ctl.request('POST', `/calls/${callId}/recording/stop`, undefined, tokens.al)).status, 409, 'nothing left to stop');
 
     await sleep(1000);
-    const [call] = (await ctl.ok('GET', '/calls')).calls;
+    const [call] = (await run.ctl.ok('GET', '/calls')).calls;
     assert.deepEqual([call?.id, call?.state], [callId, 'connected'], 'the call goes on');
     const wav = decodeWav(Buffer.from(await (await download(stopped.audio.url, ADMIN_TOKEN)).arrayBuffer()));
     const fileMs = wav.samples.length / 8;
@@ -204,10 +208,10 @@ describe('call recording (real SIP, proven by the recorded audio)', function () 
 
   it('given a queue that does not record, a start is refused; an unknown call is 404', async () => {
     const callId = await connectedCall(PLAIN);
-    const refused = await ctl.request('POST', `/calls/${callId}/recording/start`, undefined, tokens.sam);
+    const refused = await run.ctl.request('POST', `/calls/${callId}/recording/start`, undefined, tokens.sam);
     assert.deepEqual([refused.status, refused.body.error.code], [409, 'RECORDING_DISABLED']);
-    assert.equal((await ctl.request('POST', '/calls/no-such-call/recording/start')).status, 404);
+    assert.equal((await run.ctl.request('POST', '/calls/no-such-call/recording/start')).status, 404);
     await sleep(500);
-    assert.deepEqual((await ctl.ok('GET', '/recordings')).recordings, []);
+    assert.deepEqual((await run.ctl.ok('GET', '/recordings')).recordings, []);
   });
 });

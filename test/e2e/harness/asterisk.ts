@@ -83,8 +83,23 @@ export async function trustedEndpoint(name: string): Promise<void> {
  */
 export class AriObserver {
   readonly events: any[] = [];
+  private waiters: { pred: (e: any) => boolean; resolve: (e: any) => void }[] = [];
   private constructor(private readonly ws: WebSocket) {
-    ws.on('message', (d) => this.events.push(JSON.parse(String(d))));
+    ws.on('message', (d) => {
+      const e = JSON.parse(String(d));
+      this.events.push(e);
+      this.waiters = this.waiters.filter((w) => { if (w.pred(e)) { w.resolve(e); return false; } return true; });
+    });
+  }
+
+  /** The first ARI event (already seen or still to come) matching, within the time limit. */
+  waitFor(pred: (e: any) => boolean, timeoutMs = 15_000, what = 'ARI event'): Promise<any> {
+    const seen = this.events.find(pred);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no ${what} within ${timeoutMs} ms`)), timeoutMs);
+      this.waiters.push({ pred, resolve: (e) => { clearTimeout(t); resolve(e); } });
+    });
   }
   static open(): Promise<AriObserver> {
     const url = `ws://127.0.0.1:${TEST_ENV.ariPort}/ari/events?app=e2e-observer&subscribeAll=true&api_key=acd:${encodeURIComponent(TEST_ENV.ariPassword)}`;

@@ -93,6 +93,22 @@ export class RtpPeer {
     return toneShare(samples, hz);
   }
 
+  /**
+   * Share (0..1) of the given tone in the next `ms` of audio to arrive: a window counted in received
+   * media, not wall time, so a slow machine cannot shrink it. For "must not hear" checks, started once
+   * an event or a positive check has shown the state to hold.
+   */
+  async hearsNext(hz: number, ms = 1000, timeoutMs = ms + 10_000): Promise<number> {
+    const from = this.received.length;
+    const deadline = Date.now() + timeoutMs;
+    const samples = () => this.received.slice(from).reduce((n, p) => n + p.samples.length, 0);
+    while (samples() < ms * 8) {
+      if (Date.now() > deadline) throw new Error(`only ${Math.round(samples() / 8)} ms of audio arrived within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return toneShare(this.received.slice(from).flatMap((p) => p.samples), hz);
+  }
+
   /** Mean absolute amplitude heard in the last `ms` (0 = silence). */
   level(ms = 1000): number {
     const since = Date.now() - ms;
