@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --only <workload>] [-- --history] [-- --web]: the ACD and Asterisk's app_queue on the same local Asterisk, under the
+// npm run bench [-- --quick] [-- --only <workload>] [-- --history] [-- --web] [-- --scale [--quick] [--out <name>]]: the ACD and Asterisk's app_queue on the same local Asterisk, under the
 // same sipp callers and the same sipp agent phones, one after the other; results in bench/results/
 // and (full runs) in the README's Benchmark section.
 //
@@ -17,6 +17,7 @@ import { BenchSystem } from './system';
 import * as w from './workloads';
 import { historyBench } from './history';
 import { runWebBench } from './web';
+import { scaleBench } from './sim/scale';
 
 const RESULTS = path.join(REPO, 'bench/results');
 const log = (line: string) => process.stdout.write(`[bench] ${line}\n`);
@@ -71,6 +72,11 @@ async function main(): Promise<void> {
   if (process.argv.includes('--history')) return historyBench(process.argv.includes('--quick'));
   // the web app's budgets alone: no app_queue comparison, no SIP (see bench/web.ts)
   if (process.argv.includes('--web')) { await runWebBench(); return; }
+  // the controller and Redis at 10 … 10,000 agents against a simulated Asterisk (bench/sim/)
+  if (process.argv.includes('--scale')) {
+    const out = process.argv.indexOf('--out');
+    return scaleBench(process.argv.includes('--quick'), out > 0 ? process.argv[out + 1] : undefined);
+  }
   const p = paramsFor(process.argv.includes('--quick') ? 'quick' : 'full');
   const onlyWorkload = onlyArg();
   const startedAt = new Date().toISOString();
