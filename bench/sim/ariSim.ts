@@ -51,7 +51,8 @@ export function restApiDir(): string {
 
 /**
  * Events: 'originate' (channel, at: ms) when the controller rings an agent; 'hangup' (channel) when
- * the controller hangs a channel up; 'bridged' (channel) when a channel joins a bridge.
+ * the controller hangs a channel up; 'gone' (channel) when any channel ends; 'bridged' (channel)
+ * when a channel joins a bridge; 'moh' (channel) when a channel gets music on hold.
  */
 export class AriSim extends EventEmitter {
   readonly channels = new Map<string, SimChannel>();
@@ -60,6 +61,8 @@ export class AriSim extends EventEmitter {
   /** Requests answered 501, by method and route: what the simulation does not model. */
   readonly unsupported = new Map<string, number>();
   requests = 0;
+  /** Agents' PJSIP endpoints pushed so far. */
+  endpoints = 0;
   private readonly docs = new Map<string, string>();
   private readonly sockets = new Set<WebSocket>();
   private server?: http.Server;
@@ -146,6 +149,7 @@ export class AriSim extends EventEmitter {
 
   private destroy(ch: SimChannel, cause: number): void {
     this.channels.delete(ch.id);
+    this.emit('gone', ch);
     if (ch.bridgeId) this.bridges.get(ch.bridgeId)?.delete(ch.id);
     if (ch.inStasis) this.send({ type: 'StasisEnd', channel: this.json(ch) });
     this.send({ type: 'ChannelDestroyed', channel: this.json(ch), cause, cause_txt: cause === 16 ? 'Normal Clearing' : 'Unknown' });
@@ -205,6 +209,7 @@ export class AriSim extends EventEmitter {
       if (!ch) return gone;
       if (method === 'DELETE' && !sub) { this.destroy(ch, 16); this.emit('hangup', ch); return ok; }
       if (method === 'POST' && sub === 'answer') { ch.state = 'Up'; return ok; }
+      if (method === 'POST' && sub === 'moh') { this.emit('moh', ch); return ok; }
       if ((method === 'POST' || method === 'DELETE') && (sub === 'moh' || sub === 'ring' || sub === 'hold' || sub === 'silence')) return ok;
       if (method === 'POST' && sub === 'variable') return ok;
       if (method === 'POST' && sub === 'continue') { ch.inStasis = false; this.send({ type: 'StasisEnd', channel: this.json(ch) }); return ok; }
@@ -240,10 +245,15 @@ export class AriSim extends EventEmitter {
       if (method === 'GET') return this.pjsip.has(key) ? [200, this.pjsip.get(key)] : [404, { message: 'Object not found' }];
       if (method === 'PUT') {
         const fields = (body.fields ?? []) as { attribute: string; value: string }[];
+        if (p[4] === 'endpoint' && !this.pjsip.has(key)) this.endpoints++;
         this.pjsip.set(key, fields);
         return [200, fields];
       }
-      if (method === 'DELETE') return this.pjsip.delete(key) ? ok : [404, { message: 'Object not found' }];
+      if (method === 'DELETE') {
+        if (!this.pjsip.delete(key)) return [404, { message: 'Object not found' }];
+        if (p[4] === 'endpoint') this.endpoints--;
+        return ok;
+      }
     }
     const what = `${method} /${p.map((x, i) => (i % 2 === 1 ? '{id}' : x)).join('/')}`;
     this.unsupported.set(what, (this.unsupported.get(what) ?? 0) + 1);

@@ -34,6 +34,15 @@ const ADMIN_TOKEN = 'scale-bench-admin-token-0001';
 const log = (line: string) => process.stdout.write(`[scale] ${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+let current: ChildProcess | undefined;
+let currentRedisPort: number | undefined;
+
+/** An interrupted run (SIGINT/SIGTERM) stops the controller and the Redis it started. */
+export function stopScale(): void {
+  if (current && current.exitCode === null) current.kill('SIGKILL');
+  if (currentRedisPort !== undefined) { try { redisScript('stop', currentRedisPort); } catch { /* at exit */ } }
+}
+
 export interface Step { agents: number; waiting: number; queues: number }
 export interface StepResult extends Step {
   queuesPerAgent: number;
@@ -92,8 +101,11 @@ function queuesOf(i: number, queues: number): number[] {
   return [...out];
 }
 
-export async function scaleBench(quick: boolean, outName?: string): Promise<void> {
-  const steps = quick ? QUICK : FULL;
+/** `steps`: "agents:waiting:queues,..." instead of the mode's steps (an experiment). */
+export async function scaleBench(quick: boolean, outName?: string, stepsArg?: string): Promise<void> {
+  const steps = stepsArg
+    ? stepsArg.split(',').map((x) => { const [agents, waiting, queues] = x.split(':').map(Number); return { agents, waiting, queues }; })
+    : quick ? QUICK : FULL;
   const rate = quick ? 30 : 40;
   const seconds = quick ? 8 : 12;
   const name = outName ?? (quick ? 'scale-quick' : 'scale');
@@ -102,6 +114,7 @@ export async function scaleBench(quick: boolean, outName?: string): Promise<void
   fs.mkdirSync(workDir, { recursive: true });
   const startedAt = new Date().toISOString();
   redisScript('start', redisPort);
+  currentRedisPort = redisPort;
   const redis = new Redis(`redis://127.0.0.1:${redisPort}`);
   const results: StepResult[] = [];
   try {
@@ -125,6 +138,7 @@ export async function scaleBench(quick: boolean, outName?: string): Promise<void
   const before = name === 'scale' && fs.existsSync(path.join(RESULTS, 'scale-before.json'))
     ? JSON.parse(fs.readFileSync(path.join(RESULTS, 'scale-before.json'), 'utf8')) as ScaleResults : undefined;
   fs.writeFileSync(path.join(RESULTS, `${name}.svg`), scaleChart(out, before));
+  if (name === 'scale') updateReadme(out, before);
   process.stdout.write(`\n${scaleTable(out)}\n\nwritten: bench/results/${name}.{json,md,svg}\n`);
 }
 
@@ -149,7 +163,7 @@ async function runStep(step: Step, redis: Redis, workDir: string, rate: number, 
   const controllerLog = fs.openSync(path.join(workDir, 'scale-controller.log'), 'w');
   const t0 = Date.now();
   const nodeArgs = (process.env.BENCH_CONTROLLER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const proc = spawn(process.execPath, [...nodeArgs, path.join(REPO, 'dist/src/main.js')], {
+  const proc = current = spawn(process.execPath, [...nodeArgs, path.join(REPO, 'dist/src/main.js')], {
     env: {
       PATH: process.env.PATH, ARI_URL: `http://127.0.0.1:${simPort}`, ARI_PASSWORD: 'scale-sim',
       REDIS_URL: `redis://127.0.0.1:${(redis.options.port ?? 6397)}`, ACD_CONFIG: configFile, ACD_KEY_PREFIX: 'scale:',
@@ -164,7 +178,7 @@ async function runStep(step: Step, redis: Redis, workDir: string, rate: number, 
       return (await fetch(`${api}/health`).then((r) => r.status, () => 0)) === 200 && sim.clients > 0;
     }, 120_000, 'the controller was not healthy and connected');
     // provisioned: every agent's endpoint pushed, and the reconcile's requests over
-    await until(async () => [...sim.pjsip.keys()].filter((k) => k.startsWith('endpoint/')).length >= step.agents, 600_000, 'agents provisioned');
+    await until(async () => sim.endpoints >= step.agents, 600_000, 'agents provisioned');
     await quiet(() => sim.requests, 1000);
     const tStarted = Date.now();
 
@@ -179,7 +193,11 @@ async function runStep(step: Step, redis: Redis, workDir: string, rate: number, 
       if (since !== undefined) { samples.push(at - since); hungUpAt.delete(ch.agentId!); }
       setImmediate(() => sim.answer(ch.id));
     });
-    sim.on('bridged', (ch: SimChannel) => { if (ch.agentId) talking.set(ch.agentId, ch); });
+    sim.on('bridged', (ch: SimChannel) => { if (ch.agentId) talking.set(ch.agentId, ch); else waitingHere.delete(ch.id); });
+    // the callers waiting, as the simulator sees them: answered with music, not bridged, not gone
+    const waitingHere = new Set<string>();
+    sim.on('moh', (ch: SimChannel) => { if (!ch.agentId && !ch.bridgeId) waitingHere.add(ch.id); });
+    sim.on('gone', (ch: SimChannel) => { waitingHere.delete(ch.id); if (ch.agentId && talking.get(ch.agentId)?.id === ch.id) talking.delete(ch.agentId); });
 
     await inBatches(agents.map((a) => a.id), async (id) => {
       const res = await fetch(`${api}/agents/${id}/login`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: '{}' });
@@ -187,25 +205,30 @@ async function runStep(step: Step, redis: Redis, workDir: string, rate: number, 
     }, 16);
     const tLoggedIn = Date.now();
 
-    // fill: agents + waiting callers, at most 200 not yet queued at a time
+    // fill: agents + waiting callers, at most 200 not yet queued at a time; a caller the controller
+    // fails to take (it shows in its log) would hold a place for ever: the fill ends when nothing
+    // has moved for 15 s, and the step goes on with what there is
     const waitingKeys = queues.map((q) => `scale:queue:${q.id}:waiting`);
-    const waitingNow = async () => {
+    const waitingInRedis = async () => {
       const p = redis.pipeline();
       for (const k of waitingKeys) p.zcard(k);
       return ((await p.exec()) ?? []).reduce((s, [, v]) => s + Number(v), 0);
     };
     const total = step.agents + step.waiting;
     let made = 0;
-    while (made < total) {
-      const inQueue = (await waitingNow()) + talking.size;
+    let lastProgress = Date.now();
+    let lastIn = 0;
+    while (made < total || talking.size + waitingHere.size < total) {
+      const inQueue = waitingHere.size + talking.size;
+      if (inQueue !== lastIn) { lastIn = inQueue; lastProgress = Date.now(); }
+      if (Date.now() - lastProgress > 15_000) { log(`  fill stalled at ${inQueue} of ${total} callers in place: going on with what there is`); break; }
       const room = Math.min(total - made, 200 - (made - inQueue));
       for (let i = 0; i < room; i++, made++) sim.newCaller(extensionOf(made % step.queues), callerSkills(made));
-      await sleep(room > 0 ? 5 : 20);
+      await sleep(10);
     }
-    await until(async () => talking.size >= step.agents && (await waitingNow()) >= step.waiting, 60_000, 'queues filled').catch((err: Error) => log(`  ${err.message}: going on with what there is`));
     await quiet(() => sim.requests, 1000);
     const tFilled = Date.now();
-    const actual = { talking: talking.size, waiting: await waitingNow() };
+    const actual = { talking: talking.size, waiting: await waitingInRedis() };
     log(`  set up: started ${((tStarted - t0) / 1000).toFixed(1)} s, logged in ${((tLoggedIn - tStarted) / 1000).toFixed(1)} s, filled ${((tFilled - tLoggedIn) / 1000).toFixed(1)} s (${actual.talking} talking, ${actual.waiting} waiting)`);
 
     // the measured window
@@ -310,6 +333,20 @@ export function scaleTable(r: ScaleResults): string {
       + `| ${f(s.controllerRssMiB, 0)} | ${f(s.redisUsedMiB, 0)} | ${f(s.eventLagMs?.p99)} | ${f(s.loadAvg.before, 2)} |`),
   ];
   return lines.join('\n');
+}
+
+/** The README's scale table (between its markers): the full run's, with the earlier run's beside it. */
+function updateReadme(r: ScaleResults, before?: ScaleResults): void {
+  const file = path.join(REPO, 'README.md');
+  const text = fs.readFileSync(file, 'utf8');
+  const start = '<!-- scale:start -->';
+  const end = '<!-- scale:end -->';
+  const i = text.indexOf(start);
+  const j = text.indexOf(end);
+  if (i < 0 || j < i) return;
+  const body = [scaleTable(r), '', ...(before ? ['Before bounded offers (the dispatcher read every waiting entry, its facts and every ready agent per run):', '', scaleTable(before), ''] : []),
+    '![Cost per offer against size](bench/results/scale.svg)'].join('\n');
+  fs.writeFileSync(file, `${text.slice(0, i + start.length)}\n${body}\n${text.slice(j)}`);
 }
 
 function redisScript(cmd: 'start' | 'stop', port: number): void {
