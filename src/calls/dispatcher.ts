@@ -331,17 +331,19 @@ class ReadyAgents {
   /** Read the next page; false when there was nothing more to read. */
   async more(): Promise<boolean> {
     let added = false;
-    do {
-      const rows = (await this.cursor.next(this.paged ? this.page : Infinity)).filter((r) => !this.seen.has(r.agentId));
+    let all = !this.paged;
+    while (!this.cursor.exhausted) {
+      // (an agent read already can come again, ready anew with a later idle time: skipped)
+      const rows = (await this.cursor.next(all ? Infinity : this.page)).filter((r) => !this.seen.has(r.agentId));
       this.page = Math.min(this.page * 2, READY_PAGE_MAX);
       for (const r of rows) this.seen.add(r.agentId);
       const read = await this.enrich(rows);
       this.list.push(...read);
       if (read.length) added = true;
       // a higher tier read: which tier is the lowest present is known only from all of them
-      if (!read.some((c) => (c.penalty ?? 0) > 0)) break;
-      this.page = Infinity;
-    } while (!this.cursor.exhausted);
+      if (read.some((c) => (c.penalty ?? 0) > 0)) all = true;
+      if (added && !all) break;
+    }
     return added;
   }
 
