@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --only <workload>] [-- --history] [-- --web] [-- --scale [--quick] [--out <name>] [--steps a:w:q,...]]: the ACD and Asterisk's app_queue on the same local Asterisk, under the
+// npm run bench [-- --quick] [-- --only <workload>] [-- --history] [-- --web] [-- --scale [--quick] [--out <name>] [--steps a:w:q,...] [--rewrite]]: the ACD and Asterisk's app_queue on the same local Asterisk, under the
 // same sipp callers and the same sipp agent phones, one after the other; results in bench/results/
 // and (full runs) in the README's Benchmark section.
 //
@@ -17,7 +17,7 @@ import { BenchSystem } from './system';
 import * as w from './workloads';
 import { historyBench } from './history';
 import { runWebBench } from './web';
-import { scaleBench, stopScale } from './sim/scale';
+import { rewriteScale, scaleBench, stopScale } from './sim/scale';
 
 const RESULTS = path.join(REPO, 'bench/results');
 const log = (line: string) => process.stdout.write(`[bench] ${line}\n`);
@@ -75,6 +75,7 @@ async function main(): Promise<void> {
   // the controller and Redis at 10 … 10,000 agents against a simulated Asterisk (bench/sim/)
   if (process.argv.includes('--scale')) {
     const out = process.argv.indexOf('--out');
+    if (process.argv.includes('--rewrite')) { rewriteScale(out > 0 ? process.argv[out + 1] : undefined); return; }
     const steps = process.argv.indexOf('--steps');
     return scaleBench(process.argv.includes('--quick'), out > 0 ? process.argv[out + 1] : undefined, steps > 0 ? process.argv[steps + 1] : undefined);
   }

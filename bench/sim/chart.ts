@@ -25,7 +25,7 @@ export function scaleChart(now: ScaleResults, before?: ScaleResults): string {
   PANELS.forEach((panel, i) => {
     const x0 = i * W;
     const series = [{ r: now, dash: '', color: '#1f6feb', name: now.label }, ...(before ? [{ r: before, dash: '5 4', color: '#d1242f', name: before.label }] : [])];
-    const max = Math.max(1e-9, ...series.flatMap((s) => s.r.steps.map(panel.value))) * 1.1;
+    const max = Math.max(1e-9, ...series.flatMap((s) => s.r.steps.filter((x) => x.offers).map(panel.value))) * 1.1;
     const px = (j: number) => x0 + PAD.l + (steps.length < 2 ? 0 : (j * (W - PAD.l - PAD.r)) / (steps.length - 1));
     const py = (v: number) => PAD.t + (H - PAD.t - PAD.b) * (1 - v / max);
     parts.push(`<text x="${x0 + W / 2}" y="16" text-anchor="middle" font-size="12" font-weight="bold">${esc(panel.title)}</text>`);
@@ -42,7 +42,8 @@ export function scaleChart(now: ScaleResults, before?: ScaleResults): string {
       // the earlier run is drawn at the steps it shares with this one
       const pts = steps.map((st, j) => {
         const m = s.r.steps.find((x) => x.agents === st.agents && x.waiting === st.waiting && x.queues === st.queues);
-        return m ? `${px(j).toFixed(1)},${py(panel.value(m)).toFixed(1)}` : undefined;
+        // a step without offers has no per-offer figure
+        return m && m.offers ? `${px(j).toFixed(1)},${py(panel.value(m)).toFixed(1)}` : undefined;
       }).filter((p): p is string => !!p);
       parts.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2" ${s.dash ? `stroke-dasharray="${s.dash}"` : ''} points="${pts.join(' ')}"/>`);
       for (const p of pts) { const [x, y] = p.split(','); parts.push(`<circle cx="${x}" cy="${y}" r="2.5" fill="${s.color}"/>`); }

@@ -101,6 +101,16 @@ function queuesOf(i: number, queues: number): number[] {
   return [...out];
 }
 
+/** `--scale --rewrite [--out name]`: the table, chart (and for `scale`, the README) again from the kept JSON. */
+export function rewriteScale(name = 'scale'): void {
+  const read = (n: string) => JSON.parse(fs.readFileSync(path.join(RESULTS, `${n}.json`), 'utf8')) as ScaleResults;
+  const out = read(name);
+  const before = name === 'scale' && fs.existsSync(path.join(RESULTS, 'scale-before.json')) ? read('scale-before') : undefined;
+  fs.writeFileSync(path.join(RESULTS, `${name}.md`), `${scaleTable(out)}\n`);
+  fs.writeFileSync(path.join(RESULTS, `${name}.svg`), scaleChart(out, before));
+  if (name === 'scale') updateReadme(out, before);
+}
+
 /** `steps`: "agents:waiting:queues,..." instead of the mode's steps (an experiment). */
 export async function scaleBench(quick: boolean, outName?: string, stepsArg?: string): Promise<void> {
   const steps = stepsArg
@@ -328,9 +338,16 @@ export function scaleTable(r: ScaleResults): string {
     '',
     '| agents | waiting | queues | offers | hand-over p50 / p99 ms | controller CPU ms / offer | Redis CPU ms / offer | Redis commands / offer | controller RSS MiB | Redis used MiB | event lag p99 ms | load avg |',
     '| ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...r.steps.map((s) => `| ${int(s.agents)} | ${int(s.actual.waiting)} | ${s.queues} | ${s.offers} | ${f(s.handovers?.p50)} / ${f(s.handovers?.p99)}`
-      + `${s.handoversMissing ? ` (${s.handoversMissing} not re-offered)` : ''} | ${f(s.controllerCpuMsPerOffer, 2)} | ${f(s.redisCpuMsPerOffer, 2)} | ${f(s.redisCommandsPerOffer)} `
-      + `| ${f(s.controllerRssMiB, 0)} | ${f(s.redisUsedMiB, 0)} | ${f(s.eventLagMs?.p99)} | ${f(s.loadAvg.before, 2)} |`),
+    ...r.steps.map((s) => {
+      // no offer in the window: per-offer figures would divide by nothing
+      const per = (v: number, d: number) => (s.offers ? f(v, d) : '–');
+      return `| ${int(s.agents)} | ${int(s.actual.waiting)} | ${s.queues} | ${s.offers} | ${f(s.handovers?.p50)} / ${f(s.handovers?.p99)}`
+        + `${s.handoversMissing ? ` (${s.handoversMissing} of ${s.offers + s.handoversMissing} hang-ups not re-offered)` : ''} | ${per(s.controllerCpuMsPerOffer, 2)} | ${per(s.redisCpuMsPerOffer, 2)} | ${per(s.redisCommandsPerOffer, 1)} `
+        + `| ${f(s.controllerRssMiB, 0)} | ${f(s.redisUsedMiB, 0)} | ${f(s.eventLagMs?.p99)} | ${f(s.loadAvg.before, 2)} |`;
+    }),
+    '',
+    'Hand-over: the phone hangs up → that agent\'s next originate reaches the simulator. "Not re-offered": the agent got no offer before the window closed (+1 s). '
+      + 'Per offer: all the controller\'s and Redis\'s CPU and Redis\'s commands in the window, over the offers made in it. Load avg: the machine\'s 1-minute load average as the step began (2 cores, shared).',
   ];
   return lines.join('\n');
 }
