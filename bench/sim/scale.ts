@@ -22,6 +22,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import YAML from 'yaml';
 import { cpuSeconds, rssBytes } from '../procstat';
 import { summarize, Summary } from '../stats';
@@ -58,6 +59,8 @@ export interface StepResult extends Step {
   controllerRssMiB: number;
   redisUsedMiB: number;
   eventLagMs: Summary | null;
+  /** The simulator's (this process's) event-loop delay in the window: what of the hand-over is the bench's own. */
+  simLoopDelayMs?: { p50: number; p99: number; max: number };
   /** How the step was set up: seconds to start and provision, to log in, to fill the queues. */
   setupSec: { start: number; login: number; fill: number };
   actual: { talking: number; waiting: number };
@@ -249,6 +252,9 @@ async function runStep(step: Step, redis: Redis, workDir: string, rate: number, 
     samples.length = 0;
     hungUpAt.clear();
     const lags: number[] = [];
+    // the simulator runs in this process: a delay of its own event loop would count in the hand-over
+    const simLoop = monitorEventLoopDelay({ resolution: 5 });
+    simLoop.enable();
     const lagTimer = setInterval(() => void eventLag(redis, 'scale:events').then((l) => { if (l !== undefined) lags.push(l); }), 100);
     const ticks = Math.round(rate * seconds);
     const tick = 1000 / rate;
@@ -270,6 +276,7 @@ async function runStep(step: Step, redis: Redis, workDir: string, rate: number, 
     }
     await sleep(1000);
     clearInterval(lagTimer);
+    simLoop.disable();
     const cpu1 = { c: cpuSeconds(proc.pid!), r: cpuSeconds(redisPid) };
     const stats1 = commandStats(await redis.info('commandstats'));
     const n = Math.max(1, offers);
@@ -292,6 +299,7 @@ async function runStep(step: Step, redis: Redis, workDir: string, rate: number, 
       controllerRssMiB: rssBytes(proc.pid!) / 2 ** 20,
       redisUsedMiB: redisUsed / 2 ** 20,
       eventLagMs: summarize(lags),
+      simLoopDelayMs: { p50: simLoop.percentile(50) / 1e6, p99: simLoop.percentile(99) / 1e6, max: simLoop.max / 1e6 },
       setupSec: { start: (tStarted - t0) / 1000, login: (tLoggedIn - tStarted) / 1000, fill: (tFilled - tLoggedIn) / 1000 },
       actual,
       loadAvg: { before: loadBefore, after: os.loadavg()[0] },
