@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --only <workload>] [-- --history] [-- --web]: the ACD and Asterisk's app_queue on the same local Asterisk, under the
+// npm run bench [-- --quick] [-- --only <workload>] [-- --history] [-- --web] [-- --scale [--quick] [--out <name>] [--steps a:w:q,...] [--rewrite]]: the ACD and Asterisk's app_queue on the same local Asterisk, under the
 // same sipp callers and the same sipp agent phones, one after the other; results in bench/results/
 // and (full runs) in the README's Benchmark section.
 //
@@ -17,6 +17,7 @@ import { BenchSystem } from './system';
 import * as w from './workloads';
 import { historyBench } from './history';
 import { runWebBench } from './web';
+import { rewriteScale, scaleBench, stopScale } from './sim/scale';
 
 const RESULTS = path.join(REPO, 'bench/results');
 const log = (line: string) => process.stdout.write(`[bench] ${line}\n`);
@@ -71,6 +72,13 @@ async function main(): Promise<void> {
   if (process.argv.includes('--history')) return historyBench(process.argv.includes('--quick'));
   // the web app's budgets alone: no app_queue comparison, no SIP (see bench/web.ts)
   if (process.argv.includes('--web')) { await runWebBench(); return; }
+  // the controller and Redis at 10 … 10,000 agents against a simulated Asterisk (bench/sim/)
+  if (process.argv.includes('--scale')) {
+    const out = process.argv.indexOf('--out');
+    if (process.argv.includes('--rewrite')) { rewriteScale(out > 0 ? process.argv[out + 1] : undefined); return; }
+    const steps = process.argv.indexOf('--steps');
+    return scaleBench(process.argv.includes('--quick'), out > 0 ? process.argv[out + 1] : undefined, steps > 0 ? process.argv[steps + 1] : undefined);
+  }
   const p = paramsFor(process.argv.includes('--quick') ? 'quick' : 'full');
   const onlyWorkload = onlyArg();
   const startedAt = new Date().toISOString();
@@ -121,7 +129,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     log(`${signal}: stopping`);
     void (current?.stop() ?? Promise.resolve()).catch(() => undefined).finally(() => {
-      stopEnvironment();
+      // the scale bench runs none of the SIP environment: it stops only what it started
+      if (process.argv.includes('--scale')) stopScale(); else stopEnvironment();
       process.exit(130);
     });
   });

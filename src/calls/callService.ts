@@ -60,6 +60,12 @@ export class CallService {
   }
 
   /** Ids of this controller's waiting calls in a queue (dispatch offers only calls it can bridge). */
+  /** This controller holds this caller and it waits in this queue (one lookup: the dispatcher asks per entry). */
+  isWaitingHere(queueId: string, callId: string): boolean {
+    const s = this.sessions.get(callId);
+    return s !== undefined && s.queueId === queueId && s.state === 'waiting';
+  }
+
   localWaiting(queueId: string): Set<string> {
     const out = new Set<string>();
     for (const s of this.sessions.values()) if (s.queueId === queueId && s.state === 'waiting') out.add(s.callId);

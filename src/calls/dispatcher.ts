@@ -7,6 +7,15 @@ import type { CallRecord, StateStore } from '../state/store';
 import { CallbackService, isCallback } from '../callbacks/callbackService';
 import type { CallService } from './callService';
 
+/** The line is read this many callers at a time, then twice as many, up to WAITING_PAGE_MAX. */
+const WAITING_PAGE = 4;
+const WAITING_PAGE_MAX = 64;
+/** The most callers one run looks at (as many as it read before it read in pages). */
+const WAITING_SCAN_MAX = 1000;
+/** Ready agents are read this many at a time (longest-idle), then twice as many, up to READY_PAGE_MAX. */
+const READY_PAGE = 8;
+const READY_PAGE_MAX = 256;
+
 /** How many of another queue's earliest callers fairness looks at for a shared agent. */
 const FAIRNESS_LOOKAHEAD = 5;
 /** When an agent was left to another queue's earlier caller, look again this soon in case it was not taken. */
@@ -76,67 +85,90 @@ export class Dispatcher {
     this.looks.clear();
   }
 
+  /**
+   * One run for a queue. It reads a bounded amount whatever the queue holds: the ready agents a page
+   * at a time in longest-idle order (the ready set's own order) for the strategies that take the
+   * first suitable agent in that order, and the line a page at a time in service order, going on
+   * only while there are both agents left and callers not yet looked at (at most the first
+   * WAITING_SCAN_MAX callers, as before). Strategies that compare every ready agent (round-robin,
+   * linear, random, fewest-calls, least-talk-time, skills-based) and ring-all read them all.
+   */
   private async dispatch(queueId: string): Promise<void> {
     const queue = this.registry.findQueue(queueId);
     if (!queue || !this.online()) return;
-    const local = this.calls.localWaiting(queueId);
-    // Callers in service order. A caller held by another controller is that controller's to offer;
-    // a callback request has no channel yet, so any controller may serve it.
-    const entries = (await this.state.waiting(queueId)).filter((w) => local.has(w.callId) || isCallback(w.callId));
-    if (!entries.length) return;
-    let candidates: Candidate[] = (await this.state.readyAgents(queueId)).map((c) => {
-      const agent = this.registry.findAgent(c.agentId);
-      return { ...c, skills: agent?.skills ?? {}, penalty: agent?.penalties[queueId] ?? 0 };
-    });
-    if (!candidates.length) return;
-    const pick = strategyFor(queue);
     const need = needs(queue);
-    if (need.today) {
-      candidates = await Promise.all(candidates.map(async (c) => {
+    const ready = new ReadyAgents(queue, (limit, from) => this.state.readyAgents(queueId, limit, from), async (rows) => {
+      const out: Candidate[] = rows.map((c) => {
+        const agent = this.registry.findAgent(c.agentId);
+        return { ...c, skills: agent?.skills ?? {}, penalty: agent?.penalties[queueId] ?? 0 };
+      });
+      if (!need.today) return out;
+      return Promise.all(out.map(async (c) => {
         const t = await this.today(c.agentId);
         return { ...c, callsToday: t.calls, talkTodayMs: t.talkMs };
       }));
-    }
-    const facts = await this.state.waitingFacts(entries.map((e) => e.callId));
+    });
+    if (!(await ready.any())) return;
+    const pick = strategyFor(queue);
     const fairness = new FairnessView(this.state, queueId);
     const ctx = { order: queue.agentOrder, random: this.random, lastAgentId: need.last ? await this.state.lastOfferedAgent(queueId) : undefined };
     const now = Date.now();
     const widenings = wideningPointsMs(queue);
     let nextLook = Infinity;
-    for (const { callId, vtime } of entries) {
-      if (!candidates.length) break;
-      const f = facts.get(callId);
-      if (!f) continue;
-      const waited = now - f.enqueuedAt;
-      const callback = isCallback(callId) ? await this.state.call(callId) : undefined;
-      let pool = eligible(candidates, queue, f.skills, waited);
-      // some ready agents do not qualify yet: look again when the requirement widens
-      const later = widenings.filter((t) => t > waited);
-      if (pool.length < candidates.length && later.length) nextLook = Math.min(nextLook, f.enqueuedAt + Math.min(...later));
-      if (callback) pool = this.callbackCandidates(queueId, callback, pool, now);
-      if (queue.strategy === 'ring-all' && !callback) {
-        const owed = await this.owedElsewhere(queue, vtime, pool, fairness);
-        pool = pool.filter((c) => !owed.has(c.agentId));
-        if (!pool.length) continue;
-        const ringing = new Set(pool.map((c) => c.agentId));
-        const r = await this.calls.offerAll(queue, callId, [...ringing]);
-        // offered or not, these agents are taken or not ready: the next caller rings whoever is left
-        if (r !== 'call') candidates = candidates.filter((c) => !ringing.has(c.agentId));
-        continue;
-      }
-      const required = requirement(queue, f.skills, waited);
-      for (;;) {
-        const agent = pick(pool, { ...ctx, required });
-        if (!agent) break;            // nobody suitable for this one: the next may still be served
-        candidates = candidates.filter((c) => c.agentId !== agent.agentId);
-        pool = pool.filter((c) => c.agentId !== agent.agentId);
-        // owed to an earlier caller elsewhere: left for that queue (and so for this queue's later callers too)
-        if ((await this.owedElsewhere(queue, vtime, [agent], fairness)).size) continue;
-        const r = callback
-          ? await this.callbacks.offer(queue, callId, agent.agentId)
-          : await this.calls.offer(queue, callId, agent.agentId);
-        if (r === 'offered') ctx.lastAgentId = agent.agentId;
-        if (r !== 'agent') break;     // offered, or this entry is gone: next entry
+    // Callers in service order, a page at a time. A caller held by another controller is that
+    // controller's to offer; a callback request has no channel yet, so any controller may serve it.
+    const line = new ZsetCursor((limit, from) => this.state.waiting(queueId, limit, from), (w) => w.callId, (w) => w.vtime);
+    let scanned = 0;
+    let page = WAITING_PAGE;
+    lines: while (scanned < WAITING_SCAN_MAX && (await ready.any())) {
+      const batch = await line.next(Math.min(page, WAITING_SCAN_MAX - scanned));
+      if (!batch.length) break;
+      scanned += batch.length;
+      page = Math.min(page * 2, WAITING_PAGE_MAX);
+      const entries = batch.filter((w) => this.calls.isWaitingHere(queueId, w.callId) || isCallback(w.callId));
+      const facts = await this.state.waitingFacts(entries.map((e) => e.callId));
+      for (const { callId, vtime } of entries) {
+        if (!(await ready.any())) break lines;
+        const f = facts.get(callId);
+        if (!f) continue;
+        const waited = now - f.enqueuedAt;
+        const callback = isCallback(callId) ? await this.state.call(callId) : undefined;
+        const poolNow = () => {
+          const p = eligible(ready.list, queue, f.skills, waited);
+          // some ready agents do not qualify yet: look again when the requirement widens
+          const later = widenings.filter((t) => t > waited);
+          if (p.length < ready.list.length && later.length) nextLook = Math.min(nextLook, f.enqueuedAt + Math.min(...later));
+          return callback ? this.callbackCandidates(queueId, callback, p, now) : p;
+        };
+        let pool = poolNow();
+        if (queue.strategy === 'ring-all' && !callback) {
+          const owed = await this.owedElsewhere(queue, vtime, pool, fairness);
+          pool = pool.filter((c) => !owed.has(c.agentId));
+          if (!pool.length) continue;
+          const ringing = new Set(pool.map((c) => c.agentId));
+          const r = await this.calls.offerAll(queue, callId, [...ringing]);
+          // offered or not, these agents are taken or not ready: the next caller rings whoever is left
+          if (r !== 'call') for (const id of ringing) ready.remove(id);
+          continue;
+        }
+        const required = requirement(queue, f.skills, waited);
+        for (;;) {
+          const agent = pick(pool, { ...ctx, required });
+          if (!agent) {
+            // nobody suitable among the agents read so far: read on, or the next caller may still be served
+            if (await ready.more()) { pool = poolNow(); continue; }
+            break;
+          }
+          ready.remove(agent.agentId);
+          pool = pool.filter((c) => c.agentId !== agent.agentId);
+          // owed to an earlier caller elsewhere: left for that queue (and so for this queue's later callers too)
+          if ((await this.owedElsewhere(queue, vtime, [agent], fairness)).size) continue;
+          const r = callback
+            ? await this.callbacks.offer(queue, callId, agent.agentId)
+            : await this.calls.offer(queue, callId, agent.agentId);
+          if (r === 'offered') ctx.lastAgentId = agent.agentId;
+          if (r !== 'agent') break;     // offered, or this entry is gone: next entry
+        }
       }
     }
     // an agent left to an earlier caller elsewhere comes back here if that queue does not take it
@@ -232,5 +264,90 @@ class FairnessView {
       this.heads.set(queueId, h);
     }
     return h;
+  }
+}
+
+/**
+ * Reads a sorted set in score order a page at a time, each page from where the last one ended (by
+ * score, so that members removed meanwhile — callers offered, agents reserved — shift nothing).
+ * Members sharing the boundary score are told apart by id. A member that comes in meanwhile ahead
+ * of where the reading is (an agent ready again with its old idle time) is for the next run: the
+ * change that brought it kicks one.
+ */
+class ZsetCursor<T> {
+  private from: number | undefined;
+  private atFrom = new Set<string>();
+  exhausted = false;
+
+  constructor(
+    private readonly fetch: (limit: number, from?: number) => Promise<T[]>,
+    private readonly id: (t: T) => string,
+    private readonly score: (t: T) => number,
+  ) {}
+
+  async next(count: number): Promise<T[]> {
+    if (this.exhausted) return [];
+    const ask = Number.isFinite(count) ? count + this.atFrom.size : count;
+    const raw = await this.fetch(ask, this.from);
+    const from = this.from;
+    const fresh = from === undefined ? raw : raw.filter((t) => this.score(t) > from || (this.score(t) === from && !this.atFrom.has(this.id(t))));
+    if (!(raw.length >= ask) || !fresh.length) this.exhausted = true;
+    for (const t of fresh) {
+      if (this.from === undefined || this.score(t) > this.from) { this.from = this.score(t); this.atFrom = new Set(); }
+      this.atFrom.add(this.id(t));
+    }
+    return fresh;
+  }
+}
+
+/**
+ * The ready agents one run works with. For longest-idle the strategy takes the first suitable agent
+ * in idle order, which is the ready set's order: a page is enough until nobody in it suits, then the
+ * next page. Agent tiers need the lowest tier present among all suitable agents: as soon as an agent
+ * of a higher tier is read, the rest are read too. Every other strategy reads all of them at once.
+ */
+class ReadyAgents {
+  /** Read, not yet taken, in idle order. */
+  list: Candidate[] = [];
+  private readonly seen = new Set<string>();
+  private readonly cursor: ZsetCursor<{ agentId: string; idleSince: number }>;
+  private readonly paged: boolean;
+  private page = READY_PAGE;
+
+  constructor(
+    queue: Queue,
+    fetch: (limit?: number, from?: number) => Promise<{ agentId: string; idleSince: number }[]>,
+    private readonly enrich: (rows: { agentId: string; idleSince: number }[]) => Promise<Candidate[]>,
+  ) {
+    this.paged = queue.strategy === 'longest-idle';
+    this.cursor = new ZsetCursor((limit, from) => (Number.isFinite(limit) ? fetch(limit, from) : fetch()), (r) => r.agentId, (r) => r.idleSince);
+  }
+
+  /** Some agent is left (reading the next page if those read are all taken). */
+  async any(): Promise<boolean> {
+    return this.list.length > 0 || this.more();
+  }
+
+  /** Read the next page; false when there was nothing more to read. */
+  async more(): Promise<boolean> {
+    let added = false;
+    let all = !this.paged;
+    while (!this.cursor.exhausted) {
+      // (an agent read already can come again, ready anew with a later idle time: skipped)
+      const rows = (await this.cursor.next(all ? Infinity : this.page)).filter((r) => !this.seen.has(r.agentId));
+      this.page = Math.min(this.page * 2, READY_PAGE_MAX);
+      for (const r of rows) this.seen.add(r.agentId);
+      const read = await this.enrich(rows);
+      this.list.push(...read);
+      if (read.length) added = true;
+      // a higher tier read: which tier is the lowest present is known only from all of them
+      if (read.some((c) => (c.penalty ?? 0) > 0)) all = true;
+      if (added && !all) break;
+    }
+    return added;
+  }
+
+  remove(agentId: string): void {
+    this.list = this.list.filter((c) => c.agentId !== agentId);
   }
 }

@@ -56,6 +56,8 @@ export class WaitingPolicy {
    */
   onEvent(e: AcdEvent): void {
     if (e.type !== 'agent.state') return;
+    // the common case, no such queue: no walk over every live call on each agent event (scale bench)
+    if (!this.registry.someQueue((q) => q.leaveWhenEmpty !== 'no')) return;
     for (const s of this.calls.liveSessions()) {
       if (s.state !== 'waiting') continue;
       const q = this.registry.findQueue(s.queueId);

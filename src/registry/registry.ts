@@ -90,6 +90,11 @@ export class Registry {
     return run;
   }
 
+  /** Whether any queue is so (no copy, no sort: asked on every agent event). */
+  someQueue(test: (q: Queue) => boolean): boolean {
+    for (const q of this.queues.values()) if (test(q)) return true;
+    return false;
+  }
   listQueues(): Queue[] { return [...this.queues.values()].sort((a, b) => a.id.localeCompare(b.id)); }
   findQueue(id: string): Queue | undefined { return this.queues.get(id); }
   queue(id: string): Queue {

@@ -145,9 +145,16 @@ export class StateStore extends StoreBase {
     };
   }
 
-  /** Waiting calls of a queue in service order (lowest virtual enqueue time first). */
-  async waiting(queueId: string, limit = 1000): Promise<{ callId: string; vtime: number }[]> {
-    const r = await this.redis.zrange(this.keys.queueWaiting(queueId), 0, limit - 1, 'WITHSCORES');
+  /**
+   * Waiting calls of a queue in service order (lowest virtual enqueue time first): the first `limit`,
+   * or (`from`) the first `limit` from that virtual time on, so that a reader can go on a page at a
+   * time from where it stopped without reading the line again (the dispatcher).
+   */
+  async waiting(queueId: string, limit = 1000, from?: number): Promise<{ callId: string; vtime: number }[]> {
+    const key = this.keys.queueWaiting(queueId);
+    const r = from === undefined
+      ? await this.redis.zrange(key, 0, limit - 1, 'WITHSCORES')
+      : await this.redis.zrangebyscore(key, from, '+inf', 'WITHSCORES', 'LIMIT', 0, limit);
     const out: { callId: string; vtime: number }[] = [];
     for (let i = 0; i < r.length; i += 2) out.push({ callId: r[i], vtime: Number(r[i + 1]) });
     return out;
@@ -174,9 +181,15 @@ export class StateStore extends StoreBase {
     return queues.filter((q) => !paused.includes(q));
   }
 
-  /** Ready agents of a queue with the time each has been idle since. */
-  async readyAgents(queueId: string): Promise<{ agentId: string; idleSince: number }[]> {
-    const r = await this.redis.zrange(this.keys.queueReady(queueId), 0, -1, 'WITHSCORES');
+  /**
+   * Ready agents of a queue with the time each has been idle since, longest idle first: all of them,
+   * or the first `limit` (from idle-since `from` on), for a reader that goes a page at a time.
+   */
+  async readyAgents(queueId: string, limit?: number, from?: number): Promise<{ agentId: string; idleSince: number }[]> {
+    const key = this.keys.queueReady(queueId);
+    const r = limit === undefined
+      ? await this.redis.zrange(key, 0, -1, 'WITHSCORES')
+      : await this.redis.zrangebyscore(key, from ?? '-inf', '+inf', 'WITHSCORES', 'LIMIT', 0, limit);
     const out: { agentId: string; idleSince: number }[] = [];
     for (let i = 0; i < r.length; i += 2) out.push({ agentId: r[i], idleSince: Number(r[i + 1]) });
     return out;

@@ -33,7 +33,7 @@ describe('Dispatcher (stubbed store and offers)', () => {
     const log = winston.createLogger({ silent: true });
     const registry = new Registry(state as unknown as StateStore, log);
     await registry.reload();
-    const calls = { localWaiting: () => local, offer, offerAll } as unknown as CallService;
+    const calls = { localWaiting: () => local, isWaitingHere: (_q: string, id: string) => local.has(id), offer, offerAll } as unknown as CallService;
     const callbacks = { offer: callbackOffer } as unknown as CallbackService;
     dispatcher = new Dispatcher(calls, callbacks, state as unknown as StateStore, registry, log, () => online);
   };

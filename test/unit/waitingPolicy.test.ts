@@ -47,7 +47,7 @@ describe('WaitingPolicy (maximum wait, leave when empty)', () => {
     const calls = {
       lifecycle, overflow, liveSession: (id: string) => sessions.get(id), liveSessions: () => [...sessions.values()],
     } as unknown as CallService;
-    policy = new WaitingPolicy(calls, state as unknown as StateStore, { findQueue: (id: string) => queues.get(id) } as unknown as Registry);
+    policy = new WaitingPolicy(calls, state as unknown as StateStore, { findQueue: (id: string) => queues.get(id), someQueue: (t: (q: Queue) => boolean) => [...queues.values()].some(t) } as unknown as Registry);
   });
   afterEach(() => { policy.stop(); sandbox.restore(); });
 
