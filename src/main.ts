@@ -123,10 +123,12 @@ async function main(): Promise<void> {
   const waitingPolicy = new WaitingPolicy(core, calls, state, registry);
   const agents = new AgentService(registry, state);
   // position, estimated wait and periodic prompts to callers waiting with music
-  const announcer = new Announcer(core, ari, calls, registry, storeWaitFacts(state, config.timeZone));
+  const announcer = new Announcer(core, ari, media, calls, registry, storeWaitFacts(state, config.timeZone));
   const monitors = new MonitorService(core, ari, state, registry, calls, policy, log, destinations);
+  core.register(monitors);
   const recordings = new RecordingService(core, ari, state, registry, calls, policy, config.nodeId, log);
-  const clips = new ClipService(ari, state, calls, policy, config.clips ?? (embedded ? await localClipsDirs() : undefined), log);
+  const clips = new ClipService(ari, media, state, calls, policy, config.clips ?? (embedded ? await localClipsDirs() : undefined), log);
+  core.register(recordings).register(clips);
   const busRedis = redis.duplicate();
   connections.push(new ConnectionWatch('events', busRedis, log));
   const bus = new EventBus(busRedis, state.keys.events(), log);
