@@ -6,18 +6,14 @@ import { AccessPolicy } from '../access/policy';
 import type { Principal } from '../access/users';
 import { Ari, AriGone, AriUnavailable } from '../ari/client';
 import type { AriPlayback } from '../ari/types';
-import type { CallFeature } from '../calls/core';
 import type { MediaWaiter } from '../calls/core/media';
 import type { CallService } from '../calls/queueing/callService';
 import { describeIssues, parseOrThrow } from '../validation/parse';
-import { clipsRouter } from './routes';
 import { AcdError, Conflict, Forbidden, Invalid, NotFound } from '../errors';
 import type { Logger } from '../logger';
 import type { ClipRecord, StateStore } from '../state/store';
 import { canonicalWav, parseWav } from './wav';
 
-/** Larger uploads are refused before they are read. 5 MB is about 5 minutes at 8 kHz. */
-export const MAX_CLIP_BYTES = 5 * 1024 * 1024;
 
 export interface ClipStorage { dir: string; mediaDir: string }
 
@@ -49,8 +45,7 @@ const STALE_AFTER_MS = 30_000;
  * manages their own; supervisors manage public ones and read all; admins manage all (someone has
  * to be able to remove a departed agent's clips).
  */
-export class ClipService implements CallFeature {
-  readonly name = 'clips';
+export class ClipService {
   private readonly playing = new Map<string, Playing>();
 
   constructor(
@@ -63,8 +58,6 @@ export class ClipService implements CallFeature {
     private readonly log: Logger,
   ) {
   }
-
-  routes() { return clipsRouter(this); }
 
   private dirs(): ClipStorage {
     if (!this.storage) throw new AcdError(503, 'CLIPS_NOT_CONFIGURED', 'clip storage is not configured: set ACD_CLIPS_DIR (and ACD_CLIPS_MEDIA_DIR, the same folder as Asterisk sees it)');

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import express, { NextFunction, Request, Response, Router } from 'express';
 import { userOf } from '../api/auth';
 import { AcdError } from '../errors';
-import { type ClipService, MAX_CLIP_BYTES } from './clipService';
+import type { ClipService } from './clipService';
+import { MAX_CLIP_BYTES } from './limits';
 
 /**
  * Prepared audio clips (upload a WAV, list, rename, archive, delete, download) and playing one

@@ -12,7 +12,6 @@ import type { Logger } from '../logger';
 import type { Registry } from '../registry/registry';
 import type { StateStore } from '../state/store';
 import type { Destinations } from '../destinations/destinations';
-import { monitorsRouter } from './routes';
 
 export const MODES = ['listen', 'whisper', 'barge'] as const;
 export type Mode = (typeof MODES)[number];
@@ -45,6 +44,7 @@ interface Session {
  */
 export class MonitorService implements CallFeature {
   readonly name = 'monitoring';
+  readonly roles = ['supervisor', 'snoop'];
   private readonly sessions = new Map<string, Session>();
   readonly stasis: CallFeature['stasis'] = {
     // the Snoop channel is bridged when the supervisor answers
@@ -213,8 +213,6 @@ export class MonitorService implements CallFeature {
       this.ari.destroyBridge(m.monitorBridgeId).catch(() => undefined),
     ]);
   }
-
-  routes() { return monitorsRouter(this); }
 
   private async fail(id: string, err: unknown): Promise<void> {
     this.log.error('monitor setup failed', { monitorId: id, error: (err as Error).message });

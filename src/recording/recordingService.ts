@@ -1,13 +1,12 @@
 import type { AccessPolicy } from '../access/policy';
 import type { Principal } from '../access/users';
 import { Ari, AriGone, AriUnavailable } from '../ari/client';
-import { type CallCore, type CallFeature, type CallSession, SerialExecutor } from '../calls/core';
+import { type CallCore, type CallSession, SerialExecutor } from '../calls/core';
 import type { CallService } from '../calls/queueing/callService';
 import { AcdError, Conflict, Forbidden, NotFound } from '../errors';
 import type { Logger } from '../logger';
 import type { Registry } from '../registry/registry';
 import type { RecordingRecord, StateStore } from '../state/store';
-import { recordingsRouter } from './routes';
 
 const DAY_MS = 24 * 3600 * 1000;
 const SWEEP_EVERY_MS = 3600 * 1000;
@@ -41,8 +40,7 @@ export interface RecordingView {
  * are deleted (file and metadata) by an hourly sweep.
  * Operations on one call run one at a time, so Asterisk's mute state and Redis never disagree.
  */
-export class RecordingService implements CallFeature {
-  readonly name = 'recording';
+export class RecordingService {
   /** The recording's own turn per call (not the call's: a recording step never waits for call handling). */
   private readonly executor: SerialExecutor;
   private sweepTimer?: NodeJS.Timeout;
@@ -69,8 +67,6 @@ export class RecordingService implements CallFeature {
   private serialize<T>(callId: string, fn: () => Promise<T>): Promise<T> {
     return this.executor.runOrThrow(callId, fn);
   }
-
-  routes() { return recordingsRouter(this); }
 
   // --- riding on the call lifecycle ----------------------------------------------------------
   private async callConnected(s: CallSession): Promise<void> {

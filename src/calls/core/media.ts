@@ -65,6 +65,7 @@ export class MediaWaiter {
 
   private register<T>(map: Map<string, Wait<T>>, key: string, timeoutMs: number, channelId: string | undefined, onTimeout: T, fn: (v: T) => void): void {
     const t = setTimeout(() => w.resolve(onTimeout), timeoutMs);
+    t.unref?.();   // a wait alone keeps no process alive (a stopping controller, a test run)
     const w: Wait<T> = { channelId, resolve: (v) => { clearTimeout(t); if (map.get(key) === w) map.delete(key); fn(v); } };
     map.get(key)?.resolve(onTimeout);
     map.set(key, w);
