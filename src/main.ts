@@ -13,11 +13,17 @@ import { createApp } from './api/app';
 import { attachEventsHub } from './api/eventsHub';
 import { Ari } from './ari/client';
 import { HANDLED_EVENTS } from './ari/types';
-import { APP, CallService } from './calls/callService';
-import { CallbackService, isCallback } from './callbacks/callbackService';
-import { Dispatcher } from './calls/dispatcher';
+import { APP, CallCore } from './calls/core';
+import { MediaWaiter } from './calls/core/media';
+import { CallService, Dispatcher, WaitingPolicy, queueingFeature } from './calls/queueing';
+import { HoldFeature } from './calls/hold';
+import { TransferFeature } from './calls/transfer';
+import { ConsultFeature } from './calls/consult';
+import { ConferenceFeature } from './calls/conference';
+import { ParkFeature } from './calls/park';
+import { WrapUpFeature } from './calls/wrapUp';
+import { CallbacksFeature } from './callbacks';
 import { Destinations } from './destinations/destinations';
-import { WaitingPolicy } from './calls/waitingPolicy';
 import { dayOf } from './metrics/day';
 import { seededRandom } from './routing/strategies';
 import { Config, ConfigError, loadConfig } from './config';
@@ -27,13 +33,13 @@ import { PhoneCallWatcher } from './phones/phoneCallWatcher';
 import { PrometheusExporter } from './prometheus/exporter';
 // asterisk-manager ships no types: its constructor is (port, host, user, password, events)
 const AsteriskManager = require('asterisk-manager') as new (port: number, host: string, user: string, password: string, events: boolean) => import('./phones/phoneCallWatcher').AmiClient;
-import { ClipService } from './clips/clipService';
+import { ClipService, clipsFeature } from './clips';
 import { EventBus } from './events/bus';
 import { createLogger } from './logger';
-import { MonitorService } from './monitoring/monitorService';
+import { MonitorService, monitoringFeature } from './monitoring';
 import { MetricsConsumer } from './metrics/consumer';
 import { MetricsService } from './metrics/metricsService';
-import { RecordingService } from './recording/recordingService';
+import { RecordingService, recordingFeature } from './recording';
 import { DeviceWatcher } from './phones/deviceWatcher';
 import { PhoneProvisioner } from './phones/provisioner';
 import { Registry } from './registry/registry';
@@ -84,8 +90,21 @@ async function main(): Promise<void> {
   const phones = new PhoneProvisioner(ari, log);
   // every number the system dials on its own passes this one policy
   const destinations = new Destinations(registry);
-  const calls = new CallService(ari, state, registry, config.nodeId, config.offerGraceMs, log, destinations);
-  const callbacks = new CallbackService(ari, state, registry, calls, config.file.outboundDial, config.nodeId, config.offerGraceMs, log, destinations);
+  // the call core, then every call feature registered with it (its Stasis kinds, channels, timers, routes)
+  const core = new CallCore(ari, log);
+  const media = new MediaWaiter(ari, log);
+  const calls = new CallService(core, ari, state, registry, config.nodeId, config.offerGraceMs, log);
+  const hold = new HoldFeature(calls, ari, state, policy);
+  const callbacks = new CallbacksFeature({ core, ari, media, state, registry, calls, destinations, policy,
+    outboundDial: config.file.outboundDial, nodeId: config.nodeId, offerGraceMs: config.offerGraceMs, log });
+  core.register(queueingFeature(calls, policy))
+    .register(hold)
+    .register(new TransferFeature(core, calls, ari, state, registry, destinations, policy))
+    .register(new ConsultFeature(core, calls, hold.service, ari, state, registry, destinations, policy))
+    .register(new ConferenceFeature(core, calls, ari, state, registry, destinations, policy))
+    .register(new ParkFeature(core, calls, ari, state, registry, policy))
+    .register(new WrapUpFeature(registry, state, policy))
+    .register(callbacks);
   // fewest-calls and least-talk-time read today's figures; the metrics fold events a few ms behind,
   // so pending ones are folded first (only for queues with those strategies)
   const todayOf = async (agentId: string) => {
@@ -93,19 +112,20 @@ async function main(): Promise<void> {
     const t = await state.metricsDay('agent', agentId, dayOf(Date.now(), config.timeZone));
     return { calls: t.handled ?? 0, talkMs: t.talkMs ?? 0 };
   };
-  const dispatcher = new Dispatcher(calls, callbacks, state, registry, log, () => ari.connected, todayOf,
+  const dispatcher = new Dispatcher(calls, (id) => core.offerSourceFor(id), state, registry, log, () => ari.connected, todayOf,
     config.randomSeed === undefined ? Math.random : seededRandom(config.randomSeed));
   // a dispatch a request sets off is call handling: the patient connection (state/connection.ts)
-  calls.onCallWaiting = (queueId) => outsideRequest(() => dispatcher.kick(queueId));
+  core.events.on('waiting', (queueId) => outsideRequest(() => dispatcher.kick(queueId)));
   // maximum wait and leave-when-empty: callers overflow
-  const waitingPolicy = new WaitingPolicy(calls, state, registry);
-  callbacks.onWaiting = (queueId) => outsideRequest(() => dispatcher.kick(queueId));
+  const waitingPolicy = new WaitingPolicy(core, calls, state, registry);
   const agents = new AgentService(registry, state);
   // position, estimated wait and periodic prompts to callers waiting with music
-  const announcer = new Announcer(ari, calls, registry, storeWaitFacts(state, config.timeZone));
-  const monitors = new MonitorService(ari, state, registry, calls, policy, log, destinations);
-  const recordings = new RecordingService(ari, state, registry, calls, policy, config.nodeId, log);
-  const clips = new ClipService(ari, state, calls, policy, config.clips ?? (embedded ? await localClipsDirs() : undefined), log);
+  const announcer = new Announcer(core, ari, media, calls, registry, storeWaitFacts(state, config.timeZone));
+  const monitors = new MonitorService(core, ari, state, registry, calls, policy, log, destinations);
+  core.register(monitoringFeature(monitors));
+  const recordings = new RecordingService(core, ari, state, registry, calls, policy, config.nodeId, log);
+  const clips = new ClipService(ari, media, state, calls, policy, config.clips ?? (embedded ? await localClipsDirs() : undefined), log);
+  core.register(recordingFeature(recordings)).register(clipsFeature(clips));
   const busRedis = redis.duplicate();
   connections.push(new ConnectionWatch('events', busRedis, log));
   const bus = new EventBus(busRedis, state.keys.events(), log);
@@ -122,13 +142,8 @@ async function main(): Promise<void> {
     serviceLevelMs: (q) => (registry.findQueue(q)?.serviceLevelSec ?? 20) * 1000,
     callbackKey: (q) => registry.findQueue(q)?.callbacks?.key ?? '1',
   }, log) : undefined;
-  const timers = new TimerService(state, {
-    offer: ([id, token]) => (isCallback(id) ? callbacks.offerExpired(id, token) : calls.offerExpired(id, token)),
-    callback: async ([id]) => { await state.callbackDue(id); },
-    prefer: async ([id]) => { await state.callbackPreferEnd(id); },
-    wrapup: async ([agentId, token]) => { await state.wrapupEnd(agentId, token, true); },
-    park: ([callId]) => calls.unpark(callId, '', true).catch(() => undefined),
-  }, log);
+  // the Redis timers' kinds are the features' (offer, park, wrapup, callback, prefer...)
+  const timers = new TimerService(state, core.timerHandlers(), log);
 
   const devices = new DeviceWatcher(ari, state, registry, log);
   // non-queue calls of agents' phones (AMI): recorded into the event stream, so into the history
@@ -137,12 +152,12 @@ async function main(): Promise<void> {
     : undefined;
   // call handling, also when a request changed the agent: the patient connection, in order with the
   // phone's device events (state/connection.ts)
-  registry.onAgentChanged = (id, agent) => outsideRequest(async () => {
+  registry.changes.on('agentChanged', (id, agent) => outsideRequest(async () => {
     if (!ari.connected) return;   // provisioned on connect
     if (!agent) return phones.deprovision(id);
     await phones.provision(agent);
     await devices.watch(id);
-  });
+  }));
   bus.subscribe((e) => {
     void registry.onEvent(e).catch((err) => log.warn('registry refresh failed', { error: (err as Error).message }));
     dispatcher.onEvent(e);
@@ -183,8 +198,8 @@ async function main(): Promise<void> {
       await ari.allowEvents(APP, HANDLED_EVENTS);
       for (const a of registry.listAgents()) await phones.provision(a);
       await devices.sync();
-      await calls.reconcile();
-      await callbacks.reconcile();
+      // every call feature, in registration order (callers and agents first)
+      await core.reconcile();
       // waiting callers and callback requests may have been left unserved while we were away
       for (const q of registry.listQueues()) dispatcher.kick(q.id);
     } catch (err) {
@@ -204,7 +219,7 @@ async function main(): Promise<void> {
   recordings.startSweeping();
 
   const wallboards = new WallboardService(state, registry, policy, metrics);
-  const app = createApp({ ari, redis, state, registry, agents, calls, callbacks, phones, users, policy, monitors, recordings, clips, metrics, sessions, wallboards, log, connections, history, timeZone: config.timeZone, prometheus, metricsToken: config.metricsToken });
+  const app = createApp({ ari, redis, state, registry, agents, calls, callRoutes: core.routers(), phones, users, policy, monitors, recordings, clips, metrics, sessions, wallboards, log, connections, history, timeZone: config.timeZone, prometheus, metricsToken: config.metricsToken });
   const server = http.createServer(app);
   attachEventsHub(server, bus, users, log, { metrics, policy, limits: config.ws });
   attachDisplayHub(server, bus, metrics, wallboards, log);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { PauseReason, describeIssues } from '../config/schema';
-import type { Principal } from '../access/users';
-import { AcdError, Conflict, Forbidden, Invalid } from '../errors';
+import type { PauseReason } from '../config/schema';
+import { parseOrThrow } from '../validation/parse';
+import { AcdError, Conflict, Invalid } from '../errors';
 import type { Registry } from '../registry/registry';
 import type { AgentState, Outcome, StateStore } from '../state/store';
 
@@ -19,7 +19,7 @@ const WRONG_STATE: Record<string, string> = {
   NOT_LOGGED_IN_QUEUE: 'the agent is not logged in to one of those queues',
 };
 
-/** Agent state changes requested by agents or supervisors: login, logout, ready, pause. */
+/** Agent state changes requested by agents or supervisors: login, logout, ready, pause (wrap-up: calls/wrapUp). */
 export class AgentService {
   constructor(private readonly registry: Registry, private readonly state: StateStore) {}
 
@@ -59,8 +59,7 @@ export class AgentService {
 
   async pause(agentId: string, body: unknown): Promise<AgentState> {
     this.registry.agent(agentId);
-    const parsed = PauseBody.safeParse(body ?? {});
-    if (!parsed.success) throw new Invalid('invalid pause request', describeIssues(parsed.error));
+    const parsed = { data: parseOrThrow(PauseBody, body, 'pause request') };
     const reasons = await this.state.registryAll<PauseReason>('pauseReasons');
     if (!reasons.some((r) => r.code === parsed.data.reason)) {
       throw new AcdError(422, 'UNKNOWN_PAUSE_REASON', `no pause reason ${parsed.data.reason}`, { allowed: reasons.map((r) => r.code).sort() });
@@ -70,33 +69,6 @@ export class AgentService {
     return this.state.agentState(agentId);
   }
 
-  /** More after-call work. Agents may when their last call's queue allows it; supervisors always. */
-  async extendWrapUp(user: Principal, agentId: string): Promise<AgentState> {
-    this.registry.agent(agentId);
-    await this.mayChangeWrapUp(user, agentId, 'agentsMayExtend');
-    const r = await this.state.wrapupExtend(agentId);
-    if (!r.ok) throw new Conflict(r.code, r.code === 'WRAPUP_MAX' ? 'the wrap-up is at its maximum' : 'the agent is not in wrap-up');
-    return this.state.agentState(agentId);
-  }
-
-  /** End the after-call work now: the agent is ready at once. */
-  async endWrapUp(user: Principal, agentId: string): Promise<AgentState> {
-    this.registry.agent(agentId);
-    await this.mayChangeWrapUp(user, agentId, 'agentsMayEnd');
-    const r = await this.state.wrapupEnd(agentId);
-    if (!r.ok) throw new Conflict(r.code, 'the agent is not in wrap-up');
-    return this.state.agentState(agentId);
-  }
-
-  private async mayChangeWrapUp(user: Principal, agentId: string, setting: 'agentsMayEnd' | 'agentsMayExtend'): Promise<void> {
-    if (user.role !== 'agent') return;
-    const st = await this.state.agentState(agentId);
-    const queue = st.wrapUpQueue ? this.registry.findQueue(st.wrapUpQueue) : undefined;
-    if (queue && !queue.wrapUp[setting]) {
-      throw new Forbidden(`queue ${queue.id} does not let agents ${setting === 'agentsMayEnd' ? 'end' : 'extend'} their wrap-up`);
-    }
-  }
-
   /**
    * The queues a request names, or all the agent's assigned queues; each must exist. Whether the
    * agent may log in to one it is not assigned to is login's question; pausing, readying or logging
@@ -104,8 +76,7 @@ export class AgentService {
    */
   private queuesOf(agentId: string, body: unknown): string[] {
     const agent = this.registry.agent(agentId);
-    const parsed = QueuesBody.safeParse(body ?? {});
-    if (!parsed.success) throw new Invalid('invalid queue list', describeIssues(parsed.error));
+    const parsed = { data: parseOrThrow(QueuesBody, body, 'queue list') };
     const queues = parsed.data.queues ?? agent.queues;
     const unknown = queues.filter((q) => !this.registry.findQueue(q));
     if (unknown.length) throw new Invalid(`unknown queues: ${unknown.join(', ')}`, { queues: unknown });

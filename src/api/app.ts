@@ -7,8 +7,7 @@ import type { AccessPolicy } from '../access/policy';
 import type { UserDirectory } from '../access/users';
 import type { AgentService } from '../agents/agentService';
 import type { Ari } from '../ari/client';
-import type { CallbackService } from '../callbacks/callbackService';
-import type { CallService } from '../calls/callService';
+import type { CallService } from '../calls/queueing/callService';
 import type { ClipService } from '../clips/clipService';
 import { Dispositions } from '../calls/dispositions';
 import type { Logger } from '../logger';
@@ -22,17 +21,11 @@ import { authenticate } from './auth';
 import { refuseWhileStateDown } from './availability';
 import { errorHandler, notFoundRoute } from './errorHandler';
 import { agentsRouter } from './routes/agents';
-import { callbacksRouter } from './routes/callbacks';
-import { callControlRouter } from './routes/callControl';
-import { parkingRouter } from './routes/parking';
 import { pauseReasonsRouter } from './routes/pauseReasons';
 import { callsRouter } from './routes/calls';
-import { clipsRouter } from './routes/clips';
 import { healthRouter } from './routes/health';
-import { monitorsRouter } from './routes/monitors';
 import { metricsRouter } from './routes/metrics';
 import type { MetricsService } from '../metrics/metricsService';
-import { recordingsRouter } from './routes/recordings';
 import { queuesRouter } from './routes/queues';
 import { settingsRouter } from './routes/settings';
 import { usersRouter } from './routes/users';
@@ -51,7 +44,9 @@ export const OPENAPI_FILE = path.resolve(__dirname, '../../../src/api/openapi.ya
 
 export interface ApiDeps {
   ari: Ari; redis: Redis; state: StateStore; registry: Registry; agents: AgentService;
-  calls: CallService; callbacks: CallbackService; phones: PhoneProvisioner; users: UserDirectory; policy: AccessPolicy; monitors: MonitorService; log: Logger;
+  calls: CallService; phones: PhoneProvisioner;
+  /** The call features' routes (calls/*, callbacks/: each feature's routes.ts, registered with the call core). */
+  callRoutes: express.Router[]; users: UserDirectory; policy: AccessPolicy; monitors: MonitorService; log: Logger;
   recordings: RecordingService;
   clips: ClipService;
   metrics: MetricsService;
@@ -87,16 +82,11 @@ export function createApp(d: ApiDeps): express.Express {
   v1.use(agentsRouter(d.registry, d.agents, d.state, d.phones, d.policy));
   v1.use(usersRouter(d.users));
   v1.use(settingsRouter(d.registry));
-  v1.use(monitorsRouter(d.monitors));
   v1.use(metricsRouter(d.metrics, d.registry, d.policy));
-  v1.use(recordingsRouter(d.recordings));
-  v1.use(clipsRouter(d.clips));
   v1.use(callsRouter(d.calls, d.state, d.policy, new Dispositions(d.state, d.registry, d.policy), d.registry));
-  v1.use(callControlRouter(d.calls, d.registry, d.policy));
-  v1.use(parkingRouter(d.calls, d.state, d.policy));
+  for (const router of d.callRoutes) v1.use(router);
   v1.use(pauseReasonsRouter(d.state));
   v1.use(reportsRouter(d.history, d.registry, d.policy, d.timeZone ?? 'UTC'));
-  v1.use(callbacksRouter(d.callbacks, d.policy, (q) => Boolean(d.registry.findQueue(q))));
   app.use('/api/v1', v1);
   if (d.prometheus) app.use(prometheusRouter(d.prometheus, d.metricsToken));
   app.use(webApp());

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import sinon from 'sinon';
 import winston from 'winston';
-import type { CallbackService } from '../../src/callbacks/callbackService';
-import type { CallService } from '../../src/calls/callService';
-import { Dispatcher } from '../../src/calls/dispatcher';
+import type { CallService } from '../../src/calls/queueing/callService';
+import { Dispatcher } from '../../src/calls/queueing/dispatcher';
 import type { Agent, Queue } from '../../src/config/schema';
 import { Registry } from '../../src/registry/registry';
 import { StateStore } from '../../src/state/store';
@@ -44,7 +43,7 @@ describe('Dispatcher reading a bounded amount (sorted-set store)', () => {
       return 'offered';
     };
     const calls = { isWaitingHere: (_q: string, id: string) => line.some((w) => w.callId === id), offer, offerAll: offer } as unknown as CallService;
-    dispatcher = new Dispatcher(calls, {} as CallbackService, state as unknown as StateStore, registry, log, () => true);
+    dispatcher = new Dispatcher(calls, () => undefined, state as unknown as StateStore, registry, log, () => true);
   };
 
   beforeEach(() => {
