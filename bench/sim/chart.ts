@@ -2,7 +2,7 @@
 // offer, hand-over p99) against the step's size, on logarithmic axes (the costs before bounded offers
 // span three orders of magnitude), this run as a solid line and, when given, the
 // earlier run (the code before bounded offers) dashed. A small writer: four lines, some text.
-import type { ScaleResults } from './scale';
+import type { ScaleResults } from './results';
 
 const W = 300;
 const H = 220;

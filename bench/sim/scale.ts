@@ -25,9 +25,10 @@ import { Redis } from 'ioredis';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import YAML from 'yaml';
 import { cpuSeconds, rssBytes } from '../procstat';
-import { summarize, Summary } from '../stats';
+import { summarize } from '../stats';
 import { AriSim, SimChannel } from './ariSim';
 import { scaleChart } from './chart';
+import type { ScaleResults, Step, StepResult } from './results';
 
 const REPO = path.resolve(__dirname, '../../..');
 const RESULTS = path.join(REPO, 'bench/results');
@@ -44,39 +45,7 @@ export function stopScale(): void {
   if (currentRedisPort !== undefined) { try { redisScript('stop', currentRedisPort); } catch { /* at exit */ } }
 }
 
-export interface Step { agents: number; waiting: number; queues: number }
-export interface StepResult extends Step {
-  queuesPerAgent: number;
-  offers: number;
-  handovers: Summary | null;
-  /** Hang-ups whose agent got no new offer before the window closed (+1 s). */
-  handoversMissing: number;
-  controllerCpuMsPerOffer: number;
-  redisCpuMsPerOffer: number;
-  redisCommandsPerOffer: number;
-  /** The commands that make up most of it, per offer. */
-  redisTopCommands: Record<string, number>;
-  controllerRssMiB: number;
-  redisUsedMiB: number;
-  eventLagMs: Summary | null;
-  /** The simulator's (this process's) event-loop delay in the window: what of the hand-over is the bench's own. */
-  simLoopDelayMs?: { p50: number; p99: number; max: number };
-  /** How the step was set up: seconds to start and provision, to log in, to fill the queues. */
-  setupSec: { start: number; login: number; fill: number };
-  actual: { talking: number; waiting: number };
-  loadAvg: { before: number; after: number };
-  unsupported: Record<string, number>;
-}
-export interface ScaleResults {
-  mode: 'quick' | 'full';
-  label: string;
-  commit: string;
-  startedAt: string;
-  finishedAt: string;
-  machine: { nproc: number; cpuModel: string; node: string };
-  params: { rate: number; seconds: number };
-  steps: StepResult[];
-}
+export type { ScaleResults, Step, StepResult } from './results';
 
 const FULL: Step[] = [
   { agents: 10, waiting: 10, queues: 1 },
