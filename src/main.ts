@@ -13,11 +13,20 @@ import { createApp } from './api/app';
 import { attachEventsHub } from './api/eventsHub';
 import { Ari } from './ari/client';
 import { HANDLED_EVENTS } from './ari/types';
-import { APP, CallService } from './calls/callService';
-import { CallbackService, isCallback } from './callbacks/callbackService';
-import { Dispatcher } from './calls/dispatcher';
+import { APP, CallCore } from './calls/core';
+import { MediaWaiter } from './calls/core/media';
+import { CallService } from './calls/queueing/callService';
+import { Dispatcher } from './calls/queueing/dispatcher';
+import { hangupRouter } from './calls/queueing/routes';
+import { WaitingPolicy } from './calls/queueing/waitingPolicy';
+import { HoldFeature } from './calls/hold';
+import { TransferFeature } from './calls/transfer';
+import { ConsultFeature } from './calls/consult';
+import { ConferenceFeature } from './calls/conference';
+import { ParkFeature } from './calls/park';
+import { WrapUpFeature } from './calls/wrapUp';
+import { CallbacksFeature } from './callbacks';
 import { Destinations } from './destinations/destinations';
-import { WaitingPolicy } from './calls/waitingPolicy';
 import { dayOf } from './metrics/day';
 import { seededRandom } from './routing/strategies';
 import { Config, ConfigError, loadConfig } from './config';
@@ -41,9 +50,7 @@ import { ConnectionWatch, outsideRequest } from './state/connection';
 import { StateStore } from './state/store';
 import { TimerService } from './timers/timerService';
 import { CampaignStore } from './state/campaignStore';
-import { CampaignService } from './campaigns/campaignService';
-import { CampaignDialer } from './campaigns/campaignDialer';
-import { DialRules } from './campaigns/dialRules';
+import { CampaignsFeature } from './campaigns';
 import { CampaignHistory } from './history/campaignHistory';
 
 /** Composition root: config → logger → redis → ari → services → http/ws. Only here is infrastructure built. */
@@ -89,8 +96,21 @@ async function main(): Promise<void> {
   const phones = new PhoneProvisioner(ari, log);
   // every number the system dials on its own passes this one policy
   const destinations = new Destinations(registry);
-  const calls = new CallService(ari, state, registry, config.nodeId, config.offerGraceMs, log, destinations);
-  const callbacks = new CallbackService(ari, state, registry, calls, config.file.outboundDial, config.nodeId, config.offerGraceMs, log, destinations);
+  // the call core, then every call feature registered with it (its Stasis kinds, channels, timers, routes)
+  const core = new CallCore(ari, log);
+  const media = new MediaWaiter(ari, log);
+  const calls = new CallService(core, ari, state, registry, config.nodeId, config.offerGraceMs, log);
+  const hold = new HoldFeature(calls, ari, state, policy);
+  const callbacks = new CallbacksFeature({ core, ari, media, state, registry, calls, destinations, policy,
+    outboundDial: config.file.outboundDial, nodeId: config.nodeId, offerGraceMs: config.offerGraceMs, log });
+  core.register(calls)
+    .register(hold)
+    .register(new TransferFeature(core, calls, ari, state, registry, destinations, policy))
+    .register(new ConsultFeature(core, calls, hold.service, ari, state, registry, destinations, policy))
+    .register(new ConferenceFeature(core, calls, ari, state, registry, destinations, policy))
+    .register(new ParkFeature(core, calls, ari, state, registry, policy))
+    .register(new WrapUpFeature(registry, state, policy))
+    .register(callbacks);
   // fewest-calls and least-talk-time read today's figures; the metrics fold events a few ms behind,
   // so pending ones are folded first (only for queues with those strategies)
   const todayOf = async (agentId: string) => {
@@ -98,18 +118,17 @@ async function main(): Promise<void> {
     const t = await state.metricsDay('agent', agentId, dayOf(Date.now(), config.timeZone));
     return { calls: t.handled ?? 0, talkMs: t.talkMs ?? 0 };
   };
-  const dispatcher = new Dispatcher(calls, callbacks, state, registry, log, () => ari.connected, todayOf,
+  const dispatcher = new Dispatcher(calls, (id) => core.offerSourceFor(id), state, registry, log, () => ari.connected, todayOf,
     config.randomSeed === undefined ? Math.random : seededRandom(config.randomSeed));
   // a dispatch a request sets off is call handling: the patient connection (state/connection.ts)
-  calls.onCallWaiting = (queueId) => outsideRequest(() => dispatcher.kick(queueId));
+  core.events.on('waiting', (queueId) => outsideRequest(() => dispatcher.kick(queueId)));
   // maximum wait and leave-when-empty: callers overflow
-  const waitingPolicy = new WaitingPolicy(calls, state, registry);
-  callbacks.onWaiting = (queueId) => outsideRequest(() => dispatcher.kick(queueId));
+  const waitingPolicy = new WaitingPolicy(core, calls, state, registry);
   const agents = new AgentService(registry, state);
   // position, estimated wait and periodic prompts to callers waiting with music
-  const announcer = new Announcer(ari, calls, registry, storeWaitFacts(state, config.timeZone));
-  const monitors = new MonitorService(ari, state, registry, calls, policy, log, destinations);
-  const recordings = new RecordingService(ari, state, registry, calls, policy, config.nodeId, log);
+  const announcer = new Announcer(core, ari, calls, registry, storeWaitFacts(state, config.timeZone));
+  const monitors = new MonitorService(core, ari, state, registry, calls, policy, log, destinations);
+  const recordings = new RecordingService(core, ari, state, registry, calls, policy, config.nodeId, log);
   const clips = new ClipService(ari, state, calls, policy, config.clips ?? (embedded ? await localClipsDirs() : undefined), log);
   const busRedis = redis.duplicate();
   connections.push(new ConnectionWatch('events', busRedis, log));
@@ -129,22 +148,13 @@ async function main(): Promise<void> {
   }, log) : undefined;
   // campaigns of calls to make, dialed agent first (src/campaigns)
   const campaignStore = new CampaignStore(redis, config.keyPrefix, config.timeZone, Date.now, requestRedis);
-  const campaignHistory = history ? new CampaignHistory(history.pool, config.history.schema) : undefined;
-  const campaignService = new CampaignService(campaignStore, state, registry, history && campaignHistory ? async (ids) => {
-    await history.writer.catchUp();
-    const rows = await campaignHistory.missed({ from: new Date(Date.now() - 400 * 86_400_000), to: new Date(Date.now() + 60_000), timeZone: config.timeZone }, undefined, ids.length, ids);
-    return new Map(rows.map((r) => [r.callId, r]));
-  } : undefined, config.campaignImportMaxBytes);
-  const campaignDialer = new CampaignDialer(ari, campaignStore, registry,
-    new DialRules(campaignHistory ? (n, since) => campaignHistory.answeredInboundSince(n, since) : undefined), config.file.outboundDial, config.nodeId, log);
-  const timers = new TimerService(state, {
-    campaign: ([entryId, token]) => campaignDialer.ringExpired(entryId, token),
-    offer: ([id, token]) => (isCallback(id) ? callbacks.offerExpired(id, token) : calls.offerExpired(id, token)),
-    callback: async ([id]) => { await state.callbackDue(id); },
-    prefer: async ([id]) => { await state.callbackPreferEnd(id); },
-    wrapup: async ([agentId, token]) => { await state.wrapupEnd(agentId, token, true); },
-    park: ([callId]) => calls.unpark(callId, '', true).catch(() => undefined),
-  }, log);
+  const campaignHistory = history ? { campaigns: new CampaignHistory(history.pool, config.history.schema), catchUp: () => history.writer.catchUp() } : undefined;
+  const campaigns = new CampaignsFeature({ core, ari, media, store: campaignStore, state, registry, destinations, policy,
+    outboundDial: config.file.outboundDial, nodeId: config.nodeId, timeZone: config.timeZone, importMaxBytes: config.campaignImportMaxBytes,
+    history: campaignHistory, log });
+  core.register(campaigns);
+  // the Redis timers' kinds are the features' (offer, park, wrapup, callback, prefer...)
+  const timers = new TimerService(state, core.timerHandlers(), log);
 
   const devices = new DeviceWatcher(ari, state, registry, log);
   // non-queue calls of agents' phones (AMI): recorded into the event stream, so into the history
@@ -153,22 +163,22 @@ async function main(): Promise<void> {
     : undefined;
   // call handling, also when a request changed the agent: the patient connection, in order with the
   // phone's device events (state/connection.ts)
-  registry.onAgentChanged = (id, agent) => outsideRequest(async () => {
+  registry.changes.on('agentChanged', (id, agent) => outsideRequest(async () => {
     if (!ari.connected) return;   // provisioned on connect
     if (!agent) return phones.deprovision(id);
     await phones.provision(agent);
     await devices.watch(id);
-  });
+  }));
   bus.subscribe((e) => {
     void registry.onEvent(e).catch((err) => log.warn('registry refresh failed', { error: (err as Error).message }));
     dispatcher.onEvent(e);
     waitingPolicy.onEvent(e);
   });
   bus.subscribe((e) => metrics.onEvent(e));
-  bus.subscribe((e) => outsideRequest(() => campaignDialer.onEvent(e)));
+  bus.subscribe((e) => outsideRequest(() => campaigns.dialer.onEvent(e)));
   // an agent receives the events of the campaigns it is assigned to: kept from campaign.updated
   bus.subscribe((e) => { if (e.type === 'campaign.updated' && typeof e.campaignId === 'string') policy.noteCampaignAgents(e.campaignId, (e.campaign as { agents?: string[] } | null)?.agents ?? null); });
-  for (const c of await campaignService.list()) policy.noteCampaignAgents(c.id, c.agents);
+  for (const c of await campaigns.service.list()) policy.noteCampaignAgents(c.id, c.agents);
   // an agent's scope includes the queues it is logged in to: kept from its state events
   bus.subscribe((e) => { if (e.type === 'agent.state' && typeof e.agentId === 'string' && Array.isArray(e.queues)) policy.noteLoggedIn(e.agentId, e.queues as string[]); });
   for (const a of registry.listAgents()) policy.noteLoggedIn(a.id, (await state.agentState(a.id)).queues);
@@ -203,9 +213,8 @@ async function main(): Promise<void> {
       await ari.allowEvents(APP, HANDLED_EVENTS);
       for (const a of registry.listAgents()) await phones.provision(a);
       await devices.sync();
-      await calls.reconcile();
-      await callbacks.reconcile();
-      await campaignDialer.reconcile();
+      // every call feature, in registration order (callers and agents first)
+      await core.reconcile();
       // waiting callers and callback requests may have been left unserved while we were away
       for (const q of registry.listQueues()) dispatcher.kick(q.id);
     } catch (err) {
@@ -222,13 +231,12 @@ async function main(): Promise<void> {
   phoneCalls?.start();
   ari.start();
   timers.start();
-  campaignDialer.start();
+  campaigns.dialer.start();
   recordings.startSweeping();
 
   const wallboards = new WallboardService(state, registry, policy, metrics);
-  const app = createApp({ ari, redis, state, registry, agents, calls, callbacks, phones, users, policy, monitors, recordings, clips, metrics, sessions, wallboards, log, connections, history, timeZone: config.timeZone, prometheus, metricsToken: config.metricsToken,
-    campaigns: { campaigns: campaignService, store: campaignStore, policy, timeZone: config.timeZone,
-      history: history && campaignHistory ? { campaigns: campaignHistory, catchUp: () => history.writer.catchUp() } : undefined } });
+  const app = createApp({ ari, redis, state, registry, agents, calls, callRoutes: [hangupRouter(calls, policy), ...core.routers()], phones, users, policy, monitors, recordings, clips, metrics, sessions, wallboards, log, connections, history, timeZone: config.timeZone, prometheus, metricsToken: config.metricsToken,
+    campaigns: { campaigns: campaigns.service, store: campaignStore, policy, timeZone: config.timeZone, history: campaignHistory } });
   const server = http.createServer(app);
   attachEventsHub(server, bus, users, log, { metrics, policy, limits: config.ws });
   attachDisplayHub(server, bus, metrics, wallboards, log);
@@ -243,7 +251,7 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     log.info('shutting down', { signal });
     timers.stop();
-    campaignDialer.stop();
+    campaigns.dialer.stop();
     dispatcher.stop();
     waitingPolicy.stop();
     recordings.stopSweeping();

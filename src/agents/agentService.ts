@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { PauseReason, describeIssues } from '../config/schema';
-import type { Principal } from '../access/users';
-import { AcdError, Conflict, Forbidden, Invalid } from '../errors';
+import { AcdError, Conflict, Invalid } from '../errors';
 import type { Registry } from '../registry/registry';
 import type { AgentState, Outcome, StateStore } from '../state/store';
 
@@ -19,7 +18,7 @@ const WRONG_STATE: Record<string, string> = {
   NOT_LOGGED_IN_QUEUE: 'the agent is not logged in to one of those queues',
 };
 
-/** Agent state changes requested by agents or supervisors: login, logout, ready, pause. */
+/** Agent state changes requested by agents or supervisors: login, logout, ready, pause (wrap-up: calls/wrapUp). */
 export class AgentService {
   constructor(private readonly registry: Registry, private readonly state: StateStore) {}
 
@@ -68,33 +67,6 @@ export class AgentService {
     const queues = parsed.data.queues ? this.queuesOf(agentId, { queues: parsed.data.queues }) : [];
     this.done(await this.state.agentPause(agentId, parsed.data.reason, queues));
     return this.state.agentState(agentId);
-  }
-
-  /** More after-call work. Agents may when their last call's queue allows it; supervisors always. */
-  async extendWrapUp(user: Principal, agentId: string): Promise<AgentState> {
-    this.registry.agent(agentId);
-    await this.mayChangeWrapUp(user, agentId, 'agentsMayExtend');
-    const r = await this.state.wrapupExtend(agentId);
-    if (!r.ok) throw new Conflict(r.code, r.code === 'WRAPUP_MAX' ? 'the wrap-up is at its maximum' : 'the agent is not in wrap-up');
-    return this.state.agentState(agentId);
-  }
-
-  /** End the after-call work now: the agent is ready at once. */
-  async endWrapUp(user: Principal, agentId: string): Promise<AgentState> {
-    this.registry.agent(agentId);
-    await this.mayChangeWrapUp(user, agentId, 'agentsMayEnd');
-    const r = await this.state.wrapupEnd(agentId);
-    if (!r.ok) throw new Conflict(r.code, 'the agent is not in wrap-up');
-    return this.state.agentState(agentId);
-  }
-
-  private async mayChangeWrapUp(user: Principal, agentId: string, setting: 'agentsMayEnd' | 'agentsMayExtend'): Promise<void> {
-    if (user.role !== 'agent') return;
-    const st = await this.state.agentState(agentId);
-    const queue = st.wrapUpQueue ? this.registry.findQueue(st.wrapUpQueue) : undefined;
-    if (queue && !queue.wrapUp[setting]) {
-      throw new Forbidden(`queue ${queue.id} does not let agents ${setting === 'agentsMayEnd' ? 'end' : 'extend'} their wrap-up`);
-    }
   }
 
   /**

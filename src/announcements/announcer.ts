@@ -3,8 +3,8 @@ import type { AriPlayback } from '../ari/types';
 import type { Queue } from '../config/schema';
 import type { AcdEvent } from '../events/bus';
 import type { Registry } from '../registry/registry';
-import type { CallService } from '../calls/callService';
-import type { CallSession } from '../calls/session';
+import type { CallCore, CallSession } from '../calls/core';
+import type { CallService } from '../calls/queueing/callService';
 import { WaitFacts, estimatedWaitSec, positionAnnouncement } from './wording';
 
 type Kind = 'position' | 'periodic';
@@ -58,13 +58,14 @@ export class Announcer {
   private readonly byPlayback = new Map<string, Waiter>();
 
   constructor(
+    core: CallCore,
     private readonly ari: Ari,
     private readonly calls: CallService,
     private readonly registry: Registry,
     private readonly facts: WaitFacts,
   ) {
-    calls.lifecycle.on('queued', (s, q) => this.onQueued(s, q));
-    calls.lifecycle.on('connected', (s) => this.drop(s.callId, true));
+    core.events.on('queued', (s, q) => this.onQueued(s, q));
+    core.events.on('connected', (s) => this.drop(s.callId, true));
     ari.onEvent('PlaybackStarted', (e) => this.onPlaybackStarted(e.playback));
     ari.onEvent('PlaybackFinished', (e) => this.onPlaybackFinished(e.playback));
     ari.onEvent('StasisEnd', (e) => this.dropChannel(e.channel.id));

@@ -7,8 +7,7 @@ import type { AccessPolicy } from '../access/policy';
 import type { UserDirectory } from '../access/users';
 import type { AgentService } from '../agents/agentService';
 import type { Ari } from '../ari/client';
-import type { CallbackService } from '../callbacks/callbackService';
-import type { CallService } from '../calls/callService';
+import type { CallService } from '../calls/queueing/callService';
 import type { ClipService } from '../clips/clipService';
 import { Dispositions } from '../calls/dispositions';
 import type { Logger } from '../logger';
@@ -22,9 +21,6 @@ import { authenticate } from './auth';
 import { refuseWhileStateDown } from './availability';
 import { errorHandler, notFoundRoute } from './errorHandler';
 import { agentsRouter } from './routes/agents';
-import { callbacksRouter } from './routes/callbacks';
-import { callControlRouter } from './routes/callControl';
-import { parkingRouter } from './routes/parking';
 import { pauseReasonsRouter } from './routes/pauseReasons';
 import { callsRouter } from './routes/calls';
 import { clipsRouter } from './routes/clips';
@@ -46,13 +42,15 @@ import { skillsRouter } from './routes/skills';
 import type { WallboardService } from '../wallboards/wallboardService';
 import { prometheusRouter } from './routes/prometheus';
 import type { PrometheusExporter } from '../prometheus/exporter';
-import { campaignsRouter, type CampaignRoutesDeps } from './routes/campaigns';
+import type { CampaignRoutesDeps } from './routes/campaigns';
 
 export const OPENAPI_FILE = path.resolve(__dirname, '../../../src/api/openapi.yaml');
 
 export interface ApiDeps {
   ari: Ari; redis: Redis; state: StateStore; registry: Registry; agents: AgentService;
-  calls: CallService; callbacks: CallbackService; phones: PhoneProvisioner; users: UserDirectory; policy: AccessPolicy; monitors: MonitorService; log: Logger;
+  calls: CallService; phones: PhoneProvisioner;
+  /** The call features' routes (calls/*, callbacks/: each feature's routes.ts, registered with the call core). */
+  callRoutes: express.Router[]; users: UserDirectory; policy: AccessPolicy; monitors: MonitorService; log: Logger;
   recordings: RecordingService;
   clips: ClipService;
   metrics: MetricsService;
@@ -65,7 +63,7 @@ export interface ApiDeps {
   wallboards: WallboardService;
   prometheus?: PrometheusExporter;
   metricsToken?: string;
-  /** Campaigns of calls to make (absent: no campaign routes). */
+  /** Campaigns of calls to make: the campaign side of /history/missed (their routes are the campaigns feature's). */
   campaigns?: CampaignRoutesDeps;
 }
 
@@ -95,13 +93,10 @@ export function createApp(d: ApiDeps): express.Express {
   v1.use(recordingsRouter(d.recordings));
   v1.use(clipsRouter(d.clips));
   v1.use(callsRouter(d.calls, d.state, d.policy, new Dispositions(d.state, d.registry, d.policy), d.registry));
-  v1.use(callControlRouter(d.calls, d.registry, d.policy));
-  v1.use(parkingRouter(d.calls, d.state, d.policy));
+  for (const router of d.callRoutes) v1.use(router);
   v1.use(pauseReasonsRouter(d.state));
   v1.use(reportsRouter(d.history, d.registry, d.policy, d.timeZone ?? 'UTC', Date.now,
     d.campaigns?.history ? { history: d.campaigns.history.campaigns, missedCampaigns: (ids) => d.campaigns!.store.missedCampaigns(ids) } : undefined));
-  if (d.campaigns) v1.use(campaignsRouter(d.campaigns));
-  v1.use(callbacksRouter(d.callbacks, d.policy, (q) => Boolean(d.registry.findQueue(q))));
   app.use('/api/v1', v1);
   if (d.prometheus) app.use(prometheusRouter(d.prometheus, d.metricsToken));
   app.use(webApp());

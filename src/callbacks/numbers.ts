@@ -5,13 +5,3 @@ export const CallbackNumber = z.string()
   .regex(/^[0-9()+\-.]+$/, 'digits and ( ) + - . only')
   .refine((n) => { const d = n.replace(/\D/g, '').length; return d >= 3 && d <= 20; }, 'between 3 and 20 digits')
   .refine((n) => !n.slice(1).includes('+'), 'a + only at the start');
-
-/** The dialable form: digits, with the leading + kept. */
-export function dialable(number: string): string {
-  return (number.startsWith('+') ? '+' : '') + number.replace(/\D/g, '');
-}
-
-/** The channel endpoint for a customer number, from the configured dial template. */
-export function dialString(template: string, number: string): string {
-  return template.replace('{number}', dialable(number));
-}

@@ -6,7 +6,7 @@ import { AccessPolicy } from '../access/policy';
 import type { Principal } from '../access/users';
 import { Ari, AriGone, AriUnavailable } from '../ari/client';
 import type { AriPlayback } from '../ari/types';
-import type { CallService } from '../calls/callService';
+import type { CallService } from '../calls/queueing/callService';
 import { describeIssues } from '../config/schema';
 import { AcdError, Conflict, Forbidden, Invalid, NotFound } from '../errors';
 import type { Logger } from '../logger';

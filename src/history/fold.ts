@@ -1,6 +1,6 @@
 import type { PoolClient } from 'pg';
 import type { AcdEvent } from '../events/bus';
-import { isCallback } from '../callbacks/callbackService';
+import { isCallback } from '../callbacks/ids';
 
 /** What the fold needs to know beyond the event: a queue's service-level threshold and callback key as configured. */
 export interface FoldContext {

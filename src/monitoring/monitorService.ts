@@ -3,8 +3,8 @@ import { z } from 'zod';
 import type { AccessPolicy } from '../access/policy';
 import type { Principal } from '../access/users';
 import { Ari } from '../ari/client';
-import { APP, CallService } from '../calls/callService';
-import type { CallSession } from '../calls/session';
+import { APP, type CallCore, type CallSession } from '../calls/core';
+import type { CallService } from '../calls/queueing/callService';
 import { describeIssues } from '../config/schema';
 import { AcdError, Conflict, Forbidden, Invalid, NotFound } from '../errors';
 import type { Logger } from '../logger';
@@ -46,6 +46,7 @@ export class MonitorService {
   private readonly byChannel = new Map<string, string>();
 
   constructor(
+    core: CallCore,
     private readonly ari: Ari,
     private readonly state: StateStore,
     private readonly registry: Registry,
@@ -58,7 +59,7 @@ export class MonitorService {
     ari.routeStasis('monitor', (channel, [id]) => void this.supervisorAnswered(id, channel.id).catch((err) => this.fail(id, err)));
     ari.onEvent('StasisEnd', (e) => void this.channelGone(e.channel.id, 'left'));
     ari.onEvent('ChannelDestroyed', (e) => void this.channelGone(e.channel.id, 'destroyed'));
-    calls.lifecycle.on('ended', (s) => void this.callEnded(s));
+    core.events.on('ended', (s) => void this.callEnded(s));
   }
 
   /** Who may monitor the agent on this call: queue scope, and the protected-agent permission. */

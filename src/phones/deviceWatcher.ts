@@ -2,7 +2,7 @@ import type { Ari } from '../ari/client';
 import type { Logger } from '../logger';
 import type { Registry } from '../registry/registry';
 import type { StateStore } from '../state/store';
-import { APP } from '../calls/callService';
+import { APP } from '../calls/core';
 
 // Device states that mean the phone is on a call (or ringing) of its own.
 const BUSY = new Set(['INUSE', 'BUSY', 'RINGING', 'RINGINUSE', 'ONHOLD']);

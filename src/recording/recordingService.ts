@@ -1,8 +1,8 @@
 import type { AccessPolicy } from '../access/policy';
 import type { Principal } from '../access/users';
 import { Ari, AriGone, AriUnavailable } from '../ari/client';
-import type { CallService } from '../calls/callService';
-import type { CallSession } from '../calls/session';
+import { type CallCore, type CallSession, SerialExecutor } from '../calls/core';
+import type { CallService } from '../calls/queueing/callService';
 import { AcdError, Conflict, Forbidden, NotFound } from '../errors';
 import type { Logger } from '../logger';
 import type { Registry } from '../registry/registry';
@@ -41,10 +41,12 @@ export interface RecordingView {
  * Operations on one call run one at a time, so Asterisk's mute state and Redis never disagree.
  */
 export class RecordingService {
-  private readonly chains = new Map<string, Promise<unknown>>();
+  /** The recording's own turn per call (not the call's: a recording step never waits for call handling). */
+  private readonly executor: SerialExecutor;
   private sweepTimer?: NodeJS.Timeout;
 
   constructor(
+    core: CallCore,
     private readonly ari: Ari,
     private readonly state: StateStore,
     private readonly registry: Registry,
@@ -54,18 +56,16 @@ export class RecordingService {
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
   ) {
-    calls.lifecycle.on('connected', (s) => void this.callConnected(s));
-    calls.lifecycle.on('ended', (s) => void this.callEnded(s));
+    this.executor = new SerialExecutor(log, 'recording step');
+    core.events.on('connected', (s) => void this.callConnected(s));
+    core.events.on('ended', (s) => void this.callEnded(s));
     // Asterisk ends a recording on its own too (the bridge went away, disk trouble): record that
     ari.onEvent('RecordingFinished', (e) => void this.finishedByAsterisk(e.recording.name, 'stopped'));
     ari.onEvent('RecordingFailed', (e) => void this.finishedByAsterisk(e.recording.name, 'failed'));
   }
 
   private serialize<T>(callId: string, fn: () => Promise<T>): Promise<T> {
-    const next = (this.chains.get(callId) ?? Promise.resolve()).catch(() => undefined).then(fn);
-    this.chains.set(callId, next);
-    void next.catch(() => undefined).then(() => { if (this.chains.get(callId) === next) this.chains.delete(callId); });
-    return next;
+    return this.executor.runOrThrow(callId, fn);
   }
 
   // --- riding on the call lifecycle ----------------------------------------------------------

@@ -2,7 +2,8 @@ import { Agent, AgentSchema, FileConfig, Queue, QueueSchema, Settings, SettingsS
 import { AcdError, Conflict, Invalid, NotFound } from '../errors';
 import type { AcdEvent } from '../events/bus';
 import type { Logger } from '../logger';
-import type { StateStore, WrapUp } from '../state/store';
+import type { StateStore } from '../state/store';
+import { TypedEmitter } from '../events/typedEmitter';
 
 /**
  * Queue and agent definitions. Redis holds them (shared by every controller); this keeps a copy in
@@ -14,8 +15,11 @@ export class Registry {
   private byExtension = new Map<string, Queue>();
   private agents = new Map<string, Agent>();
   private readonly agentChanges = new Map<string, Promise<void>>();
-  /** Called after an agent is created, replaced or deleted (phone provisioning listens). */
-  onAgentChanged: (id: string, agent: Agent | undefined) => Promise<void> = async () => {};
+  /**
+   * 'agentChanged' (id, agent or undefined when deleted) after an agent is created, replaced or
+   * deleted: phone provisioning listens; the change waits for its listeners.
+   */
+  readonly changes = new TypedEmitter<{ agentChanged: [string, Agent | undefined] }>();
 
   constructor(private readonly state: StateStore, private readonly log: Logger) {}
 
@@ -72,7 +76,7 @@ export class Registry {
       const known = this.agents.get(id);
       if (a ? known && JSON.stringify(known) === JSON.stringify(a) : !known) return;
       if (a) this.agents.set(id, a); else this.agents.delete(id);
-      await this.onAgentChanged(id, a);
+      await this.changes.emitAndWait('agentChanged', id, a);
     });
   }
 
@@ -210,13 +214,6 @@ export class Registry {
     return parsed.data;
   }
 
-  /** The after-call work a call of this queue gives this agent (the agent's override wins). */
-  wrapUpFor(queueId: string, agentId: string): WrapUp {
-    const w = this.queues.get(queueId)?.wrapUp;
-    const sec = this.agents.get(agentId)?.wrapUpSec ?? w?.sec ?? 0;
-    return { ms: sec * 1000, maxMs: (w?.maxSec ?? 0) * 1000, stepMs: (w?.extendStepSec ?? 0) * 1000 };
-  }
-
   listAgents(): Agent[] { return [...this.agents.values()].sort((a, b) => a.id.localeCompare(b.id)); }
   findAgent(id: string): Agent | undefined { return this.agents.get(id); }
   agent(id: string): Agent {
@@ -231,7 +228,7 @@ export class Registry {
       const r = await this.state.registryPut('agents', agent.id, agent, 'create');
       if (!r.ok) throw new Conflict('AGENT_EXISTS', `agent ${agent.id} already exists`);
       this.agents.set(agent.id, agent);
-      await this.onAgentChanged(agent.id, agent);
+      await this.changes.emitAndWait('agentChanged', agent.id, agent);
       return agent;
     });
   }
@@ -242,7 +239,7 @@ export class Registry {
     return this.oneAtATime(id, async () => {
       await this.state.registryPut('agents', id, agent, 'replace');
       this.agents.set(id, agent);
-      await this.onAgentChanged(id, agent);
+      await this.changes.emitAndWait('agentChanged', id, agent);
       return agent;
     });
   }
@@ -253,7 +250,7 @@ export class Registry {
       const r = await this.state.registryDelete('agents', id);
       if (!r.ok && r.code === 'AGENT_LOGGED_IN') throw new Conflict('AGENT_LOGGED_IN', `agent ${id} is logged in: log it out first`);
       this.agents.delete(id);
-      await this.onAgentChanged(id, undefined);
+      await this.changes.emitAndWait('agentChanged', id, undefined);
     });
   }
 

@@ -5,12 +5,12 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import sinon from 'sinon';
 import winston from 'winston';
-import { CallService } from '../../src/calls/callService';
+import { CallCore } from '../../src/calls/core';
+import { CallService } from '../../src/calls/queueing/callService';
 import { AcdEvent, EventBus } from '../../src/events/bus';
 import type { Registry } from '../../src/registry/registry';
 import { AgentState, CallRecord, StateStore } from '../../src/state/store';
 import { TimerService } from '../../src/timers/timerService';
-import { Destinations } from '../../src/destinations/destinations';
 import { TEST_ENV, uniquePrefix } from '../support/env';
 import { FakeAri } from '../support/fakeAri';
 import { RoundOrder, RoundResult, WorkerConfig, raceKeys } from './raceWorker';
@@ -229,7 +229,8 @@ describe('several controllers on one Redis (separate processes, real Redis)', fu
 
     // the surviving controller: its timers and call service wired as main.ts wires them
     const log = winston.createLogger({ silent: true });
-    const calls = new CallService(new FakeAri().asAri(), state, {} as Registry, 'n2', 5000, log, new Destinations({} as Registry));
+    const ari = new FakeAri().asAri();
+    const calls = new CallService(new CallCore(ari, log), ari, state, {} as Registry, 'n2', 5000, log);
     const fired: string[][] = [];
     const timers = new TimerService(state, { offer: async (parts) => { fired.push(parts); await calls.offerExpired(parts[0], parts[1]); } }, log);
     const checks = sinon.spy(state, 'dueTimers');

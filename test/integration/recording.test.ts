@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
 import winston from 'winston';
 import { AriGone } from '../../src/ari/client';
 import type { AccessPolicy } from '../../src/access/policy';
-import type { CallService } from '../../src/calls/callService';
+import type { CallService } from '../../src/calls/queueing/callService';
+import type { CallCore } from '../../src/calls/core';
+import { TypedEmitter } from '../../src/events/typedEmitter';
 import { EventBus } from '../../src/events/bus';
 import { RecordingService } from '../../src/recording/recordingService';
 import type { Registry } from '../../src/registry/registry';
@@ -116,7 +117,8 @@ describe('recording transitions (Lua, real Redis)', () => {
     };
     const fakeAri = storage(true);
     const registry = { findQueue: (id: string) => (queues[id] ? { recording: { retentionDays: queues[id] } } : undefined) } as unknown as Registry;
-    const calls = { lifecycle: new EventEmitter() } as unknown as CallService;
+    const calls = {} as CallService;
+    const core = { events: new TypedEmitter() } as unknown as CallCore;
     const log = winston.createLogger({ silent: true });
 
     /** A finished recording of a call in `queue` on `node`, started `ageDays` before the test's now. */
@@ -134,7 +136,7 @@ describe('recording transitions (Lua, real Redis)', () => {
     beforeEach(() => { deletedFiles.length = 0; });
 
     it('deletes the files and records of recordings past their queue\'s retention on this node, and nothing else', async () => {
-      const service = new RecordingService(fakeAri, state, registry, calls, {} as AccessPolicy, 'n1', log, () => now);
+      const service = new RecordingService(core, fakeAri, state, registry, calls, {} as AccessPolicy, 'n1', log, () => now);
       await finished('old-short', 'short', 3);          // 3 days old, queue keeps 2: expired
       await finished('new-short', 'short', 1);          // 1 day old: kept
       await finished('old-long', 'long', 29);           // queue keeps 30: kept
@@ -161,7 +163,7 @@ describe('recording transitions (Lua, real Redis)', () => {
 
     it('given ARI not connected, the sweep waits (files cannot be deleted) and deletes nothing', async () => {
       const offline = storage(false);
-      const service = new RecordingService(offline, state, registry, calls, {} as AccessPolicy, 'n1', log, () => now);
+      const service = new RecordingService(core, offline, state, registry, calls, {} as AccessPolicy, 'n1', log, () => now);
       await finished('old-short', 'short', 3);
       assert.equal(await service.sweep(), false);
       assert.deepEqual(await state.recordingIds(), ['old-short-1']);

@@ -1,7 +1,14 @@
 import sinon from 'sinon';
 import winston from 'winston';
-import { CallService } from '../../src/calls/callService';
-import type { CallSession } from '../../src/calls/session';
+import { CallCore, type CallSession } from '../../src/calls/core';
+import { MediaWaiter } from '../../src/calls/core/media';
+import { CallService } from '../../src/calls/queueing/callService';
+import { HoldFeature, type HoldService } from '../../src/calls/hold';
+import { TransferFeature, type TransferService } from '../../src/calls/transfer';
+import { ConsultFeature, type ConsultService } from '../../src/calls/consult';
+import { ConferenceFeature, type ConferenceService } from '../../src/calls/conference';
+import { ParkFeature, type ParkService } from '../../src/calls/park';
+import { AccessPolicy } from '../../src/access/policy';
 import { Agent, AgentSchema, Queue, QueueSchema } from '../../src/config/schema';
 import { Destinations } from '../../src/destinations/destinations';
 import { Registry } from '../../src/registry/registry';
@@ -9,10 +16,11 @@ import { StateStore } from '../../src/state/store';
 import { FakeAri, settle } from './fakeAri';
 
 /**
- * What a CallService unit test stands on: the shared fake ARI, a sinon stub of the state store
- * (the Lua transitions answer what the test says; their real behaviour is tested on Redis in
- * test/integration), a real Registry loaded with the test's queues and agents, and a stub of
- * the outbound destination policy.
+ * What a unit test of the call core and its features stands on: the shared fake ARI, the real call
+ * core with the queueing feature and the in-call features registered as main.ts registers them, a
+ * sinon stub of the state store (the Lua transitions answer what the test says; their real
+ * behaviour is tested on Redis in test/integration), a real Registry loaded with the test's queues
+ * and agents, and a stub of the outbound destination policy.
  */
 export interface CallWorld {
   sandbox: sinon.SinonSandbox;
@@ -20,11 +28,18 @@ export interface CallWorld {
   state: sinon.SinonStubbedInstance<StateStore>;
   registry: Registry;
   destinations: sinon.SinonStubbedInstance<Destinations>;
+  core: CallCore;
+  media: MediaWaiter;
   calls: CallService;
+  hold: HoldService;
+  transfer: TransferService;
+  consult: ConsultService;
+  conference: ConferenceService;
+  park: ParkService;
   log: winston.Logger;
-  /** Lifecycle events CallService emitted, in order: [name, callId, queueId?]. */
+  /** Lifecycle events the core's emitter carried, in order: [name, callId, queueId?]. */
   lifecycle: [string, string, string?][];
-  /** Queue ids onCallWaiting was called with. */
+  /** Queue ids of the core's 'waiting' events (dispatch again). */
   waitingAgain: string[];
 }
 
@@ -70,14 +85,28 @@ export async function callWorld(opts: { queues?: Queue[]; agents?: Agent[]; offe
   const destinations = sandbox.createStubInstance(Destinations);
   destinations.check.callsFake(async (n) => n);
   destinations.evaluate.callsFake(async (n) => ({ allowed: true, number: n }));
-  const calls = new CallService(ari.asAri(), state as unknown as StateStore, registry, 'n1', 5000, log, destinations as unknown as Destinations);
+  const st = state as unknown as StateStore;
+  const dest = destinations as unknown as Destinations;
+  const policy = new AccessPolicy(registry);
+  const core = new CallCore(ari.asAri(), log);
+  const media = new MediaWaiter(ari.asAri(), log);
+  const calls = new CallService(core, ari.asAri(), st, registry, 'n1', opts.offerGraceMs ?? 5000, log);
+  const hold = new HoldFeature(calls, ari.asAri(), st, policy);
+  const transfer = new TransferFeature(core, calls, ari.asAri(), st, registry, dest, policy);
+  const consult = new ConsultFeature(core, calls, hold.service, ari.asAri(), st, registry, dest, policy);
+  const conference = new ConferenceFeature(core, calls, ari.asAri(), st, registry, dest, policy);
+  const park = new ParkFeature(core, calls, ari.asAri(), st, registry, policy);
+  core.register(calls).register(hold).register(transfer).register(consult).register(conference).register(park);
   const lifecycle: [string, string, string?][] = [];
-  calls.lifecycle.on('queued', (s: CallSession, q: Queue) => lifecycle.push(['queued', s.callId, q.id]));
-  calls.lifecycle.on('connected', (s: CallSession) => lifecycle.push(['connected', s.callId]));
-  calls.lifecycle.on('ended', (s: CallSession) => lifecycle.push(['ended', s.callId]));
+  core.events.on('queued', (s: CallSession, q: Queue) => lifecycle.push(['queued', s.callId, q.id]));
+  core.events.on('connected', (s: CallSession) => lifecycle.push(['connected', s.callId]));
+  core.events.on('ended', (s: CallSession) => lifecycle.push(['ended', s.callId]));
   const waitingAgain: string[] = [];
-  calls.onCallWaiting = (q) => waitingAgain.push(q);
-  return { sandbox, ari, state, registry, destinations, calls, log, lifecycle, waitingAgain };
+  core.events.on('waiting', (q) => waitingAgain.push(q));
+  return {
+    sandbox, ari, state, registry, destinations, core, media, calls, log, lifecycle, waitingAgain,
+    hold: hold.service, transfer: transfer.service, consult: consult.service, conference: conference.service, park: park.service,
+  };
 }
 
 /** A caller dials the queue's extension: its channel enters Stasis as the dialplan sends it. */

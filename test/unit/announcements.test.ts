@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
 import sinon from 'sinon';
 import winston from 'winston';
 import { Announcer } from '../../src/announcements/announcer';
 import { WaitFacts, estimatedWaitSec, positionAnnouncement, storeWaitFacts, waitMedia } from '../../src/announcements/wording';
-import type { CallService } from '../../src/calls/callService';
-import type { CallSession } from '../../src/calls/session';
+import type { CallCore, CallEventMap, CallSession } from '../../src/calls/core';
+import type { CallService } from '../../src/calls/queueing/callService';
+import { TypedEmitter } from '../../src/events/typedEmitter';
 import { QueueSchema, Queue } from '../../src/config/schema';
 import type { Registry } from '../../src/registry/registry';
 import type { StateStore } from '../../src/state/store';
@@ -65,7 +65,8 @@ describe('announcements to waiting callers', () => {
   const stopped = () => ari.argsOf('stopPlayback').map(([id]) => id);
   const moh = () => ari.argsOf('startMoh').map(([channelId]) => channelId);
   let sessions: Map<string, CallSession>;
-  let lifecycle: EventEmitter;
+  /** The call core's lifecycle events. */
+  let lifecycle: TypedEmitter<CallEventMap>;
   let queues: Map<string, Queue>;
   let positions: Map<string, number>;
   let handleMs: number | undefined;
@@ -91,7 +92,7 @@ describe('announcements to waiting callers', () => {
     clock = sinon.useFakeTimers({ now: Date.parse('2030-01-02T10:00:00Z') });
     ari = new FakeAri();
     sessions = new Map();
-    lifecycle = new EventEmitter();
+    lifecycle = new TypedEmitter<CallEventMap>();
     queues = new Map();
     positions = new Map();
     handleMs = undefined;
@@ -101,9 +102,9 @@ describe('announcements to waiting callers', () => {
       averageHandleMs: async () => handleMs,
       servingAgents: async () => serving,
     };
-    const calls = { lifecycle, liveSession: (id: string) => sessions.get(id) } as unknown as CallService;
+    const calls = { liveSession: (id: string) => sessions.get(id) } as unknown as CallService;
     const registry = { findQueue: (id: string) => queues.get(id) } as unknown as Registry;
-    announcer = new Announcer(ari.asAri(), calls, registry, facts);
+    announcer = new Announcer({ events: lifecycle } as unknown as CallCore, ari.asAri(), calls, registry, facts);
   });
   afterEach(() => clock.restore());
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { CallbackNumber, dialString, dialable } from '../../src/callbacks/numbers';
+import { CallbackNumber } from '../../src/callbacks/numbers';
+import { dialString, dialable } from '../../src/calls/agentFirst/numbers';
 
 describe('callback numbers', () => {
   it('accepts what web forms send: digits with ( ) + - .', () => {

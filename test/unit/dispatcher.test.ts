@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
 import sinon from 'sinon';
 import winston from 'winston';
-import type { CallbackService } from '../../src/callbacks/callbackService';
-import type { CallService } from '../../src/calls/callService';
-import { Dispatcher } from '../../src/calls/dispatcher';
+import { CallbackServing } from '../../src/callbacks/serving';
+import type { AgentFirstDialer } from '../../src/calls/agentFirst';
+import type { CallCore } from '../../src/calls/core';
+import type { MediaWaiter } from '../../src/calls/core/media';
+import type { Ari } from '../../src/ari/client';
+import type { CallService } from '../../src/calls/queueing/callService';
+import { Dispatcher } from '../../src/calls/queueing/dispatcher';
 import type { Agent, Queue } from '../../src/config/schema';
 import { Registry } from '../../src/registry/registry';
 import { StateStore } from '../../src/state/store';
@@ -34,8 +38,10 @@ describe('Dispatcher (stubbed store and offers)', () => {
     const registry = new Registry(state as unknown as StateStore, log);
     await registry.reload();
     const calls = { localWaiting: () => local, offer, offerAll } as unknown as CallService;
-    const callbacks = { offer: callbackOffer } as unknown as CallbackService;
-    dispatcher = new Dispatcher(calls, callbacks, state as unknown as StateStore, registry, log, () => online);
+    // the callback feature's offer source as main.ts registers it, its offers stubbed
+    const callbacks = new CallbackServing({} as CallCore, {} as Ari, {} as MediaWaiter, {} as AgentFirstDialer, state as unknown as StateStore, registry, 'n1', 5000, log);
+    callbacks.offer = callbackOffer;
+    dispatcher = new Dispatcher(calls, (id) => (callbacks.isMine(id) ? callbacks : undefined), state as unknown as StateStore, registry, log, () => online);
   };
   const offered = () => offer.getCalls().map((c) => [c.args[1], c.args[2]]);
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { parseSkills } from '../../src/calls/overflow';
+import { parseSkills } from '../../src/calls/queueing/overflow';
 import { Queue, QueueSchema } from '../../src/config/schema';
 import { eligible, requirement, wideningPointsMs } from '../../src/routing/eligibility';
 import { longestIdle } from '../../src/routing/longestIdle';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { unansweredOutcome } from '../../src/calls/session';
+import { unansweredOutcome } from '../../src/calls/core';
 
 describe('unanswered offers', () => {
   it('maps ring timeout (19) and no response (18) to a no-answer pause, busy and reject to their own reasons', () => {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
 import sinon from 'sinon';
 import winston from 'winston';
-import type { CallService } from '../../src/calls/callService';
-import type { CallSession } from '../../src/calls/session';
-import { WaitingPolicy } from '../../src/calls/waitingPolicy';
+import type { CallCore, CallEventMap, CallSession } from '../../src/calls/core';
+import type { CallService } from '../../src/calls/queueing/callService';
+import { TypedEmitter } from '../../src/events/typedEmitter';
+import { WaitingPolicy } from '../../src/calls/queueing/waitingPolicy';
 import type { Queue } from '../../src/config/schema';
 import type { Registry } from '../../src/registry/registry';
 import { StateStore } from '../../src/state/store';
@@ -19,7 +19,8 @@ describe('WaitingPolicy (maximum wait, leave when empty)', () => {
   let clock: sinon.SinonFakeTimers;
   let state: sinon.SinonStubbedInstance<StateStore>;
   let sessions: Map<string, CallSession>;
-  let lifecycle: EventEmitter;
+  /** The call core's lifecycle events. */
+  let lifecycle: TypedEmitter<CallEventMap>;
   let overflow: sinon.SinonStub;
   let queues: Map<string, Queue>;
   let policy: WaitingPolicy;
@@ -37,7 +38,7 @@ describe('WaitingPolicy (maximum wait, leave when empty)', () => {
     clock = sandbox.useFakeTimers({ now: NOW, toFake: ['Date', 'setTimeout', 'clearTimeout'] });
     state = sandbox.createStubInstance(StateStore);
     sessions = new Map();
-    lifecycle = new EventEmitter();
+    lifecycle = new TypedEmitter<CallEventMap>();
     overflow = sandbox.stub().resolves(true);
     queues = new Map([
       ['q1', queueDef({ id: 'q1', extension: '100', maxWaitSec: 30 })],
@@ -45,15 +46,15 @@ describe('WaitingPolicy (maximum wait, leave when empty)', () => {
       ['empty', queueDef({ id: 'empty', extension: '300', leaveWhenEmpty: 'yes' })],
     ]);
     const calls = {
-      lifecycle, overflow, liveSession: (id: string) => sessions.get(id), liveSessions: () => [...sessions.values()],
+      overflow, liveSession: (id: string) => sessions.get(id), liveSessions: () => [...sessions.values()],
     } as unknown as CallService;
-    policy = new WaitingPolicy(calls, state as unknown as StateStore, { findQueue: (id: string) => queues.get(id) } as unknown as Registry);
+    policy = new WaitingPolicy({ events: lifecycle } as unknown as CallCore, calls, state as unknown as StateStore, { findQueue: (id: string) => queues.get(id) } as unknown as Registry);
   });
   afterEach(() => { policy.stop(); sandbox.restore(); });
 
   it('given a queue with maxWaitSec 30, when a caller has waited 30 s, then it overflows as a timeout, not a moment before', async () => {
     recorded('c1', 0);
-    lifecycle.emit('queued', session('c1', 'q1'), queues.get('q1'));
+    lifecycle.emit('queued', session('c1', 'q1'), queues.get('q1')!);
     await settle();
     await clock.tickAsync(29_999);
     sinon.assert.notCalled(overflow);
@@ -63,7 +64,7 @@ describe('WaitingPolicy (maximum wait, leave when empty)', () => {
 
   it('given a caller who joined 20 s ago (a controller restart re-queues it), when it is queued again here, then the deadline counts from Redis\'s join time: 10 s left', async () => {
     recorded('c1', 20_000);
-    lifecycle.emit('queued', session('c1', 'q1'), queues.get('q1'));
+    lifecycle.emit('queued', session('c1', 'q1'), queues.get('q1')!);
     await settle();
     await clock.tickAsync(9_999);
     sinon.assert.notCalled(overflow);
@@ -73,7 +74,7 @@ describe('WaitingPolicy (maximum wait, leave when empty)', () => {
 
   it('given a caller moved into the queue later (queuedAt), when the deadline is set, then it counts from queuedAt, not from the first join', async () => {
     recorded('c1', 100_000, { queuedAt: NOW - 5_000 });
-    lifecycle.emit('queued', session('c1', 'q1'), queues.get('q1'));
+    lifecycle.emit('queued', session('c1', 'q1'), queues.get('q1')!);
     await settle();
     await clock.tickAsync(24_999);
     sinon.assert.notCalled(overflow);
@@ -84,7 +85,7 @@ describe('WaitingPolicy (maximum wait, leave when empty)', () => {
   it('given a caller whose phone rings an agent at the deadline, when it runs out, then it is looked at again a second later and overflows only if waiting again', async () => {
     recorded('c1', 0);
     const s = session('c1', 'q1');
-    lifecycle.emit('queued', s, queues.get('q1'));
+    lifecycle.emit('queued', s, queues.get('q1')!);
     await settle();
     s.state = 'offered';
     await clock.tickAsync(30_000);
@@ -97,7 +98,7 @@ describe('WaitingPolicy (maximum wait, leave when empty)', () => {
   it('given a caller transferred to another queue before its deadline, when the old deadline passes, then nothing happens', async () => {
     recorded('c1', 0);
     const s = session('c1', 'q1');
-    lifecycle.emit('queued', s, queues.get('q1'));
+    lifecycle.emit('queued', s, queues.get('q1')!);
     await settle();
     s.queueId = 'q2';
     await clock.tickAsync(60_000);
@@ -107,16 +108,16 @@ describe('WaitingPolicy (maximum wait, leave when empty)', () => {
   it('given a caller queued twice (back to waiting after an offer), when time passes, then only one deadline fires', async () => {
     recorded('c1', 0);
     const s = session('c1', 'q1');
-    lifecycle.emit('queued', s, queues.get('q1'));
+    lifecycle.emit('queued', s, queues.get('q1')!);
     await settle();
-    lifecycle.emit('queued', s, queues.get('q1'));
+    lifecycle.emit('queued', s, queues.get('q1')!);
     await settle();
     await clock.tickAsync(60_000);
     sinon.assert.calledOnce(overflow);
   });
 
   it('given a queue without maxWaitSec, when a caller waits an hour, then it never overflows (Redis not even read)', async () => {
-    lifecycle.emit('queued', session('c1', 'q2'), queues.get('q2'));
+    lifecycle.emit('queued', session('c1', 'q2'), queues.get('q2')!);
     await settle();
     await clock.tickAsync(3_600_000);
     sinon.assert.notCalled(overflow);

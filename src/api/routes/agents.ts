@@ -67,15 +67,6 @@ export function agentsRouter(registry: Registry, agents: AgentService, state: St
       res.json({ agentId: id, state: st.state, reason: st.reason, loggedInQueues: st.queues, pausedQueues: st.pausedQueues });
     });
   action('login'); action('logout'); action('ready'); action('pause');
-
-  const wrapUp = (name: 'extend' | 'end') =>
-    r.post(`/agents/:id/wrapup/${name}`, async (req, res) => {
-      const id = String(req.params.id);
-      const user = userOf(req);
-      policy.agent(user, id);
-      const st = name === 'extend' ? await agents.extendWrapUp(user, id) : await agents.endWrapUp(user, id);
-      res.json({ agentId: id, state: st.state, wrapUpUntil: st.wrapUpUntil ? new Date(st.wrapUpUntil).toISOString() : null });
-    });
-  wrapUp('extend'); wrapUp('end');
+  // wrap-up's routes are the wrap-up feature's (calls/wrapUp/routes.ts)
   return r;
 }

@@ -4,7 +4,7 @@ import { Skills, describeIssues } from '../../config/schema';
 import { Conflict, Invalid, NotFound } from '../../errors';
 import type { Registry } from '../../registry/registry';
 import type { StateStore } from '../../state/store';
-import type { CallService } from '../../calls/callService';
+import type { CallService } from '../../calls/queueing/callService';
 import type { AccessPolicy } from '../../access/policy';
 import { Dispositions, callView } from '../../calls/dispositions';
 import { allow, userOf } from '../auth';

@@ -1,17 +1,28 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AccessPolicy } from '../../access/policy';
-import type { CallService } from '../../calls/callService';
-import { describeIssues } from '../../config/schema';
+import { userOf } from '../../api/auth';
 import { Forbidden, Invalid, NotFound } from '../../errors';
 import type { StateStore } from '../../state/store';
-import { userOf } from '../auth';
+import { parseOrThrow } from '../../validation/parse';
+import type { CallService } from '../queueing/callService';
+import { callControlAccess } from '../queueing/control';
+import type { ParkService } from './service';
 
 const RetrieveBody = z.object({ agentId: z.string().optional() }).strict();
 
-/** Parked calls: any agent of the call's queue may retrieve one to their phone; supervisors to an agent's. */
-export function parkingRouter(calls: CallService, state: StateStore, policy: AccessPolicy): Router {
+/**
+ * POST /calls/{id}/park; parked calls: any agent of the call's queue may retrieve one to their phone,
+ * supervisors to an agent's.
+ */
+export function parkingRouter(parking: ParkService, calls: CallService, state: StateStore, policy: AccessPolicy): Router {
   const r = Router();
+  const live = callControlAccess(calls, policy);
+  r.post('/calls/:id/park', async (req, res) => {
+    const user = userOf(req);
+    live(user, String(req.params.id));
+    res.status(201).json({ callId: String(req.params.id), slot: await parking.park(String(req.params.id), user.id) });
+  });
   r.get('/parked', async (req, res) => {
     const user = userOf(req);
     const parked = await Promise.all((await state.parkedCalls()).map(async (p) => ({ ...p, call: await state.call(p.callId) })));
@@ -23,8 +34,7 @@ export function parkingRouter(calls: CallService, state: StateStore, policy: Acc
   });
   r.post('/parked/:slot/retrieve', async (req, res) => {
     const user = userOf(req);
-    const p = RetrieveBody.safeParse(req.body ?? {});
-    if (!p.success) throw new Invalid('invalid retrieve request', describeIssues(p.error));
+    const p = { data: parseOrThrow(RetrieveBody, req.body, 'retrieve request') };
     const slot = Number(req.params.slot);
     const entry = (await state.parkedCalls()).find((x) => x.slot === slot);
     const call = entry && (await state.call(entry.callId));
@@ -34,7 +44,7 @@ export function parkingRouter(calls: CallService, state: StateStore, policy: Acc
     if (user.role === 'agent' && p.data.agentId && p.data.agentId !== user.agentId) throw new Forbidden('an agent retrieves parked calls to their own phone');
     policy.queue(user, call.queueId);
     policy.agent(user, agentId);
-    await calls.unpark(entry.callId, agentId, false);
+    await parking.unpark(entry.callId, agentId, false);
     res.status(202).json({ slot, callId: entry.callId, agentId });
   });
   return r;

@@ -1,9 +1,9 @@
-import type { Queue } from '../config/schema';
-import type { AcdEvent } from '../events/bus';
-import type { Registry } from '../registry/registry';
-import type { StateStore } from '../state/store';
+import type { Queue } from '../../config/schema';
+import type { AcdEvent } from '../../events/bus';
+import type { Registry } from '../../registry/registry';
+import type { StateStore } from '../../state/store';
 import type { CallService } from './callService';
-import type { CallSession } from './session';
+import type { CallCore, CallSession } from '../core';
 
 /** A caller ringing an agent when its wait runs out is looked at again this much later. */
 const WHILE_RINGING_MS = 1000;
@@ -16,8 +16,8 @@ const WHILE_RINGING_MS = 1000;
 export class WaitingPolicy {
   private readonly deadlines = new Map<string, NodeJS.Timeout>();
 
-  constructor(private readonly calls: CallService, private readonly state: StateStore, private readonly registry: Registry) {
-    calls.lifecycle.on('queued', (s, q) => void this.armMaxWait(s, q));
+  constructor(core: CallCore, private readonly calls: CallService, private readonly state: StateStore, private readonly registry: Registry) {
+    core.events.on('queued', (s, q) => void this.armMaxWait(s, q));
   }
 
   private async armMaxWait(s: CallSession, queue: Queue): Promise<void> {

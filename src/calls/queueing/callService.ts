@@ -1,19 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { EventEmitter } from 'node:events';
-import { Ari, AriGone, AriUnavailable } from '../ari/client';
-import type { AriChannel } from '../ari/types';
-import type { Queue } from '../config/schema';
-import { DestinationNotAllowed, Destinations, looksLikeNumber } from '../destinations/destinations';
-import { Conflict } from '../errors';
-import type { Logger } from '../logger';
-import type { Registry } from '../registry/registry';
-import type { StateStore } from '../state/store';
-import { CallSession, ChannelRef, unansweredOutcome } from './session';
+import { Ari, AriGone, AriUnavailable } from '../../ari/client';
+import { callerIdOf } from '../../ari/callerId';
+import type { AriChannel } from '../../ari/types';
+import type { Queue } from '../../config/schema';
+import { Conflict } from '../../errors';
+import type { Logger } from '../../logger';
+import type { Registry } from '../../registry/registry';
+import type { StateStore } from '../../state/store';
+import { APP, CallCore, CallFeature, CallSession, ChannelRef, ConnectedCall, unansweredOutcome } from '../core';
+import { wrapUpFor } from '../wrapUp/policy';
 import { overflowTarget, parseSkills } from './overflow';
 
-export const APP = 'acd';
-/** What a blind transfer out of the ACD may name (POST /calls/{id}/transfer's extension, a REFER's user part). */
-export const EXTERNAL_TARGET = /^[0-9*#+]{2,32}$/;
+/** The owner name of callers' and agents' channels in the channel table. */
+export const QUEUEING = 'queueing';
+
+/** The in-call actions a feature may refuse for a while (InCallGuard). */
+export type InCallAction = 'hold' | 'transfer' | 'park';
+export type InCallGuard = (s: ConnectedCall, action: InCallAction) => void;
 
 /**
  * The call lifecycle on this controller's Asterisk: inbound → queued (music on hold) → offered
@@ -21,42 +24,31 @@ export const EXTERNAL_TARGET = /^[0-9*#+]{2,32}$/;
  * Every state change goes through a Lua transition first; Asterisk is then told what to do.
  * Handlers of one call run one at a time (ARI events of a call can arrive while a handler awaits).
  */
-export class CallService {
+export class CallService implements CallFeature {
+  readonly name = QUEUEING;
   private readonly sessions = new Map<string, CallSession>();
-  private readonly channels = new Map<string, ChannelRef>();
-  private readonly chains = new Map<string, Promise<void>>();
-  /**
-   * A call of ours went back to waiting. The dispatcher also reacts to the stream event, but that
-   * event can arrive before this controller has updated its session; this closes the gap.
-   */
-  onCallWaiting: (queueId: string) => void = () => {};
-  /** Hooks for the callback feature: a caller was connected, or hung up in the callback IVR. */
-  onConnected: (callId: string) => void = () => {};
-  onIvrCallerGone: (s: CallSession) => void = () => {};
-  /**
-   * 'connected' (session): caller and agent are bridged (session.connected has the bridge);
-   * 'ended' (session): the connected call is over and its bridge about to go.
-   * 'queued' (session, queue): a caller of ours started (or went back to) waiting with music.
-   * For features that ride on a live call: recording, monitoring, callback offers, announcements.
-   */
-  readonly lifecycle = new EventEmitter<{ connected: [CallSession]; ended: [CallSession]; queued: [CallSession, Queue] }>();
+  private readonly channels: Channels;
+  readonly stasis: CallFeature['stasis'] = {
+    inbound: (channel, [extension, priority, skills]) => void this.inbound(channel, extension ?? '', priority, skills),
+    agent: (channel, [callId, token, agentId]) => void this.serialize(callId, () => this.agentAnswered(channel, callId, token, agentId)),
+  };
+  readonly timers: CallFeature['timers'] = {
+    // an offer of an entry that is another feature's (a callback request) is that feature's to settle
+    offer: ([id, token]) => (this.core.offerSourceFor(id)?.offerExpired(id, token) ?? this.offerExpired(id, token)),
+  };
+  private readonly guards: InCallGuard[] = [];
+  readonly channelGone: CallFeature['channelGone'] = (channel, _ref, how, cause) => this.onChannelGone(channel, how, cause);
 
   constructor(
+    private readonly core: CallCore,
     private readonly ari: Ari,
     private readonly state: StateStore,
     private readonly registry: Registry,
     private readonly nodeId: string,
     private readonly offerGraceMs: number,
     private readonly log: Logger,
-    private readonly destinations: Destinations,
   ) {
-    ari.routeStasis('inbound', (channel, [extension, priority, skills]) => void this.inbound(channel, extension ?? '', priority, skills));
-    ari.routeStasis('agent', (channel, [callId, token, agentId]) => void this.serialize(callId, () => this.agentAnswered(channel, callId, token, agentId)));
-    ari.routeStasis('party', (channel, [callId, partyId]) => void this.serialize(callId, () => this.partyAnswered(channel, callId, partyId)));
-    ari.routeStasis('consult', (channel, [callId, consultId]) => void this.serialize(callId, () => this.consultAnswered(channel, callId, consultId)));
-    ari.onEvent('StasisEnd', (e) => this.onChannelGone(e.channel, 'left', 0));
-    ari.onEvent('ChannelDestroyed', (e) => this.onChannelGone(e.channel, 'destroyed', e.cause));
-    ari.onEvent('ChannelTransfer', (e) => void this.phoneTransfer(e.referred_by.source_channel.id, e.refer_to.requested_destination));
+    this.channels = new Channels(core);
   }
 
   /** Ids of this controller's waiting calls in a queue (dispatch offers only calls it can bridge). */
@@ -100,7 +92,7 @@ export class CallService {
     const s = this.sessions.get(callId);
     if (s?.state !== 'ivr') return false;
     s.state = 'waiting';
-    this.onCallWaiting(s.queueId);
+    this.core.events.emit('waiting', s.queueId);
     return true;
   }
 
@@ -111,13 +103,7 @@ export class CallService {
   }
 
   private serialize(callId: string, fn: () => Promise<void>): Promise<void> {
-    const prev = this.chains.get(callId) ?? Promise.resolve();
-    const next = prev.then(fn).catch((err) => {
-      this.log.error('call handler failed', { callId, error: (err as Error).message, stack: (err as Error).stack });
-    });
-    this.chains.set(callId, next);
-    void next.then(() => { if (this.chains.get(callId) === next) this.chains.delete(callId); });
-    return next;
+    return this.core.executor.run(callId, fn);
   }
 
   // --- inbound -------------------------------------------------------------------------------
@@ -154,7 +140,7 @@ export class CallService {
         return;
       }
       log.info('caller queued', { callerNumber: channel.caller.number, position: queued.ok ? queued.value : null, priority });
-      if (queued.ok) this.lifecycle.emit('queued', session, queue);
+      if (queued.ok) this.core.events.emit('queued', session, queue);
     });
   }
 
@@ -207,7 +193,7 @@ export class CallService {
         if (!q.ok) { this.forget(s); await this.ari.hangupQuietly(s.callerChannelId); return false; }
       }
       if (next.waitingTone !== 'ringing' && (queue.waitingTone === 'ringing' || next.mohClass !== queue.mohClass)) await this.answerWithMusic(s.callerChannelId, next);
-      this.lifecycle.emit('queued', s, next);
+      this.core.events.emit('queued', s, next);
       return true;
     }
     this.forget(s);
@@ -273,7 +259,7 @@ export class CallService {
         app: APP,
         appArgs: `agent,${session.callId},${token}${session.offer?.legs ? `,${agentId}` : ''}`,
         // the agent's phone shows the caller's number and, as the name, the queue
-        callerId: `"${queue.name.replace(/"/g, '')}" <${session.callerNumber}>`,
+        callerId: callerIdOf(queue.name, session.callerNumber),
         timeoutSec: queue.ringTimeoutSec,
         originator: session.callerChannelId,
       });
@@ -320,8 +306,7 @@ export class CallService {
         this.ari.addChannels(bridgeId, [s.callerChannelId, channel.id]),
       ]);
       s.log.info('call connected', { agentId });
-      this.onConnected(s.callId);
-      this.lifecycle.emit('connected', s);
+      this.core.events.emit('connected', s);
     } catch (err) {
       // the caller left between answer and bridge: its StasisEnd releases the call
       s.log.info('bridging failed', { agentId, error: (err as Error).message });
@@ -335,11 +320,7 @@ export class CallService {
     void this.serialize(ref.callId, async () => {
       const s = this.sessions.get(ref.callId);
       if (!s) { this.channels.delete(channel.id); return; }
-      if (ref.role === 'party') {
-        await this.partyGone(s, ref.partyId!);
-      } else if (ref.role === 'consult') {
-        if (s.consult?.channelId === channel.id) await this.consultOver(s, s.consult.answered ? 'target-hung-up' : 'not-answered');
-      } else if (ref.role === 'caller') {
+      if (ref.role === 'caller') {
         await this.callerGone(s);
       } else if (s.state === 'offered' && (s.offer?.agentChannelId === channel.id || s.offer?.legs?.has(channel.id))) {
         if (how === 'destroyed') {
@@ -361,7 +342,7 @@ export class CallService {
   private async callerGone(s: CallSession): Promise<void> {
     if (s.state === 'connected') return this.finish(s, 'caller');
     // hanging up while leaving a callback message is how many callers end it: not an abandon
-    if (s.state === 'ivr') return this.onIvrCallerGone(s);
+    if (s.state === 'ivr') { this.core.events.emit('ivrCallerGone', s); return; }
     // a parked caller who hangs up is abandoned too: call_abandon frees the slot
     const r = await this.state.abandon(s.callId);
     const ringing = ringingChannels(s);
@@ -389,13 +370,13 @@ export class CallService {
       s.state = 'waiting';
       s.offer = undefined;
       s.log.info('offer not answered', { agentId, outcome, pausedWith: pauseReason });
-      this.onCallWaiting(s.queueId);
+      this.core.events.emit('waiting', s.queueId);
     }
   }
 
   /** End a connected call from the API: both legs are hung up. */
   async hangup(callId: string): Promise<void> {
-    await this.serializeOrThrow(callId, async () => {
+    await this.inTurn(callId, async () => {
       const s = this.connectedSession(callId);
       await this.finish(s, 'api');
     });
@@ -403,11 +384,11 @@ export class CallService {
 
   private async finish(s: CallSession, endedBy: 'caller' | 'agent' | 'api'): Promise<void> {
     const c = s.connected;
-    for (const p of s.parties?.values() ?? []) void this.ari.hangupQuietly(p.channelId);
-    if (s.consult) { void this.state.consultCancel(s.callId, s.consult.id, 'call-ended'); void this.ari.hangupQuietly(s.consult.channelId); }
+    // features with legs of their own in the call (parties, a consultation) let them go
+    this.core.events.emit('ending', s);
     this.forget(s);
-    this.lifecycle.emit('ended', s);
-    await this.state.release(s.callId, endedBy, c ? this.registry.wrapUpFor(s.queueId, c.agentId) : undefined);
+    this.core.events.emit('ended', s);
+    await this.state.release(s.callId, endedBy, c ? wrapUpFor(this.registry, s.queueId, c.agentId) : undefined);
     s.log.info('call ended', { endedBy, agentId: c?.agentId });
     await Promise.all([
       endedBy === 'api' ? this.ari.hangupQuietly(c?.agentChannelId) : undefined,
@@ -423,313 +404,66 @@ export class CallService {
     if (s.connected) this.channels.delete(s.connected.agentChannelId);
   }
 
-  // --- in-call control ------------------------------------------------------------------------
-  private connectedSession(callId: string): CallSession & { connected: NonNullable<CallSession['connected']> } {
+  // --- for the in-call features (hold, transfer, consult, conference, park) -------------------
+  /** The call, connected on this controller; else CALL_NOT_CONNECTED. */
+  connectedSession(callId: string): ConnectedCall {
     const s = this.sessions.get(callId);
     if (!s || s.state !== 'connected' || !s.connected) throw new Conflict('CALL_NOT_CONNECTED', 'the call is not connected on this controller');
-    return s as CallSession & { connected: NonNullable<CallSession['connected']> };
+    return s as ConnectedCall;
   }
 
-  /** Hold: the caller leaves the bridge for music on hold, so nothing the agent says reaches them. */
-  async hold(callId: string, on: boolean, userId: string): Promise<void> {
-    await this.serializeOrThrow(callId, async () => {
-      const s = this.connectedSession(callId);
-      if (s.consult) throw new Conflict('CONSULT_IN_PROGRESS', 'the caller holds for a consultation: complete or cancel it');
-      await this.holdNow(s, on, userId);
-    });
-  }
+  /** Run an action of a request in the call's turn (core executor): the request gets its result or error. */
+  inTurn<T>(callId: string, fn: () => Promise<T>): Promise<T> { return this.core.executor.runOrThrow(callId, fn); }
 
-  private async holdNow(s: CallSession, on: boolean, userId: string): Promise<void> {
-    const r = await this.state.callHold(s.callId, on, userId);
-    if (!r.ok) { if (r.code === 'NO_CHANGE') return; throw new Conflict('CALL_NOT_CONNECTED', 'the call is not connected'); }
-    const bridgeId = s.connected!.bridgeId;
-    if (on) {
-      await this.ari.removeChannel(bridgeId, s.callerChannelId);
-      await this.ari.startMoh(s.callerChannelId, this.registry.findQueue(s.queueId)?.mohClass ?? 'default');
-    } else {
-      await this.ari.stopMoh(s.callerChannelId).catch(() => undefined);
-      await this.ari.addChannels(bridgeId, [s.callerChannelId]);
-    }
-    s.log.info(on ? 'caller on hold' : 'caller off hold');
-  }
+  /** Run an event's handler in the call's turn: a failure is logged. */
+  inTurnQuietly(callId: string, fn: () => Promise<void>): Promise<void> { return this.serialize(callId, fn); }
 
-  async sendDtmf(callId: string, to: 'caller' | 'agent', digits: string): Promise<void> {
-    const s = this.connectedSession(callId);
-    await this.ari.sendDtmf(to === 'caller' ? s.callerChannelId : s.connected.agentChannelId, digits);
-  }
+  /** A feature that makes an in-call action impossible for a while (a consultation holds the caller) throws its Conflict here. */
+  addGuard(guard: InCallGuard): void { this.guards.push(guard); }
+
+  /** Every guard's say on this action (throws the first Conflict). */
+  checkAction(s: ConnectedCall, action: InCallAction): void { for (const g of this.guards) g(s, action); }
 
   /**
-   * Blind transfer: to another agent (rung now; if they do not answer the caller waits in the queue
-   * at their original place), to a queue (keeping their original time), or out of the ACD to a
-   * dialplan extension (context acd-transfer). The agent who had the call goes to wrap-up.
+   * The agent leaves a connected call and its bridge goes, the caller stays with us (transfer, park):
+   * the call is over for the agent ('ended'), the caller is out of the bridge, then (whileOut, e.g.
+   * music) the agent's leg is hung up and the bridge destroyed.
    */
-  async transfer(callId: string, t: { kind: 'agent' | 'queue' | 'external'; target: string }, userId: string): Promise<void> {
-    await this.serializeOrThrow(callId, async () => {
-      const s = this.connectedSession(callId);
-      // as for hold and park: the consulted party would be left in a destroyed bridge
-      if (s.consult) throw new Conflict('CONSULT_IN_PROGRESS', 'complete or cancel the consultation first');
-      if (t.kind === 'external') {
-        // the same rule for the API and a phone's REFER: a dialable number (never a dial string) the policy allows
-        if (!EXTERNAL_TARGET.test(t.target)) throw new DestinationNotAllowed(`${JSON.stringify(t.target)} is not an extension or number`, { destination: t.target, reason: 'not-a-number', rule: null, queueId: s.queueId });
-        await this.destinations.check(t.target, s.queueId, 'transfer');
-      }
-      const from = s.connected;
-      const queue = this.registry.findQueue(s.queueId);
-      const token = randomUUID();
-      const agentChannelId = `offer-${token}`;
-      const r = await this.state.callTransfer(callId, {
-        ...t, token, agentChannelId, expiresAt: Date.now() + (queue?.ringTimeoutSec ?? 20) * 1000 + this.offerGraceMs,
-      }, this.registry.wrapUpFor(s.queueId, from.agentId), userId);
-      if (!r.ok) throw new Conflict(r.code, r.code === 'TARGET_NOT_READY' ? `agent ${t.target} is not ready` : 'the call cannot be transferred now');
-      s.log.info('call transferred', { fromAgentId: from.agentId, ...t });
-      this.channels.delete(from.agentChannelId);
-      (s as CallSession).connected = undefined;
-      this.lifecycle.emit('ended', s);
-      await this.ari.removeChannel(from.bridgeId, s.callerChannelId).catch(() => undefined);
-      await Promise.all([this.ari.hangupQuietly(from.agentChannelId), this.ari.destroyBridge(from.bridgeId).catch(() => undefined)]);
-      if (t.kind === 'external') {
-        this.forget(s);
-        await this.ari.continueInDialplan(s.callerChannelId, 'acd-transfer', t.target);
-        return;
-      }
-      const target = this.registry.findQueue(t.kind === 'queue' ? t.target : s.queueId) ?? queue!;
-      await this.ari.startMoh(s.callerChannelId, target.mohClass).catch(() => undefined);
-      if (t.kind === 'queue') {
-        s.state = 'waiting';
-        s.queueId = t.target;
-        this.lifecycle.emit('queued', s, target);
-        return;
-      }
-      s.state = 'offered';
-      s.offer = { token, agentId: t.target, agentChannelId };
-      this.channels.set(agentChannelId, { callId, role: 'agent' });
-      await this.ringAgent(s, target, t.target, token, agentChannelId);
-    });
+  async agentLeaves(s: ConnectedCall, whileOut?: () => Promise<void>): Promise<NonNullable<CallSession['connected']>> {
+    const from = s.connected;
+    this.channels.delete(from.agentChannelId);
+    (s as CallSession).connected = undefined;
+    this.core.events.emit('ended', s);
+    await this.ari.removeChannel(from.bridgeId, s.callerChannelId).catch(() => undefined);
+    await whileOut?.();
+    await Promise.all([this.ari.hangupQuietly(from.agentChannelId), this.ari.destroyBridge(from.bridgeId).catch(() => undefined)]);
+    return from;
   }
 
-  /**
-   * Three-way call: ring a third party (a PJSIP endpoint: an extension, an expert's desk, another
-   * agent's phone) and, on answer, add them to the call's bridge, where all three hear each other.
-   */
-  async addParty(callId: string, target: string, userId: string, isAgent = false): Promise<string> {
-    const s = this.connectedSession(callId);
-    if (!isAgent && looksLikeNumber(target)) await this.destinations.check(target, s.queueId, 'three-way call');
-    const partyId = randomUUID().slice(0, 8);
-    const channelId = `party-${callId}-${partyId}`;
-    s.parties ??= new Map();
-    s.parties.set(partyId, { channelId, target, joined: false });
-    this.channels.set(channelId, { callId, role: 'party', partyId });
-    try {
-      await this.ari.originate({
-        endpoint: `PJSIP/${target}`, channelId, app: APP, appArgs: `party,${callId},${partyId}`,
-        callerId: `"${(this.registry.findQueue(s.queueId)?.name ?? 'ACD').replace(/"/g, '')}" <${s.callerNumber}>`, timeoutSec: 30,
-      });
-    } catch (err) {
-      s.parties.delete(partyId);
-      this.channels.delete(channelId);
-      throw new Conflict('PARTY_NOT_REACHED', `could not call ${target}: ${(err as Error).message}`);
-    }
-    s.log.info('calling a third party', { partyId, target, userId });
-    return partyId;
+  /** Ring an agent for a call whose offer Redis already made (a transfer to an agent, a parked call retrieved). */
+  async ringOffer(s: CallSession, queue: Queue, agentId: string, token: string, agentChannelId: string): Promise<void> {
+    s.state = 'offered';
+    s.offer = { token, agentId, agentChannelId };
+    this.channels.set(agentChannelId, { callId: s.callId, role: 'agent' });
+    await this.ringAgent(s, queue, agentId, token, agentChannelId);
   }
 
-  private async partyAnswered(channel: AriChannel, callId: string, partyId: string): Promise<void> {
-    const s = this.sessions.get(callId);
-    const p = s?.parties?.get(partyId);
-    if (!s || !p || s.state !== 'connected' || !s.connected) { await this.ari.hangupQuietly(channel.id); return; }
-    const r = await this.state.callParty(callId, partyId, 'join', p.target, '');
-    if (!r.ok) { await this.ari.hangupQuietly(channel.id); return; }
-    p.joined = true;
-    await this.ari.addChannels(s.connected.bridgeId, [channel.id]);
-    s.log.info('third party joined', { partyId, target: p.target });
+  /** The call left us for good (an external transfer): forgotten here, Redis already knows. */
+  forgetCall(s: CallSession): void { this.forget(s); }
+
+  /** The call's agent leg is now this channel (a completed attended transfer): its hang-up ends the call. */
+  takeAgentLeg(s: ConnectedCall, agentId: string, channelId: string): void {
+    this.channels.delete(s.connected.agentChannelId);
+    this.channels.set(channelId, { callId: s.callId, role: 'agent' });
+    s.connected = { agentId, agentChannelId: channelId, bridgeId: s.connected.bridgeId };
   }
 
-  /** Drop a third party again; the call goes on between caller and agent. */
-  async dropParty(callId: string, partyId: string): Promise<void> {
-    const s = this.sessions.get(callId);
-    const p = s?.parties?.get(partyId);
-    if (!s || !p) throw new Conflict('NOT_A_PARTY', `no party ${partyId} in call ${callId}`);
-    await this.ari.hangupQuietly(p.channelId);
-  }
+  /** A call's queue, for the music and names features use (undefined: deleted since). */
+  queueOf(s: CallSession): Queue | undefined { return this.registry.findQueue(s.queueId); }
 
-  private async partyGone(s: CallSession, partyId: string): Promise<void> {
-    const p = s.parties?.get(partyId);
-    if (!p) return;
-    s.parties!.delete(partyId);
-    this.channels.delete(p.channelId);
-    if (p.joined) await this.state.callParty(s.callId, partyId, 'leave', p.target, '');
-  }
+  /** The offer's Redis deadline for a ring of this queue. */
+  offerDeadline(queue: Queue | undefined): number { return Date.now() + (queue?.ringTimeoutSec ?? 20) * 1000 + this.offerGraceMs; }
 
-  /**
-   * Attended transfer: the caller holds (music) while the agent's target rings; on answer the agent
-   * and the target talk in the call's bridge. Complete: the caller joins the target and the agent
-   * leaves; cancel (or the target not answering): the caller is back with the agent.
-   */
-  async consult(callId: string, target: { kind: 'agent' | 'extension'; id: string }, userId: string): Promise<string> {
-    let consultId = '';
-    await this.serializeOrThrow(callId, async () => {
-      const s = this.connectedSession(callId);
-      if (target.kind === 'extension' && looksLikeNumber(target.id)) await this.destinations.check(target.id, s.queueId, 'consultation');
-      consultId = randomUUID().slice(0, 8);
-      const r = await this.state.consultStart(callId, consultId, target.kind, target.id, userId);
-      if (!r.ok) throw new Conflict(r.code, r.code === 'TARGET_NOT_READY' ? `agent ${target.id} is not ready` : `cannot consult now: ${r.code}`);
-      const channelId = `consult-${callId}-${consultId}`;
-      s.consult = { id: consultId, channelId, kind: target.kind, target: target.id, answered: false };
-      this.channels.set(channelId, { callId, role: 'consult' });
-      await this.holdNow(s, true, userId);
-      try {
-        await this.ari.originate({
-          endpoint: `PJSIP/${target.id}`, channelId, app: APP, appArgs: `consult,${callId},${consultId}`,
-          callerId: `"Transfer ${(this.registry.findQueue(s.queueId)?.name ?? '').replace(/"/g, '')}" <${s.callerNumber}>`, timeoutSec: 30,
-        });
-      } catch (err) {
-        await this.consultOver(s, 'failed');
-        throw new Conflict('CONSULT_NOT_REACHED', `could not call ${target.id}: ${(err as Error).message}`);
-      }
-      s.log.info('consulting', { consultId, ...target });
-    });
-    return consultId;
-  }
-
-  private async consultAnswered(channel: AriChannel, callId: string, consultId: string): Promise<void> {
-    const s = this.sessions.get(callId);
-    if (!s?.consult || s.consult.id !== consultId || !s.connected) { await this.ari.hangupQuietly(channel.id); return; }
-    const r = await this.state.consultAnswered(callId, consultId);
-    if (!r.ok) { await this.ari.hangupQuietly(channel.id); return; }
-    s.consult.answered = true;
-    await this.ari.addChannels(s.connected.bridgeId, [channel.id]);
-  }
-
-  async completeConsult(callId: string, userId: string): Promise<void> {
-    await this.serializeOrThrow(callId, async () => {
-      const s = this.connectedSession(callId);
-      const c = s.consult;
-      if (!c) throw new Conflict('NO_CONSULT', 'no consultation in progress');
-      const from = s.connected;
-      const r = await this.state.consultComplete(callId, c.id, this.registry.wrapUpFor(s.queueId, from.agentId), userId);
-      if (!r.ok) throw new Conflict(r.code === 'NOT_ANSWERED' ? 'CONSULT_NOT_ANSWERED' : r.code, r.code === 'NOT_ANSWERED' ? 'the target has not answered yet' : 'no consultation in progress');
-      s.consult = undefined;
-      this.channels.delete(from.agentChannelId);
-      // the target takes the agent's place in the session: its hang-up now ends the call
-      this.channels.set(c.channelId, { callId, role: 'agent' });
-      s.connected = { agentId: c.kind === 'agent' ? c.target : '', agentChannelId: c.channelId, bridgeId: from.bridgeId };
-      await this.ari.hangupQuietly(from.agentChannelId);
-      await this.ari.stopMoh(s.callerChannelId).catch(() => undefined);
-      await this.ari.addChannels(from.bridgeId, [s.callerChannelId]);
-      s.log.info('attended transfer completed', { fromAgentId: from.agentId, to: c.target });
-    });
-  }
-
-  async cancelConsult(callId: string): Promise<void> {
-    await this.serializeOrThrow(callId, async () => {
-      const s = this.connectedSession(callId);
-      if (!s.consult) throw new Conflict('NO_CONSULT', 'no consultation in progress');
-      await this.consultOver(s, 'cancelled');
-    });
-  }
-
-  /** The consultation ends without transfer: target hung up, caller back with the agent. */
-  private async consultOver(s: CallSession, reason: string): Promise<void> {
-    const c = s.consult;
-    if (!c) return;
-    s.consult = undefined;
-    this.channels.delete(c.channelId);
-    await this.state.consultCancel(s.callId, c.id, reason);
-    await this.ari.hangupQuietly(c.channelId);
-    if (s.state === 'connected') await this.holdNow(s, false, '');
-  }
-
-  /** Park: the caller waits in a slot with music; the agent is free. */
-  async park(callId: string, userId: string): Promise<number> {
-    let slot = 0;
-    await this.serializeOrThrow(callId, async () => {
-      const s = this.connectedSession(callId);
-      if (s.consult) throw new Conflict('CONSULT_IN_PROGRESS', 'complete or cancel the consultation first');
-      const queue = this.registry.findQueue(s.queueId);
-      const from = s.connected;
-      const r = await this.state.park(callId, Date.now() + (queue?.parkTimeoutSec ?? 60) * 1000, this.registry.wrapUpFor(s.queueId, from.agentId), userId);
-      if (!r.ok) throw new Conflict(r.code, r.code === 'NO_FREE_SLOT' ? 'every parking slot is taken' : 'the call is not connected');
-      slot = r.value;
-      this.channels.delete(from.agentChannelId);
-      (s as CallSession).connected = undefined;
-      s.state = 'parked';
-      this.lifecycle.emit('ended', s);
-      await this.ari.removeChannel(from.bridgeId, s.callerChannelId).catch(() => undefined);
-      await this.ari.startMoh(s.callerChannelId, queue?.mohClass ?? 'default').catch(() => undefined);
-      await Promise.all([this.ari.hangupQuietly(from.agentChannelId), this.ari.destroyBridge(from.bridgeId).catch(() => undefined)]);
-      s.log.info('call parked', { slot, by: from.agentId });
-    });
-    return slot;
-  }
-
-  /**
-   * A parked call leaves its slot for an agent (retrieve), or, at the timeout (agentId ''), for the
-   * agent who parked it; when that agent cannot take it, it waits in the queue at its place.
-   */
-  async unpark(callId: string, agentId: string, fromTimer: boolean): Promise<void> {
-    await this.serializeOrThrow(callId, async () => {
-      const s = this.sessions.get(callId);
-      if (!s || s.state !== 'parked') {
-        if (fromTimer) return;   // another controller's call: its controller (or reconcile) handles it
-        throw new Conflict('NOT_PARKED', 'the call is not parked on this controller');
-      }
-      const queue = this.registry.findQueue(s.queueId);
-      const token = randomUUID();
-      const agentChannelId = `offer-${token}`;
-      const r = await this.state.unpark(callId, agentId, token, Date.now() + (queue?.ringTimeoutSec ?? 20) * 1000 + this.offerGraceMs, agentChannelId, fromTimer);
-      if (r[0] !== 1) {
-        if (fromTimer) return;
-        throw new Conflict(String(r[1]), r[1] === 'AGENT_NOT_READY' ? `agent ${agentId} is not ready` : 'the call is not parked');
-      }
-      if (r[1] === 'queued') {
-        s.state = 'waiting';
-        this.lifecycle.emit('queued', s, queue!);
-        return;
-      }
-      s.state = 'offered';
-      s.offer = { token, agentId: String(r[2]), agentChannelId };
-      this.channels.set(agentChannelId, { callId, role: 'agent' });
-      await this.ringAgent(s, queue!, String(r[2]), token, agentChannelId);
-    });
-  }
-
-  /**
-   * The agent's phone sent a REFER (blind transfer). Its target user part names a queue extension,
-   * an agent, or else an extension or number, validated exactly like POST /calls/{id}/transfer's
-   * (EXTERNAL_TARGET, then the destination policy). Anything else is refused: the phone gets a
-   * failure NOTIFY and the call goes on. The user part is the phone's (or whoever controls it):
-   * "1@trunk,5,U(evil)" must never reach a dial string.
-   */
-  private async phoneTransfer(channelId: string, dest: { destination?: string; protocol_id?: string }): Promise<void> {
-    const ref = this.channels.get(channelId);
-    const s = ref?.role === 'agent' ? this.sessions.get(ref.callId) : undefined;
-    const target = dest.destination ?? '';
-    if (!s?.connected || s.connected.agentChannelId !== channelId || !target) {
-      // attended transfers from the phone (Replaces) are not taken over: refuse rather than guess
-      await this.ari.transferProgress(channelId, 'channel_declined').catch(() => undefined);
-      return;
-    }
-    const queue = this.registry.queueByExtension(target);
-    const t = queue ? { kind: 'queue' as const, target: queue.id }
-      : this.registry.findAgent(target) ? { kind: 'agent' as const, target } : { kind: 'external' as const, target };
-    try {
-      if (t.kind === 'external') {
-        if (!EXTERNAL_TARGET.test(target)) throw new DestinationNotAllowed('not an extension or number', { destination: target, reason: 'not-a-number', rule: null, queueId: s.queueId });
-        await this.destinations.check(target, s.queueId, 'transfer from the phone');
-      }
-      await this.ari.transferProgress(channelId, 'channel_answered').catch(() => undefined);
-      await this.transfer(s.callId, t, `phone:${s.connected.agentId}`);
-    } catch (err) {
-      s.log.warn('transfer from the phone refused', { ...t, error: (err as Error).message });
-      await this.ari.transferProgress(channelId, 'channel_declined').catch(() => undefined);
-    }
-  }
-
-  /** Like serialize, but the caller (an API request) gets the handler's error. */
-  private serializeOrThrow(callId: string, fn: () => Promise<void>): Promise<void> {
-    let failure: unknown;
-    return this.serialize(callId, () => fn().catch((err) => { failure = err; })).then(() => { if (failure) throw failure; });
-  }
 
   // --- timers and reconcile ------------------------------------------------------------------
   /** An offer's Redis deadline passed (its controller may have died): free the agent, requeue the call. */
@@ -742,7 +476,7 @@ export class CallService {
       for (const ch of ringing) this.channels.delete(ch);
       s.state = 'waiting';
       s.offer = undefined;
-      this.onCallWaiting(s.queueId);
+      this.core.events.emit('waiting', s.queueId);
       await Promise.all(ringing.map((ch) => this.ari.hangupQuietly(ch)));
     });
   }
@@ -775,7 +509,7 @@ export class CallService {
       this.channels.set(rec.agentChannelId!, { callId, role: 'agent' });
       if (!caller) return this.finish(s, 'caller');
       if (!live.get(rec.agentChannelId!)) return this.finish(s, 'agent');
-      this.lifecycle.emit('connected', s);
+      this.core.events.emit('connected', s);
       return;
     }
     const ringAll = rec.state === 'offered' && rec.ringAll ? JSON.parse(rec.ringAll) as Record<string, string> : undefined;
@@ -791,7 +525,7 @@ export class CallService {
     }
     if (rec.state === 'waiting') {
       s.state = 'waiting';
-      if (queue) this.lifecycle.emit('queued', s, queue);
+      if (queue) this.core.events.emit('queued', s, queue);
       // the previous controller may have died between enqueue and answer
       if (queue) await this.answerWithMusic(rec.channelId, queue);
       return;
@@ -805,7 +539,7 @@ export class CallService {
       for (const ch of ringing) { this.channels.delete(ch); await this.ari.hangupQuietly(ch); }
       s.offer = undefined;
       s.state = 'waiting';
-      if (r.ok) this.onCallWaiting(s.queueId);
+      if (r.ok) this.core.events.emit('waiting', s.queueId);
       return;
     }
     if (rec.state === 'offered') {
@@ -825,4 +559,17 @@ export class CallService {
 function ringingChannels(s: CallSession): string[] {
   if (!s.offer) return [];
   return s.offer.legs ? [...s.offer.legs.keys()] : [s.offer.agentChannelId];
+}
+
+/** This feature's view of the core's channel table: its own channels, by role. */
+class Channels {
+  constructor(private readonly core: CallCore) {}
+  get(channelId: string): ChannelRef | undefined {
+    const ref = this.core.channels.get(channelId);
+    return ref?.feature === QUEUEING ? ref : undefined;
+  }
+  set(channelId: string, ref: { callId: string; role: 'caller' | 'agent' }): void {
+    this.core.channels.set(channelId, { ...ref, feature: QUEUEING });
+  }
+  delete(channelId: string | undefined): void { this.core.channels.delete(channelId); }
 }

@@ -1,5 +1,5 @@
-import type { Queue, SkillMap } from '../config/schema';
-import type { Registry } from '../registry/registry';
+import type { Queue, SkillMap } from '../../config/schema';
+import type { Registry } from '../../registry/registry';
 
 export type OverflowKind = 'queue' | 'extension' | 'voicemail' | 'none';
 

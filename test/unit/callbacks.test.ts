@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import sinon from 'sinon';
-import { CallbackService } from '../../src/callbacks/callbackService';
+import { CallbacksFeature } from '../../src/callbacks';
+import { AccessPolicy } from '../../src/access/policy';
 import type { CallRecord } from '../../src/state/store';
 import { StateStore } from '../../src/state/store';
 import { Destinations } from '../../src/destinations/destinations';
@@ -14,10 +15,10 @@ const WRAP = { ms: 15_000, maxMs: 60_000, stepMs: 30_000 };
 const rejectsWith = async (p: Promise<unknown>, code: string) =>
   assert.rejects(p, (err: unknown) => err instanceof AcdError && err.code === code);
 
-describe('CallbackService (fake ARI, stubbed Lua transitions, real CallService)', () => {
+describe('Callbacks: IVR, serving agent-first, API (fake ARI, stubbed Lua transitions, real call core and queueing)', () => {
   let w: CallWorld;
   let clock: sinon.SinonFakeTimers;
-  let callbacks: CallbackService;
+  let feature: CallbacksFeature;
   let waitingAgain: string[];
   let record: Partial<CallRecord>;
 
@@ -35,16 +36,19 @@ describe('CallbackService (fake ARI, stubbed Lua transitions, real CallService)'
     w.state.call.withArgs('cb-1').callsFake(async () => record as CallRecord);
     w.state.callbackAttemptEnd.resolves({ ok: true, value: 'waiting' });
     w.state.callbackCreate.resolves({ ok: true, value: 'waiting' });
-    callbacks = new CallbackService(w.ari.asAri(), w.state as unknown as StateStore, w.registry, w.calls, 'PJSIP/{number}@pstn', 'n1', 5000,
-      w.log, w.destinations as unknown as Destinations);
-    waitingAgain = [];
-    callbacks.onWaiting = (q) => waitingAgain.push(q);
+    feature = new CallbacksFeature({
+      core: w.core, ari: w.ari.asAri(), media: w.media, state: w.state as unknown as StateStore, registry: w.registry, calls: w.calls,
+      destinations: w.destinations as unknown as Destinations, policy: new AccessPolicy(w.registry), outboundDial: 'PJSIP/{number}@pstn',
+      nodeId: 'n1', offerGraceMs: 5000, log: w.log,
+    });
+    w.core.register(feature);
+    waitingAgain = w.waitingAgain;
   });
   afterEach(() => { clock.restore(); w.sandbox.restore(); });
 
   /** Offer cb-1 to a1 and let the agent answer: returns the token and the agent's leg. */
   const agentAnswers = async () => {
-    assert.equal(await callbacks.offer(w.registry.queue('q1'), 'cb-1', 'a1'), 'offered');
+    assert.equal(await feature.serving.offer(w.registry.queue('q1'), 'cb-1', 'a1'), 'offered');
     const [o] = w.ari.argsOf('originate')[0];
     const token = o.appArgs.split(',')[2];
     w.ari.stasisStart(o.channelId, o.appArgs.split(','));
@@ -55,7 +59,7 @@ describe('CallbackService (fake ARI, stubbed Lua transitions, real CallService)'
 
   describe('serving a callback', () => {
     it('given a waiting callback, when offered, then the agent is reserved for this controller and its phone shows a callback for the queue with the number to call', async () => {
-      assert.equal(await callbacks.offer(w.registry.queue('q1'), 'cb-1', 'a1'), 'offered');
+      assert.equal(await feature.serving.offer(w.registry.queue('q1'), 'cb-1', 'a1'), 'offered');
       const [id, agentId, token, expiresAt, channelId, servedBy] = w.state.reserve.firstCall.args;
       assert.deepEqual([id, agentId, expiresAt, channelId, servedBy], ['cb-1', 'a1', NOW + 25_000, `cboffer-${token}`, 'n1']);
       const [o] = w.ari.argsOf('originate')[0];
@@ -119,7 +123,7 @@ describe('CallbackService (fake ARI, stubbed Lua transitions, real CallService)'
     });
 
     it('given a ringing callback offer, when the agent\'s phone times out, then the offer fails as no-answer and the callback is dispatched again', async () => {
-      await callbacks.offer(w.registry.queue('q1'), 'cb-1', 'a1');
+      await feature.serving.offer(w.registry.queue('q1'), 'cb-1', 'a1');
       const [o] = w.ari.argsOf('originate')[0];
       w.ari.channelGone(o.channelId, 19, { stasisEnd: false });
       await settle();
@@ -272,19 +276,19 @@ describe('CallbackService (fake ARI, stubbed Lua transitions, real CallService)'
 
   describe('API', () => {
     it('given a request for a queue without callbacks or with a malformed number, when created, then INVALID_REQUEST and nothing is stored', async () => {
-      await rejectsWith(callbacks.create({ queueId: 'plain', number: '5551234' }), 'INVALID_REQUEST');
-      await rejectsWith(callbacks.create({ queueId: 'q1', number: '1@trunk' }), 'INVALID_REQUEST');
-      await rejectsWith(callbacks.create({ queueId: 'q1', number: '5551234', at: new Date(NOW - 60_000).toISOString() }), 'INVALID_REQUEST');
+      await rejectsWith(feature.requests.create({ queueId: 'plain', number: '5551234' }), 'INVALID_REQUEST');
+      await rejectsWith(feature.requests.create({ queueId: 'q1', number: '1@trunk' }), 'INVALID_REQUEST');
+      await rejectsWith(feature.requests.create({ queueId: 'q1', number: '5551234', at: new Date(NOW - 60_000).toISOString() }), 'INVALID_REQUEST');
       sinon.assert.notCalled(w.state.callbackCreate);
     });
 
     it('given a callback ringing an agent, when completed through the API, then CALLBACK_RINGING', async () => {
       w.state.callbackComplete.resolves({ ok: false, code: 'RINGING' });
-      await rejectsWith(callbacks.complete('cb-1'), 'CALLBACK_RINGING');
+      await rejectsWith(feature.requests.complete('cb-1'), 'CALLBACK_RINGING');
     });
 
     it('given an id that is not a callback, when read, then CALLBACK_NOT_FOUND', async () => {
-      await rejectsWith(callbacks.view('c1'), 'CALLBACK_NOT_FOUND');
+      await rejectsWith(feature.requests.view('c1'), 'CALLBACK_NOT_FOUND');
     });
   });
 });

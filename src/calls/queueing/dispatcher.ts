@@ -1,11 +1,14 @@
-import type { Queue } from '../config/schema';
-import type { AcdEvent } from '../events/bus';
-import type { Logger } from '../logger';
-import type { Registry } from '../registry/registry';
-import { Candidate, eligible, needs, requirement, strategyFor, wideningPointsMs } from '../routing';
-import type { CallRecord, StateStore } from '../state/store';
-import { CallbackService, isCallback } from '../callbacks/callbackService';
+import type { Queue } from '../../config/schema';
+import type { AcdEvent } from '../../events/bus';
+import type { Logger } from '../../logger';
+import type { Registry } from '../../registry/registry';
+import { Candidate, eligible, needs, requirement, strategyFor, wideningPointsMs } from '../../routing';
+import type { StateStore } from '../../state/store';
+import type { OfferSource } from '../core';
 import type { CallService } from './callService';
+
+/** The queue entries that are not callers on a channel, by the feature that owns them (CallCore.offerSourceFor). */
+export type OfferSources = (entryId: string) => OfferSource | undefined;
 
 /** How many of another queue's earliest callers fairness looks at for a shared agent. */
 const FAIRNESS_LOOKAHEAD = 5;
@@ -35,7 +38,7 @@ export class Dispatcher {
 
   constructor(
     private readonly calls: CallService,
-    private readonly callbacks: CallbackService,
+    private readonly sources: OfferSources,
     private readonly state: StateStore,
     private readonly registry: Registry,
     private readonly log: Logger,
@@ -81,8 +84,8 @@ export class Dispatcher {
     if (!queue || !this.online()) return;
     const local = this.calls.localWaiting(queueId);
     // Callers in service order. A caller held by another controller is that controller's to offer;
-    // a callback request has no channel yet, so any controller may serve it.
-    const entries = (await this.state.waiting(queueId)).filter((w) => local.has(w.callId) || isCallback(w.callId));
+    // an entry of an offer source (a callback request) has no channel yet, so any controller may serve it.
+    const entries = (await this.state.waiting(queueId)).filter((w) => local.has(w.callId) || this.sources(w.callId));
     if (!entries.length) return;
     let candidates: Candidate[] = (await this.state.readyAgents(queueId)).map((c) => {
       const agent = this.registry.findAgent(c.agentId);
@@ -108,13 +111,13 @@ export class Dispatcher {
       const f = facts.get(callId);
       if (!f) continue;
       const waited = now - f.enqueuedAt;
-      const callback = isCallback(callId) ? await this.state.call(callId) : undefined;
+      const source = this.sources(callId);
       let pool = eligible(candidates, queue, f.skills, waited);
       // some ready agents do not qualify yet: look again when the requirement widens
       const later = widenings.filter((t) => t > waited);
       if (pool.length < candidates.length && later.length) nextLook = Math.min(nextLook, f.enqueuedAt + Math.min(...later));
-      if (callback) pool = this.callbackCandidates(queueId, callback, pool, now);
-      if (queue.strategy === 'ring-all' && !callback) {
+      if (source) pool = await source.candidates(queueId, callId, pool, now);
+      if (queue.strategy === 'ring-all' && !source) {
         const owed = await this.owedElsewhere(queue, vtime, pool, fairness);
         pool = pool.filter((c) => !owed.has(c.agentId));
         if (!pool.length) continue;
@@ -132,8 +135,8 @@ export class Dispatcher {
         pool = pool.filter((c) => c.agentId !== agent.agentId);
         // owed to an earlier caller elsewhere: left for that queue (and so for this queue's later callers too)
         if ((await this.owedElsewhere(queue, vtime, [agent], fairness)).size) continue;
-        const r = callback
-          ? await this.callbacks.offer(queue, callId, agent.agentId)
+        const r = source
+          ? await source.offer(queue, callId, agent.agentId)
           : await this.calls.offer(queue, callId, agent.agentId);
         if (r === 'offered') ctx.lastAgentId = agent.agentId;
         if (r !== 'agent') break;     // offered, or this entry is gone: next entry
@@ -142,13 +145,6 @@ export class Dispatcher {
     // an agent left to an earlier caller elsewhere comes back here if that queue does not take it
     if (fairness.skipped) nextLook = Math.min(nextLook, Date.now() + FAIRNESS_RECHECK_MS);
     this.lookAgainAt(queueId, nextLook);
-  }
-
-  /** Only agents with callbacks enabled in this queue; only the preferred one while its window lasts. */
-  private callbackCandidates(queueId: string, cb: CallRecord, candidates: Candidate[], now: number): Candidate[] {
-    const able = candidates.filter((c) => this.registry.findAgent(c.agentId)?.callbackQueues.includes(queueId));
-    if (cb.preferredAgentId && (cb.preferredUntil ?? 0) > now) return able.filter((c) => c.agentId === cb.preferredAgentId);
-    return able;
   }
 
   /**
@@ -170,8 +166,8 @@ export class Dispatcher {
           if (!other) continue;
           const earlier = (await view.head(qid)).filter((w) => w.vtime - other.weight * 1000 < mine
             || (w.vtime - other.weight * 1000 === mine && qid < queue.id));
-          // a callback request only counts for agents who take callbacks in that queue
-          const servable = earlier.filter((w) => !isCallback(w.callId) || this.registry.findAgent(c.agentId)?.callbackQueues.includes(qid));
+          // an offer source's entry (a callback request) only counts for agents who take those in that queue
+          const servable = earlier.filter((w) => { const src = this.sources(w.callId); return !src || src.takes(c.agentId, qid); });
           if (servable.some((w) => eligible([c], other, w.skills, now - w.enqueuedAt).length > 0)) { owedTo = qid; break; }
         }
       }

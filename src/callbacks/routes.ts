@@ -1,10 +1,11 @@
 import { Router } from 'express';
-import type { CallbackService } from '../../callbacks/callbackService';
-import { Forbidden } from '../../errors';
-import type { AccessPolicy } from '../../access/policy';
-import { allow, userOf } from '../auth';
+import type { AccessPolicy } from '../access/policy';
+import { allow, userOf } from '../api/auth';
+import { Forbidden } from '../errors';
+import type { CallbackRequests } from './requests';
 
-export function callbacksRouter(callbacks: CallbackService, policy: AccessPolicy, registryHas: (queueId: string) => boolean): Router {
+/** /callbacks: requests from web forms, reading them, and what agents and supervisors do with them. */
+export function callbacksRouter(callbacks: CallbackRequests, policy: AccessPolicy, registryHas: (queueId: string) => boolean): Router {
   const r = Router();
   const id = (p: unknown) => String(p);
 
