@@ -214,4 +214,48 @@ describe('campaign transitions (Lua, real Redis)', () => {
     assert.deepEqual([last?.campaignId, last?.campaign], ['c1', null]);
     assert.deepEqual(await store.delete('c1'), { ok: false, code: 'CAMPAIGN_NOT_FOUND' });
   });
+  it('given the do-not-call option, a listed number is resolved as refused at dial time without ringing anyone; off, it is dialed', async () => {
+    await campaignWithAgent();
+    assert.deepEqual(await store.dncPut(['5550101']), { ok: true, value: 1 });
+    assert.deepEqual(await store.dnc(), ['5550101']);
+    await store.put('c1', 'update', { options: { doNotCall: true } });
+    assert.deepEqual(await reserve(store), { ok: true, value: 'e2' }, 'e1 is on the list: e2 is dialed instead');
+    const e1 = await store.entry('e1');
+    assert.deepEqual([e1?.status, e1?.lastOutcome, e1?.attempts], ['not_completed', 'refused', 0]);
+    await store.dialEnd('e2', 't1', 'lost');
+    await store.put('c1', 'update', { options: {} });
+    await store.dncPut(['5550102']);
+    assert.deepEqual(await reserve(store, 'a1', 't2'), { ok: true, value: 'e2' }, 'the option off: the list is not checked');
+  });
+
+  it('given one attempt per number per day, a number the customer leg was dialed to today waits until tomorrow, in any campaign', async () => {
+    await campaignWithAgent();
+    await store.put('c1', 'update', { options: { onePerNumberPerDay: true } });
+    await store.addEntries('c1', [{ id: 'dup', number: '5550101', source: 'api' }]);
+    await reserve(store);
+    await store.agentAnswered('e1', 't1');
+    await store.dialEnd('e1', 't1', 'no_answer');
+    await state.agentReady('a1');
+    assert.deepEqual(await reserve(store, 'a1', 't2'), { ok: true, value: 'e2' });
+    await store.agentAnswered('e2', 't2'); await store.dialEnd('e2', 't2', 'answered');
+    await state.agentReady('a1');
+    assert.deepEqual(await reserve(store, 'a1', 't3'), { ok: true, value: 'e3' });
+    await store.agentAnswered('e3', 't3'); await store.dialEnd('e3', 't3', 'answered');
+    await state.agentReady('a1');
+    assert.deepEqual(await reserve(store, 'a1', 't4'), { ok: false, code: 'NO_ENTRY' }, '5550101 was dialed today');
+    now += 24 * 3600_000;
+    assert.deepEqual(await reserve(store, 'a1', 't4'), { ok: true, value: 'dup' });
+  });
+
+  it('given an entry refused or deferred at dial time (before the agent answered), it is resolved or waits again, and the agent is ready without wrap-up', async () => {
+    await campaignWithAgent();
+    await reserve(store);
+    assert.deepEqual(await store.dialEnd('e1', 't1', 'deferred', { retryAfterMs: 3_600_000 }), { ok: true, value: 'waiting' });
+    assert.deepEqual([(await store.entry('e1'))?.dueAt, (await store.entry('e1'))?.attempts], [now + 3_600_000, 0]);
+    assert.equal((await state.agentState('a1')).state, 'ready');
+    assert.deepEqual(await reserve(store, 'a1', 't2'), { ok: true, value: 'e2' }, 'e1 is not due');
+    assert.deepEqual(await store.dialEnd('e2', 't2', 'refused'), { ok: true, value: 'not_completed' });
+    assert.equal((await state.agentState('a1')).state, 'ready');
+    assert.equal((await store.stats('c1')).callsToday, 0, 'no customer was dialed');
+  });
 });
