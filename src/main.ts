@@ -15,10 +15,7 @@ import { Ari } from './ari/client';
 import { HANDLED_EVENTS } from './ari/types';
 import { APP, CallCore } from './calls/core';
 import { MediaWaiter } from './calls/core/media';
-import { CallService } from './calls/queueing/callService';
-import { Dispatcher } from './calls/queueing/dispatcher';
-import { hangupRouter } from './calls/queueing/routes';
-import { WaitingPolicy } from './calls/queueing/waitingPolicy';
+import { CallService, Dispatcher, WaitingPolicy, queueingFeature } from './calls/queueing';
 import { HoldFeature } from './calls/hold';
 import { TransferFeature } from './calls/transfer';
 import { ConsultFeature } from './calls/consult';
@@ -36,13 +33,13 @@ import { PhoneCallWatcher } from './phones/phoneCallWatcher';
 import { PrometheusExporter } from './prometheus/exporter';
 // asterisk-manager ships no types: its constructor is (port, host, user, password, events)
 const AsteriskManager = require('asterisk-manager') as new (port: number, host: string, user: string, password: string, events: boolean) => import('./phones/phoneCallWatcher').AmiClient;
-import { ClipService } from './clips/clipService';
+import { ClipService, clipsFeature } from './clips';
 import { EventBus } from './events/bus';
 import { createLogger } from './logger';
-import { MonitorService } from './monitoring/monitorService';
+import { MonitorService, monitoringFeature } from './monitoring';
 import { MetricsConsumer } from './metrics/consumer';
 import { MetricsService } from './metrics/metricsService';
-import { RecordingService } from './recording/recordingService';
+import { RecordingService, recordingFeature } from './recording';
 import { DeviceWatcher } from './phones/deviceWatcher';
 import { PhoneProvisioner } from './phones/provisioner';
 import { Registry } from './registry/registry';
@@ -103,7 +100,7 @@ async function main(): Promise<void> {
   const hold = new HoldFeature(calls, ari, state, policy);
   const callbacks = new CallbacksFeature({ core, ari, media, state, registry, calls, destinations, policy,
     outboundDial: config.file.outboundDial, nodeId: config.nodeId, offerGraceMs: config.offerGraceMs, log });
-  core.register(calls)
+  core.register(queueingFeature(calls, policy))
     .register(hold)
     .register(new TransferFeature(core, calls, ari, state, registry, destinations, policy))
     .register(new ConsultFeature(core, calls, hold.service, ari, state, registry, destinations, policy))
@@ -126,10 +123,12 @@ async function main(): Promise<void> {
   const waitingPolicy = new WaitingPolicy(core, calls, state, registry);
   const agents = new AgentService(registry, state);
   // position, estimated wait and periodic prompts to callers waiting with music
-  const announcer = new Announcer(core, ari, calls, registry, storeWaitFacts(state, config.timeZone));
+  const announcer = new Announcer(core, ari, media, calls, registry, storeWaitFacts(state, config.timeZone));
   const monitors = new MonitorService(core, ari, state, registry, calls, policy, log, destinations);
+  core.register(monitoringFeature(monitors));
   const recordings = new RecordingService(core, ari, state, registry, calls, policy, config.nodeId, log);
-  const clips = new ClipService(ari, state, calls, policy, config.clips ?? (embedded ? await localClipsDirs() : undefined), log);
+  const clips = new ClipService(ari, media, state, calls, policy, config.clips ?? (embedded ? await localClipsDirs() : undefined), log);
+  core.register(recordingFeature(recordings)).register(clipsFeature(clips));
   const busRedis = redis.duplicate();
   connections.push(new ConnectionWatch('events', busRedis, log));
   const bus = new EventBus(busRedis, state.keys.events(), log);
@@ -235,7 +234,7 @@ async function main(): Promise<void> {
   recordings.startSweeping();
 
   const wallboards = new WallboardService(state, registry, policy, metrics);
-  const app = createApp({ ari, redis, state, registry, agents, calls, callRoutes: [hangupRouter(calls, policy), ...core.routers()], phones, users, policy, monitors, recordings, clips, metrics, sessions, wallboards, log, connections, history, timeZone: config.timeZone, prometheus, metricsToken: config.metricsToken,
+  const app = createApp({ ari, redis, state, registry, agents, calls, callRoutes: core.routers(), phones, users, policy, monitors, recordings, clips, metrics, sessions, wallboards, log, connections, history, timeZone: config.timeZone, prometheus, metricsToken: config.metricsToken,
     campaigns: { campaigns: campaigns.service, store: campaignStore, policy, timeZone: config.timeZone, history: campaignHistory } });
   const server = http.createServer(app);
   attachEventsHub(server, bus, users, log, { metrics, policy, limits: config.ws });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { PauseReason, describeIssues } from '../config/schema';
+import type { PauseReason } from '../config/schema';
+import { parseOrThrow } from '../validation/parse';
 import { AcdError, Conflict, Invalid } from '../errors';
 import type { Registry } from '../registry/registry';
 import type { AgentState, Outcome, StateStore } from '../state/store';
@@ -58,8 +59,7 @@ export class AgentService {
 
   async pause(agentId: string, body: unknown): Promise<AgentState> {
     this.registry.agent(agentId);
-    const parsed = PauseBody.safeParse(body ?? {});
-    if (!parsed.success) throw new Invalid('invalid pause request', describeIssues(parsed.error));
+    const parsed = { data: parseOrThrow(PauseBody, body, 'pause request') };
     const reasons = await this.state.registryAll<PauseReason>('pauseReasons');
     if (!reasons.some((r) => r.code === parsed.data.reason)) {
       throw new AcdError(422, 'UNKNOWN_PAUSE_REASON', `no pause reason ${parsed.data.reason}`, { allowed: reasons.map((r) => r.code).sort() });
@@ -76,8 +76,7 @@ export class AgentService {
    */
   private queuesOf(agentId: string, body: unknown): string[] {
     const agent = this.registry.agent(agentId);
-    const parsed = QueuesBody.safeParse(body ?? {});
-    if (!parsed.success) throw new Invalid('invalid queue list', describeIssues(parsed.error));
+    const parsed = { data: parseOrThrow(QueuesBody, body, 'queue list') };
     const queues = parsed.data.queues ?? agent.queues;
     const unknown = queues.filter((q) => !this.registry.findQueue(q));
     if (unknown.length) throw new Invalid(`unknown queues: ${unknown.join(', ')}`, { queues: unknown });

@@ -4,6 +4,7 @@ import type { Queue } from '../config/schema';
 import type { AcdEvent } from '../events/bus';
 import type { Registry } from '../registry/registry';
 import type { CallCore, CallSession } from '../calls/core';
+import type { MediaWaiter } from '../calls/core/media';
 import type { CallService } from '../calls/queueing/callService';
 import { WaitFacts, estimatedWaitSec, positionAnnouncement } from './wording';
 
@@ -28,7 +29,7 @@ interface Waiter {
   timers: Partial<Record<Kind, NodeJS.Timeout>>;
   /** Came due while the channel was playing something: played once it is free. */
   pending: Set<Kind>;
-  playing?: { id: string; kind: Kind; safety: NodeJS.Timeout };
+  playing?: { id: string; kind: Kind };
   /** Playbacks of others on the channel (the callback offer prompt), by id. */
   others: Set<string>;
   seq: number;
@@ -55,11 +56,11 @@ interface Waiter {
 export class Announcer {
   private readonly waiters = new Map<string, Waiter>();
   private readonly byChannel = new Map<string, Waiter>();
-  private readonly byPlayback = new Map<string, Waiter>();
 
   constructor(
     core: CallCore,
     private readonly ari: Ari,
+    private readonly media: MediaWaiter,
     private readonly calls: CallService,
     private readonly registry: Registry,
     private readonly facts: WaitFacts,
@@ -172,9 +173,9 @@ export class Announcer {
     if (this.busy(w)) { w.pending.add(kind); return; }
 
     const id = `${ANNOUNCEMENT_PREFIX}${kind}-${++w.seq}-${w.session.callId}`;
-    const safety = setTimeout(() => this.finished(w, id), PLAYBACK_SAFETY_MS);
-    w.playing = { id, kind, safety };
-    this.byPlayback.set(id, w);
+    // registered before the request: its PlaybackFinished may come first; a lost one stops blocking after the safety time
+    this.media.onPlaybackEnd(id, PLAYBACK_SAFETY_MS, () => this.finished(w, id));
+    w.playing = { id, kind };
     if (position !== undefined) w.lastPosition = position;
     if (kind === 'periodic') w.nextPrompt++;
     try {
@@ -182,7 +183,7 @@ export class Announcer {
     } catch (err) {
       if (err instanceof AriGone) { this.drop(w.session.callId, false); return; }
       w.session.log.warn('announcement not played', { kind, error: (err as Error).message });
-      this.finished(w, id);
+      this.media.releasePlayback(id);   // finished(w, id)
       return;
     }
     // stopped while the request was on its way (connected, offered): stop it now that it exists
@@ -196,18 +197,15 @@ export class Announcer {
   }
 
   private onPlaybackFinished(p: AriPlayback): void {
-    const mine = this.byPlayback.get(p.id);
-    if (mine) { this.finished(mine, p.id); return; }
+    if (p.id.startsWith(ANNOUNCEMENT_PREFIX)) return;   // ours: the media waiter ends it (finished)
     const w = this.byChannel.get(p.target_uri.replace(/^channel:/, ''));
     if (w?.others.delete(p.id)) this.drainSoon(w);
   }
 
   /** Our playback ended (played out, stopped, or its end never reported): music again, next one scheduled. */
   private finished(w: Waiter, id: string): void {
-    this.byPlayback.delete(id);
     if (w.playing?.id !== id) return;
-    const { kind, safety } = w.playing;
-    clearTimeout(safety);
+    const { kind } = w.playing;
     w.playing = undefined;
     if (!this.alive(w)) { this.drop(w.session.callId, false); return; }
     const state = w.session.state;
@@ -261,8 +259,9 @@ export class Announcer {
     if (stop) this.stopPlaying(w);
     for (const kind of KINDS) clearTimeout(w.timers[kind]);
     clearTimeout(w.drain);
-    if (w.playing) { clearTimeout(w.playing.safety); this.byPlayback.delete(w.playing.id); }
+    const playing = w.playing;
     w.playing = undefined;
+    if (playing) this.media.releasePlayback(playing.id);
     w.pending.clear();
     this.waiters.delete(callId);
     if (this.byChannel.get(w.session.callerChannelId) === w) this.byChannel.delete(w.session.callerChannelId);

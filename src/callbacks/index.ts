@@ -28,6 +28,7 @@ export interface CallbackDeps {
  */
 export class CallbacksFeature implements CallFeature {
   readonly name = 'callbacks';
+  readonly roles: readonly string[];
   readonly ivr: CallbackIvr;
   readonly serving: CallbackServing;
   readonly requests: CallbackRequests;
@@ -39,6 +40,7 @@ export class CallbacksFeature implements CallFeature {
   constructor(private readonly d: CallbackDeps) {
     const dialer = new AgentFirstCalls(d.core, d.ari, d.media, d.destinations,
       { name: this.name, prefix: 'cb', agentKind: 'cbagent', customerKind: 'customer', outboundDial: d.outboundDial }, d.log);
+    this.roles = dialer.roles;
     this.stasis = dialer.stasis;
     this.channelGone = dialer.channelGone;
     this.ivr = new CallbackIvr(d.core, d.ari, d.media, d.state, d.registry, d.calls, d.destinations, d.log);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AccessPolicy } from '../access/policy';
 import type { Principal } from '../access/users';
-import { describeIssues } from '../config/schema';
+import { parseOrThrow } from '../validation/parse';
 import { Forbidden, Invalid, NotFound, AcdError } from '../errors';
 import type { Registry } from '../registry/registry';
 import type { CallRecord, StateStore } from '../state/store';
@@ -28,8 +28,7 @@ export class Dispositions {
   async set(user: Principal, callId: string, body: unknown): Promise<CallRecord> {
     const rec = await this.record(user, callId);
     if (user.role === 'agent' && !user.permissions.useDispositions) throw new Forbidden('this needs the useDispositions permission');
-    const p = DispositionBody.safeParse(body ?? {});
-    if (!p.success) throw new Invalid('invalid disposition', describeIssues(p.error));
+    const p = { data: parseOrThrow(DispositionBody, body, 'disposition') };
     const queue = this.registry.queue(rec.queueId);
     if (queue.wrapUp.sec === 0) {
       throw new Invalid(`queue ${queue.id} has no wrap-up time: dispositions apply only to queues with wrap-up`, { queueId: queue.id });

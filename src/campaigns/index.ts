@@ -31,6 +31,7 @@ export class CampaignsFeature implements CallFeature {
   readonly name = 'campaigns';
   readonly service: CampaignService;
   readonly dialer: CampaignDialer;
+  readonly roles: readonly string[];
   readonly stasis: CallFeature['stasis'];
   readonly channelGone: CallFeature['channelGone'];
   readonly timers: CallFeature['timers'];
@@ -38,6 +39,7 @@ export class CampaignsFeature implements CallFeature {
   constructor(private readonly d: CampaignDeps) {
     const calls = new AgentFirstCalls(d.core, d.ari, d.media, d.destinations,
       { name: this.name, prefix: CAMPAIGN_LEG_PREFIX, agentKind: 'campaignagent', customerKind: 'campaigncustomer', outboundDial: d.outboundDial }, d.log);
+    this.roles = calls.roles;
     this.stasis = calls.stasis;
     this.channelGone = calls.channelGone;
     const h = d.history;

@@ -6,15 +6,14 @@ import { AccessPolicy } from '../access/policy';
 import type { Principal } from '../access/users';
 import { Ari, AriGone, AriUnavailable } from '../ari/client';
 import type { AriPlayback } from '../ari/types';
+import type { MediaWaiter } from '../calls/core/media';
 import type { CallService } from '../calls/queueing/callService';
-import { describeIssues } from '../config/schema';
+import { describeIssues, parseOrThrow } from '../validation/parse';
 import { AcdError, Conflict, Forbidden, Invalid, NotFound } from '../errors';
 import type { Logger } from '../logger';
 import type { ClipRecord, StateStore } from '../state/store';
 import { canonicalWav, parseWav } from './wav';
 
-/** Larger uploads are refused before they are read. 5 MB is about 5 minutes at 8 kHz. */
-export const MAX_CLIP_BYTES = 5 * 1024 * 1024;
 
 export interface ClipStorage { dir: string; mediaDir: string }
 
@@ -32,9 +31,10 @@ const PlayRequest = z.object({ clipId: z.string().min(1), then: z.enum(['continu
 /** A clip playing into a call, until Asterisk reports the playback finished. */
 interface Playing {
   callId: string; clipId: string; queueId: string; agentId: string; by: string; then: 'continue' | 'hangup';
-  /** Past this, a PlaybackFinished lost in an ARI outage no longer blocks the call's next clip. */
-  staleAt: number;
 }
+
+/** Past the clip's length and this, a PlaybackFinished lost in an ARI outage no longer blocks the call's next clip. */
+const STALE_AFTER_MS = 30_000;
 
 /**
  * Prepared audio clips: agents' personal ones and public ones (supervisors, admins), uploaded as
@@ -50,15 +50,13 @@ export class ClipService {
 
   constructor(
     private readonly ari: Ari,
+    private readonly media: MediaWaiter,
     private readonly state: StateStore,
     private readonly calls: CallService,
     private readonly policy: AccessPolicy,
     private readonly storage: ClipStorage | undefined,
     private readonly log: Logger,
   ) {
-    ari.onEvent('PlaybackFinished', (e) => {
-      if (this.playing.has(e.playback.id)) void this.playbackFinished(e.playback).catch((err) => this.log.error('clip playback end failed', { error: (err as Error).message }));
-    });
   }
 
   private dirs(): ClipStorage {
@@ -166,8 +164,7 @@ export class ClipService {
   async update(u: Principal, id: string, body: unknown): Promise<ClipView> {
     const c = await this.readable(u, id);
     ClipService.checkManage(u, c);
-    const change = ClipChange.safeParse(body ?? {});
-    if (!change.success) throw new Invalid('invalid clip change', describeIssues(change.error));
+    const change = { data: parseOrThrow(ClipChange, body, 'clip change') };
     const r = await this.state.clipUpdate(id, change.data, u.id);
     if (!r.ok) throw new NotFound('clip', id);
     return this.view(id);
@@ -207,8 +204,7 @@ export class ClipService {
    */
   async play(u: Principal, callId: string, body: unknown): Promise<{ playbackId: string; callId: string; clipId: string; then: string }> {
     const { mediaDir } = this.dirs();
-    const req = PlayRequest.safeParse(body ?? {});
-    if (!req.success) throw new Invalid('invalid play request', describeIssues(req.error));
+    const req = { data: parseOrThrow(PlayRequest, body, 'play request') };
     const s = this.calls.liveSession(callId);
     if (!s) {
       if (await this.state.call(callId)) throw new Conflict('CALL_NOT_CONNECTED', 'the call is not connected on this controller');
@@ -222,20 +218,19 @@ export class ClipService {
     }
     const clip = await this.readable(u, req.data.clipId);
     if (clip.archived) throw new Conflict('CLIP_ARCHIVED', 'the clip is archived: unarchive it to play it', { clipId: clip.id });
-    const now = Date.now();
-    for (const [id, p] of this.playing) if (p.staleAt < now) this.playing.delete(id);
     if ([...this.playing.values()].some((p) => p.callId === callId)) throw new Conflict('CLIP_ALREADY_PLAYING', 'a clip is already playing into this call');
 
     const playbackId = `clip-${randomUUID()}`;
     // registered before asking Asterisk: its PlaybackFinished may come before the answer
-    this.playing.set(playbackId, {
-      callId, clipId: clip.id, queueId: s.queueId, agentId: s.connected.agentId, by: u.id, then: req.data.then,
-      staleAt: now + clip.durationMs + 30_000,
+    this.playing.set(playbackId, { callId, clipId: clip.id, queueId: s.queueId, agentId: s.connected.agentId, by: u.id, then: req.data.then });
+    this.media.onPlaybackEnd(playbackId, clip.durationMs + STALE_AFTER_MS, (end) => {
+      if (!end.playback) { this.playing.delete(playbackId); return; }
+      void this.playbackFinished(end.playback).catch((err) => this.log.error('clip playback end failed', { error: (err as Error).message }));
     });
     try {
       await this.ari.playOnBridge(s.connected.bridgeId, playbackId, [`sound:${mediaDir}/${clip.id}`]);
     } catch (err) {
-      this.playing.delete(playbackId);
+      this.media.releasePlayback(playbackId);
       if (err instanceof AriGone) throw new Conflict('CALL_NOT_CONNECTED', 'the call has ended');
       if (err instanceof AriUnavailable) throw new AcdError(503, 'ASTERISK_UNAVAILABLE', 'Asterisk cannot be reached right now: try again');
       throw err;

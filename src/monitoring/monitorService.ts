@@ -3,10 +3,11 @@ import { z } from 'zod';
 import type { AccessPolicy } from '../access/policy';
 import type { Principal } from '../access/users';
 import { Ari } from '../ari/client';
-import { APP, type CallCore, type CallSession } from '../calls/core';
+import { callerIdOf } from '../ari/callerId';
+import { APP, type CallCore, type CallFeature, type CallSession } from '../calls/core';
 import type { CallService } from '../calls/queueing/callService';
-import { describeIssues } from '../config/schema';
 import { AcdError, Conflict, Forbidden, Invalid, NotFound } from '../errors';
+import { parseOrThrow } from '../validation/parse';
 import type { Logger } from '../logger';
 import type { Registry } from '../registry/registry';
 import type { StateStore } from '../state/store';
@@ -41,12 +42,19 @@ interface Session {
  * unmutes; barge moves the supervisor into the call's own bridge, where both parties hear them.
  * Changing modes moves or mutes the same channel: the supervisor's phone never rings again.
  */
-export class MonitorService {
+export class MonitorService implements CallFeature {
+  readonly name = 'monitoring';
+  readonly roles = ['supervisor', 'snoop'];
   private readonly sessions = new Map<string, Session>();
-  private readonly byChannel = new Map<string, string>();
+  readonly stasis: CallFeature['stasis'] = {
+    // the Snoop channel is bridged when the supervisor answers
+    snoop: () => undefined,
+    monitor: (channel, [id]) => void this.supervisorAnswered(id, channel.id).catch((err) => this.fail(id, err)),
+  };
+  readonly channelGone: CallFeature['channelGone'] = (channel, ref, how) => void this.monitorLegGone(channel.id, ref.partyId!, how);
 
   constructor(
-    core: CallCore,
+    private readonly core: CallCore,
     private readonly ari: Ari,
     private readonly state: StateStore,
     private readonly registry: Registry,
@@ -55,10 +63,6 @@ export class MonitorService {
     private readonly log: Logger,
     private readonly destinations: Destinations,
   ) {
-    ari.routeStasis('snoop', () => { /* the Snoop channel is bridged when the supervisor answers */ });
-    ari.routeStasis('monitor', (channel, [id]) => void this.supervisorAnswered(id, channel.id).catch((err) => this.fail(id, err)));
-    ari.onEvent('StasisEnd', (e) => void this.channelGone(e.channel.id, 'left'));
-    ari.onEvent('ChannelDestroyed', (e) => void this.channelGone(e.channel.id, 'destroyed'));
     core.events.on('ended', (s) => void this.callEnded(s));
   }
 
@@ -80,8 +84,7 @@ export class MonitorService {
   }
 
   async start(user: Principal, callId: string, body: unknown) {
-    const p = StartBody.safeParse(body ?? {});
-    if (!p.success) throw new Invalid('invalid monitor request', describeIssues(p.error));
+    const p = { data: parseOrThrow(StartBody, body, 'monitor request') };
     const s = this.calls.liveSession(callId);
     if (!s) throw new NotFound('call', callId);
     if (s.state !== 'connected' || !s.connected) throw new Conflict('CALL_NOT_CONNECTED', 'only a connected call can be monitored');
@@ -96,14 +99,14 @@ export class MonitorService {
       answered: false, log: this.log.child({ monitorId: id, callId, supervisorId: user.id }),
     };
     this.sessions.set(id, m);
-    this.byChannel.set(m.supervisorChannelId, id);
-    this.byChannel.set(m.snoopId, id);
+    this.core.channels.set(m.supervisorChannelId, { callId, feature: this.name, role: 'supervisor', partyId: id });
+    this.core.channels.set(m.snoopId, { callId, feature: this.name, role: 'snoop', partyId: id });
     try {
       await this.ari.snoop(s.connected.agentChannelId, m.snoopId, { spy: 'both', whisper: 'out', app: APP, appArgs: `snoop,${id}` });
       const agent = this.registry.findAgent(s.connected.agentId);
       await this.ari.originate({
         endpoint, channelId: m.supervisorChannelId, app: APP, appArgs: `monitor,${id}`,
-        callerId: `"Monitor ${(agent?.name ?? s.connected.agentId).replace(/"/g, '')}" <${s.callerNumber}>`, timeoutSec: 30,
+        callerId: callerIdOf(`Monitor ${agent?.name ?? s.connected.agentId}`, s.callerNumber), timeoutSec: 30,
       });
     } catch (err) {
       await this.end(m, 'failed');
@@ -141,8 +144,7 @@ export class MonitorService {
   }
 
   async changeMode(user: Principal, id: string, body: unknown) {
-    const p = ModeBody.safeParse(body ?? {});
-    if (!p.success) throw new Invalid('invalid mode', describeIssues(p.error));
+    const p = { data: parseOrThrow(ModeBody, body, 'mode') };
     await this.reachable(user, id);
     const m = this.sessions.get(id);
     if (!m) throw new NotFound('monitor', id);
@@ -188,10 +190,9 @@ export class MonitorService {
     return views.filter((v) => v && this.policy.canMonitor(user, v));
   }
 
-  private async channelGone(channelId: string, how: 'left' | 'destroyed'): Promise<void> {
-    const id = this.byChannel.get(channelId);
-    const m = id ? this.sessions.get(id) : undefined;
-    if (!m) return;
+  private async monitorLegGone(channelId: string, id: string, how: 'left' | 'destroyed'): Promise<void> {
+    const m = this.sessions.get(id);
+    if (!m) { this.core.channels.delete(channelId); return; }
     if (channelId === m.supervisorChannelId) await this.end(m, m.answered ? 'supervisor-hung-up' : 'not-answered');
     else if (how === 'destroyed' || how === 'left') await this.end(m, 'call-ended');   // the snoop dies with the agent's leg
   }
@@ -202,8 +203,8 @@ export class MonitorService {
 
   private async end(m: Session, reason: string): Promise<void> {
     if (!this.sessions.delete(m.id)) return;
-    this.byChannel.delete(m.supervisorChannelId);
-    this.byChannel.delete(m.snoopId);
+    this.core.channels.delete(m.supervisorChannelId);
+    this.core.channels.delete(m.snoopId);
     await this.state.monitorEnd(m.id, reason);
     m.log.info('monitor ended', { reason });
     await Promise.all([

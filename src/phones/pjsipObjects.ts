@@ -1,5 +1,6 @@
 import type { Agent } from '../config/schema';
 import type { PjsipFields } from '../ari/types';
+import { callerIdOf } from '../ari/callerId';
 
 const f = (o: Record<string, string>): PjsipFields => Object.entries(o).map(([attribute, value]) => ({ attribute, value }));
 
@@ -25,7 +26,7 @@ export function pjsipObjects(agent: Agent): { type: 'auth' | 'aor' | 'endpoint';
       context: 'acd-agents',
       aors: agent.id,
       auth: agent.phone.mode === 'register' ? agent.id : '',
-      callerid: `"${agent.name.replace(/"/g, '')}" <${agent.id}>`,
+      callerid: callerIdOf(agent.name, agent.id),
     }),
   });
   return objects;

@@ -6,6 +6,7 @@ import { WaitFacts, estimatedWaitSec, positionAnnouncement, storeWaitFacts, wait
 import type { CallCore, CallEventMap, CallSession } from '../../src/calls/core';
 import type { CallService } from '../../src/calls/queueing/callService';
 import { TypedEmitter } from '../../src/events/typedEmitter';
+import { MediaWaiter } from '../../src/calls/core/media';
 import { QueueSchema, Queue } from '../../src/config/schema';
 import type { Registry } from '../../src/registry/registry';
 import type { StateStore } from '../../src/state/store';
@@ -104,7 +105,7 @@ describe('announcements to waiting callers', () => {
     };
     const calls = { liveSession: (id: string) => sessions.get(id) } as unknown as CallService;
     const registry = { findQueue: (id: string) => queues.get(id) } as unknown as Registry;
-    announcer = new Announcer({ events: lifecycle } as unknown as CallCore, ari.asAri(), calls, registry, facts);
+    announcer = new Announcer({ events: lifecycle } as unknown as CallCore, ari.asAri(), new MediaWaiter(ari.asAri(), log), calls, registry, facts);
   });
   afterEach(() => clock.restore());
 

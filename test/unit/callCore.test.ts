@@ -38,8 +38,8 @@ describe('Call core: channel table, serial executor, Stasis router, feature regi
       const ari = new FakeAri();
       const core = new CallCore(ari.asAri(), log);
       const seen: string[] = [];
-      core.register({ name: 'one', stasis: { alpha: (ch, args) => seen.push(`one start ${ch.id} ${args.join(',')}`) }, channelGone: (ch, ref, how) => seen.push(`one gone ${ch.id} ${ref.role} ${how}`) });
-      core.register({ name: 'two', stasis: { beta: (ch) => seen.push(`two start ${ch.id}`) }, channelGone: (ch, ref, how, cause) => seen.push(`two gone ${ch.id} ${how} ${cause}`) });
+      core.register({ name: 'one', roles: ['caller'], stasis: { alpha: (ch, args) => seen.push(`one start ${ch.id} ${args.join(',')}`) }, channelGone: (ch, ref, how) => seen.push(`one gone ${ch.id} ${ref.role} ${how}`) });
+      core.register({ name: 'two', roles: ['leg'], stasis: { beta: (ch) => seen.push(`two start ${ch.id}`) }, channelGone: (ch, ref, how, cause) => seen.push(`two gone ${ch.id} ${how} ${cause}`) });
       ari.stasisStart('ch-a', ['alpha', 'x', 'y']);
       ari.stasisStart('ch-b', ['beta']);
       core.channels.set('ch-a', { callId: 'c1', feature: 'one', role: 'caller' });
@@ -52,9 +52,17 @@ describe('Call core: channel table, serial executor, Stasis router, feature regi
       assert.deepEqual(core.featureNames, ['one', 'two']);
     });
 
+    it('given a feature, when a channel is put in the table with a role it did not register (or for a feature not registered), then that is refused', () => {
+      const core = new CallCore(new FakeAri().asAri(), log);
+      core.register({ name: 'one', roles: ['caller'] });
+      assert.throws(() => core.channels.set('x', { callId: 'c1', feature: 'one', role: 'agent' }), /no channel role agent/);
+      assert.throws(() => core.channels.set('x', { callId: 'c1', feature: 'nobody', role: 'caller' }), /no channel role/);
+      assert.equal(core.channels.size, 0);
+    });
+
     it('given a feature, when another registers the same name, Stasis kind or timer kind, then registration fails at start', () => {
       const core = new CallCore(new FakeAri().asAri(), log);
-      core.register({ name: 'one', stasis: { alpha: () => undefined }, timers: { t: async () => undefined } });
+      core.register({ name: 'one', roles: ['caller'], stasis: { alpha: () => undefined }, timers: { t: async () => undefined } });
       assert.throws(() => core.register({ name: 'one' }), /registered twice/);
       assert.throws(() => core.register({ name: 'two', timers: { t: async () => undefined } }), /timer kind t/);
       assert.throws(() => core.register({ name: 'three', stasis: { alpha: () => undefined } }), /routed twice/);

@@ -58,6 +58,18 @@ describe('Callbacks: IVR, serving agent-first, API (fake ARI, stubbed Lua transi
   const customerLeg = () => w.ari.argsOf('originate').map(([o]) => o).find((o) => o.appArgs.startsWith('customer,'));
 
   describe('serving a callback', () => {
+    it('given a callback offered, when its offer timer fires on the core, then it is the callback feature\'s to settle: the offer fails as expired, the agent stops ringing, the request is dispatched again', async () => {
+      w.state.failOffer.resolves({ ok: true, value: 'waiting' });
+      assert.equal(await feature.serving.offer(w.registry.queue('q1'), 'cb-1', 'a1'), 'offered');
+      const [o] = w.ari.argsOf('originate')[0];
+      const token = o.appArgs.split(',')[2];
+      await w.core.timerHandlers().offer(['cb-1', token]);
+      assert.deepEqual(w.state.failOffer.lastCall.args, ['cb-1', token, 'expired', null, true]);
+      assert.deepEqual(w.ari.hungUp(), [o.channelId]);
+      assert.deepEqual(waitingAgain, ['q1']);
+      assert.equal(w.core.channels.get(o.channelId), undefined);
+    });
+
     it('given a waiting callback, when offered, then the agent is reserved for this controller and its phone shows a callback for the queue with the number to call', async () => {
       assert.equal(await feature.serving.offer(w.registry.queue('q1'), 'cb-1', 'a1'), 'offered');
       const [id, agentId, token, expiresAt, channelId, servedBy] = w.state.reserve.firstCall.args;

@@ -31,6 +31,7 @@ const AGENT_LEG_GONE_MS = 15_000;
  */
 export class AgentFirstCalls implements AgentFirstDialer, CallFeature {
   readonly name: string;
+  readonly roles = ['agent', 'customer'];
   readonly stasis: CallFeature['stasis'];
   private readonly placing = new Map<string, Placing>();
   /** Agent legs whose end (ChannelDestroyed) a finished call waits for before it frees the agent. */

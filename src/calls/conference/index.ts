@@ -13,6 +13,7 @@ export { ConferenceService } from './service';
 /** Three-way calls: the party legs (Stasis kind 'party', channel role 'party'). */
 export class ConferenceFeature implements CallFeature {
   readonly name = CONFERENCE;
+  readonly roles = ['party'];
   readonly service: ConferenceService;
   readonly stasis: CallFeature['stasis'];
   readonly channelGone: CallFeature['channelGone'];

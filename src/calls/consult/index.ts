@@ -14,6 +14,7 @@ export { ConsultService } from './service';
 /** Attended transfer: the consulted target's leg (Stasis kind 'consult', channel role 'consult'). */
 export class ConsultFeature implements CallFeature {
   readonly name = CONSULT;
+  readonly roles = ['consult'];
   readonly service: ConsultService;
   readonly stasis: CallFeature['stasis'];
   readonly channelGone: CallFeature['channelGone'];

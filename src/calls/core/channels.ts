@@ -16,8 +16,16 @@ export interface ChannelRef {
 /** The one table from channel id to its call, owner and role, for every channel of every call on this controller. */
 export class ChannelTable {
   private readonly refs = new Map<string, ChannelRef>();
+  /** The roles each feature registered (CallFeature.roles). */
+  private readonly roles = new Map<string, ReadonlySet<string>>();
 
-  set(channelId: string, ref: ChannelRef): void { this.refs.set(channelId, ref); }
+  /** A feature's channel roles, at registration. */
+  declareRoles(feature: string, roles: readonly string[]): void { this.roles.set(feature, new Set(roles)); }
+
+  set(channelId: string, ref: ChannelRef): void {
+    if (!this.roles.get(ref.feature)?.has(ref.role)) throw new Error(`feature ${ref.feature} registered no channel role ${ref.role}`);
+    this.refs.set(channelId, ref);
+  }
   get(channelId: string): ChannelRef | undefined { return this.refs.get(channelId); }
   has(channelId: string): boolean { return this.refs.has(channelId); }
   delete(channelId: string | undefined): void { if (channelId) this.refs.delete(channelId); }

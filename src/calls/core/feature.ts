@@ -11,6 +11,8 @@ import type { OfferSource } from './offers';
 export interface CallFeature {
   /** Unique; the owner name of the feature's channels in the channel table. */
   readonly name: string;
+  /** The roles its channels have in the channel table; a channel put there with another role is a programming error. */
+  readonly roles?: readonly string[];
   /** StasisStart kinds (first Stasis argument) of the channels this feature creates or receives. */
   readonly stasis?: Record<string, StasisHandler>;
   /** A channel this feature owns (in the channel table) left Stasis or was destroyed. */

@@ -46,6 +46,7 @@ export class CallCore {
     const kinds = new Set(this.features.flatMap((f) => Object.keys(f.timers ?? {})));
     for (const kind of Object.keys(feature.timers ?? {})) if (kinds.has(kind)) throw new Error(`timer kind ${kind} registered twice`);
     this.features.push(feature);
+    this.channels.declareRoles(feature.name, feature.roles ?? []);
     for (const [kind, handler] of Object.entries(feature.stasis ?? {})) this.stasis.route(kind, handler);
     if (feature.channelGone) this.stasis.onChannelGone(feature.name, feature.channelGone);
     return this;

@@ -27,12 +27,17 @@ export class MediaWaiter {
 
   /** Resolves when the playback ends, or after timeoutMs, or when released (finished false). */
   playbackEnd(playbackId: string, timeoutMs: number, channelId?: string): Promise<PlaybackEnd> {
-    return this.wait(this.playbacks, playbackId, timeoutMs, channelId, { finished: false });
+    return new Promise((resolve) => this.onPlaybackEnd(playbackId, timeoutMs, resolve, channelId));
+  }
+
+  /** Like playbackEnd, calling `fn` in the same turn as the event, for callers whose bookkeeping must not lag the event. */
+  onPlaybackEnd(playbackId: string, timeoutMs: number, fn: (end: PlaybackEnd) => void, channelId?: string): void {
+    this.register(this.playbacks, playbackId, timeoutMs, channelId, { finished: false }, fn);
   }
 
   /** Resolves true when the recording finished with some audio; false when it failed, was empty or timed out. */
   recordingEnd(name: string, timeoutMs: number, channelId?: string): Promise<boolean> {
-    return this.wait(this.recordings, name, timeoutMs, channelId, false);
+    return new Promise((resolve) => this.register(this.recordings, name, timeoutMs, channelId, false, resolve));
   }
 
   /** The playback waits on this channel end now (it hung up); recordings are left alone: a hang-up saves them and RecordingFinished follows. */
@@ -58,12 +63,11 @@ export class MediaWaiter {
   /** Waits pending (diagnostics, tests). */
   get pending(): number { return this.playbacks.size + this.recordings.size; }
 
-  private wait<T>(map: Map<string, Wait<T>>, key: string, timeoutMs: number, channelId: string | undefined, onTimeout: T): Promise<T> {
-    return new Promise<T>((resolve) => {
-      const t = setTimeout(() => w.resolve(onTimeout), timeoutMs);
-      const w: Wait<T> = { channelId, resolve: (v) => { clearTimeout(t); if (map.get(key) === w) map.delete(key); resolve(v); } };
-      map.get(key)?.resolve(onTimeout);
-      map.set(key, w);
-    });
+  private register<T>(map: Map<string, Wait<T>>, key: string, timeoutMs: number, channelId: string | undefined, onTimeout: T, fn: (v: T) => void): void {
+    const t = setTimeout(() => w.resolve(onTimeout), timeoutMs);
+    t.unref?.();   // a wait alone keeps no process alive (a stopping controller, a test run)
+    const w: Wait<T> = { channelId, resolve: (v) => { clearTimeout(t); if (map.get(key) === w) map.delete(key); fn(v); } };
+    map.get(key)?.resolve(onTimeout);
+    map.set(key, w);
   }
 }

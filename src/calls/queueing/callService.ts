@@ -26,6 +26,7 @@ export type InCallGuard = (s: ConnectedCall, action: InCallAction) => void;
  */
 export class CallService implements CallFeature {
   readonly name = QUEUEING;
+  readonly roles = ['caller', 'agent'] as const;
   private readonly sessions = new Map<string, CallSession>();
   private readonly channels: Channels;
   readonly stasis: CallFeature['stasis'] = {

@@ -1,6 +1,6 @@
 import { Router } from 'express';
-import type { MonitorService } from '../../monitoring/monitorService';
-import { allow, userOf } from '../auth';
+import { allow, userOf } from '../api/auth';
+import type { MonitorService } from './monitorService';
 
 /** Supervisor listen / whisper / barge on live calls: supervisors and admins. */
 export function monitorsRouter(monitors: MonitorService): Router {

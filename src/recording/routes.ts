@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { Router } from 'express';
-import type { RecordingService } from '../../recording/recordingService';
-import { permit, userOf } from '../auth';
+import { permit, userOf } from '../api/auth';
+import type { RecordingService } from './recordingService';
 
 /**
  * Recording control on a live call (the call's agent, supervisors of its queue, admins) and the

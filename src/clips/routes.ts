@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import express, { NextFunction, Request, Response, Router } from 'express';
-import { ClipService, MAX_CLIP_BYTES } from '../../clips/clipService';
-import { AcdError } from '../../errors';
-import { userOf } from '../auth';
+import { userOf } from '../api/auth';
+import { AcdError } from '../errors';
+import type { ClipService } from './clipService';
+import { MAX_CLIP_BYTES } from './limits';
 
 /**
  * Prepared audio clips (upload a WAV, list, rename, archive, delete, download) and playing one
