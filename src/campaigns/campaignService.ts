@@ -42,6 +42,8 @@ const AddBody = z.union([
 ]);
 const IdsBody = z.object({ entryIds: z.array(z.string().min(1).max(200)).min(1).max(100_000) }).strict();
 const MoveBody = IdsBody.extend({ toCampaignId: z.string().min(1).max(64) }).strict();
+const DispositionBody = z.object({ disposition: z.string().trim().max(64).default(''), notes: z.string().max(2000).default('') }).strict()
+  .refine((b) => b.disposition !== '' || b.notes !== '', 'a disposition or notes');
 const PauseBody = z.object({ reason: z.string().trim().min(1).max(64).default('paused') }).strict();
 
 export interface CampaignView {
@@ -51,7 +53,7 @@ export interface CampaignView {
 export interface EntryView {
   id: string; campaignId: string; number: string; name?: string; details: Record<string, string>; status: EntryStatus;
   source: 'missed' | 'csv' | 'api'; missedCallId?: string; addedAt: string; attempts: number; lastOutcome?: string;
-  agentId?: string; dialedAt?: string; resolvedAt?: string; dueAt?: string;
+  agentId?: string; dialedAt?: string; resolvedAt?: string; dueAt?: string; disposition?: string; notes?: string;
 }
 export interface CampaignAgentView { agentId: string; name: string; loggedIn: boolean; paused: boolean; pauseReason?: string; agentState: string }
 export interface CampaignCallView { entryId: string; campaignId: string; agentId: string; number: string; name?: string; state: string; since: string }
@@ -92,7 +94,7 @@ export class CampaignService {
       source: e.source, ...(e.missedCallId ? { missedCallId: e.missedCallId } : {}), addedAt: new Date(e.addedAt).toISOString(),
       attempts: e.attempts, ...(e.lastOutcome ? { lastOutcome: e.lastOutcome } : {}), ...(e.agentId ? { agentId: e.agentId } : {}),
       ...(e.dialedAt ? { dialedAt: iso(e.dialedAt) } : {}), ...(e.resolvedAt ? { resolvedAt: iso(e.resolvedAt) } : {}),
-      ...(e.dueAt ? { dueAt: iso(e.dueAt) } : {}),
+      ...(e.dueAt ? { dueAt: iso(e.dueAt) } : {}), ...(e.disposition ? { disposition: e.disposition } : {}), ...(e.notes ? { notes: e.notes } : {}),
     };
   }
 
@@ -262,6 +264,26 @@ export class CampaignService {
     if (e.status === 'dialing') throw new Conflict('ENTRY_DIALING', 'the entry is being dialed', { entryId });
     const r = await this.store.deleteEntries(id, [entryId]);
     if (!r.ok || r.value === 0) throw new Conflict('ENTRY_DIALING', 'the entry is being dialed', { entryId });
+  }
+
+  /** The entry of this campaign, or 404. */
+  async entry(id: string, entryId: string): Promise<EntryRecord> {
+    await this.record(id);
+    const e = await this.store.entry(entryId);
+    if (!e || e.campaignId !== id) throw new NotFound('entry', entryId);
+    return e;
+  }
+
+  /** How the call went (wrap-up): a disposition and notes on the entry. */
+  async disposition(id: string, entryId: string, body: unknown, userId: string): Promise<EntryView> {
+    await this.entry(id, entryId);
+    const b = parseOrThrow(DispositionBody, body, 'disposition');
+    const r = await this.store.entryDisposition(entryId, b.disposition, b.notes, userId);
+    if (!r.ok) {
+      if (r.code === 'ENTRY_NOT_DIALED') throw new Conflict('ENTRY_NOT_DIALED', 'no call of this entry has been answered by an agent yet', { entryId });
+      throw new NotFound('entry', entryId);
+    }
+    return CampaignService.entryView((await this.store.entry(entryId))!);
   }
 
   async stats(id: string): Promise<CampaignStats> {

@@ -82,6 +82,11 @@ export class HistoryFold {
       return;
     }
     if (e.type === 'campaign.call' && d.state === 'ended') return this.campaignCall(at, d);
+    if (e.type === 'campaign.entry' && typeof d.disposition === 'string') {
+      await this.db.query('UPDATE campaign_attempts SET disposition = $3, notes = $4 WHERE entry_id = $1 AND attempt = $2',
+        [String(d.entryId), num(d.attempt) ?? 0, d.disposition || null, str(d.notes)]);
+      return;
+    }
     if (e.type === 'agent.state') return this.agentState(String(d.agentId), at, String(d.state), str(d.reason), Array.isArray(d.queues) ? d.queues as string[] : []);
     if (e.type.startsWith('callback.') || (callId && isCallback(callId))) return this.callbackEvent(e.type, at, d);
   }

@@ -154,6 +154,7 @@ CREATE TABLE campaign_attempts (
   outcome text NOT NULL,                                  -- answered | no_answer | busy | failed | refused | agent_no_answer | lost | deferred
   status text,                                            -- the entry's status after it: handled | not_completed | waiting
   talk_ms bigint NOT NULL DEFAULT 0, handle_ms bigint NOT NULL DEFAULT 0,
+  disposition text, notes text,                           -- recorded by the agent in wrap-up (campaign.entry with a disposition)
   PRIMARY KEY (entry_id, attempt, ended_at)
 ) PARTITION BY RANGE (ended_at);
 CREATE INDEX ON campaign_attempts (campaign_id, ended_at);

@@ -9,7 +9,7 @@ const LUA_DIR = path.resolve(__dirname, '../../../src/state/lua');
 const TRANSITIONS = [
   'campaign_put', 'campaign_delete', 'campaign_state', 'campaign_assign', 'campaign_agent',
   'campaign_entries_add', 'campaign_entries_move', 'campaign_entries_delete',
-  'campaign_dial_reserve', 'campaign_dial_answered', 'campaign_dial_connected', 'campaign_dial_end', 'campaign_dnc_put',
+  'campaign_dial_reserve', 'campaign_dial_answered', 'campaign_dial_connected', 'campaign_dial_end', 'campaign_dnc_put', 'campaign_entry_disposition',
 ] as const;
 type Transition = (typeof TRANSITIONS)[number];
 type Raw = [number, (string | number)?];
@@ -31,7 +31,7 @@ export interface EntryRecord {
   status: EntryStatus; source: 'missed' | 'csv' | 'api'; missedCallId?: string; addedAt: number; attempts: number;
   lastOutcome?: string; agentId?: string; dialedAt?: number; resolvedAt?: number; dueAt?: number;
   token?: string; node?: string; callId?: string; callState?: 'agent_ringing' | 'customer_ringing' | 'connected';
-  agentAnsweredAt?: number; connectedAt?: number;
+  agentAnsweredAt?: number; connectedAt?: number; disposition?: string; notes?: string;
 }
 
 export interface NewEntry { id: string; number: string; name?: string; details?: Record<string, string>; source: 'missed' | 'csv' | 'api'; missedCallId?: string }
@@ -129,6 +129,10 @@ export class CampaignStore {
       o.retryAfterMs ?? -1, o.pauseReason ?? '', o.fromTimer ? '1' : '0'), (v) => v as EntryStatus);
   }
 
+  async entryDisposition(entryId: string, disposition: string, notes: string, userId: string): Promise<Outcome> {
+    return CampaignStore.outcome(await this.run('campaign_entry_disposition', entryId, disposition, notes, userId), () => undefined);
+  }
+
   /** Replace the do-not-call list (normalized numbers). */
   async dncPut(numbers: string[]): Promise<Outcome<number>> {
     return CampaignStore.outcome(await this.run('campaign_dnc_put', JSON.stringify(numbers)), Number);
@@ -188,7 +192,7 @@ export class CampaignStore {
       status: h.status as EntryStatus, source: h.source as EntryRecord['source'], missedCallId: s(h.missedCallId), addedAt: Number(h.addedAt),
       attempts: Number(h.attempts ?? 0), lastOutcome: s(h.lastOutcome), agentId: s(h.agentId), dialedAt: n(h.dialedAt), resolvedAt: n(h.resolvedAt),
       dueAt: n(h.dueAt), token: s(h.token), node: s(h.node), callId: s(h.callId), callState: s(h.callState) as EntryRecord['callState'],
-      agentAnsweredAt: n(h.agentAnsweredAt), connectedAt: n(h.connectedAt),
+      agentAnsweredAt: n(h.agentAnsweredAt), connectedAt: n(h.connectedAt), disposition: s(h.disposition), notes: s(h.notes),
     };
   }
 

@@ -134,6 +134,11 @@ describe('campaigns of missed calls, dialed agent first (real SIP)', function ()
     assert.equal(states.filter((s) => s === 'reserved').length, 3);
     assert.equal(states.filter((s) => s === 'on_call').length, 3);
 
+    // in wrap-up (or later) the agent records how the answered call went; not another agent's entry
+    const handled = entries.find((e: any) => e.status === 'handled');
+    const disp = await t.ctl.ok('POST', `/campaigns/missed/entries/${handled.id}/disposition`, { disposition: 'called back', notes: 'happy' }, agentToken('a1'));
+    assert.deepEqual([disp.disposition, disp.notes], ['called back', 'happy']);
+
     // history: the answered one is no longer missed; the report counts the campaign's calls
     const after = await t.ctl.ok('GET', '/history/missed', undefined, SUPERVISOR_TOKEN);
     assert.deepEqual(after.missed.map((m: any) => m.number).sort(), [numbers[1], numbers[2]]);

@@ -100,6 +100,8 @@ const ROWS: Row[] = [
   { method: 'POST', route: '/campaigns/{id}/entries/move', allowed: STAFF, make: async (ctl) => { const c = await newCampaign(ctl); return { url: `/campaigns/${c}/entries/move`, body: { entryIds: [await newCampaignEntry(ctl, c)], toCampaignId: await newCampaign(ctl) } }; } },
   { method: 'POST', route: '/campaigns/{id}/entries/delete', allowed: STAFF, make: async (ctl) => { const c = await newCampaign(ctl); return { url: `/campaigns/${c}/entries/delete`, body: { entryIds: [await newCampaignEntry(ctl, c)] } }; } },
   { method: 'DELETE', route: '/campaigns/{id}/entries/{entryId}', allowed: STAFF, ok: [204], make: async (ctl) => { const c = await newCampaign(ctl); return { url: `/campaigns/${c}/entries/${await newCampaignEntry(ctl, c)}` }; } },
+  // no agent has answered a call of a fresh entry: a role let through is answered 409 ENTRY_NOT_DIALED
+  { method: 'POST', route: '/campaigns/{id}/entries/{entryId}/disposition', allowed: STAFF, ok: [409], make: async (ctl) => { const c = await newCampaign(ctl); return { url: `/campaigns/${c}/entries/${await newCampaignEntry(ctl, c)}/disposition`, body: { disposition: 'sold' } }; } },
   { method: 'GET', route: '/campaigns/{id}/stats', allowed: EVERYONE, make: async (ctl) => ({ url: `/campaigns/${await newCampaign(ctl)}/stats` }) },
   { method: 'GET', route: '/campaigns/{id}/calls', allowed: EVERYONE, make: async (ctl) => ({ url: `/campaigns/${await newCampaign(ctl)}/calls` }) },
   { method: 'GET', route: '/reports/campaigns', allowed: STAFF, make: async () => ({ url: '/reports/campaigns' }) },

@@ -258,4 +258,18 @@ describe('campaign transitions (Lua, real Redis)', () => {
     assert.equal((await state.agentState('a1')).state, 'ready');
     assert.equal((await store.stats('c1')).callsToday, 0, 'no customer was dialed');
   });
+  it('given a campaign call answered by the agent, the agent records a disposition and notes on the entry; before any agent answered, ENTRY_NOT_DIALED', async () => {
+    await campaignWithAgent();
+    assert.deepEqual(await store.entryDisposition('e1', 'sold', '', 'u-a1'), { ok: false, code: 'ENTRY_NOT_DIALED' });
+    await reserve(store);
+    await store.agentAnswered('e1', 't1');
+    await store.dialEnd('e1', 't1', 'answered', { talkMs: 1000, wrap: { ms: 30_000, maxMs: 30_000, stepMs: 0 } });
+    assert.equal((await state.agentState('a1')).state, 'wrap_up');
+    assert.deepEqual(await store.entryDisposition('e1', 'sold', 'wants the blue one', 'u-a1'), { ok: true, value: undefined });
+    const e = await store.entry('e1');
+    assert.deepEqual([e?.disposition, e?.notes], ['sold', 'wants the blue one']);
+    const ev = (await events('campaign.entry')).at(-1);
+    assert.deepEqual([ev?.disposition, ev?.attempt, ev?.agentId], ['sold', 1, 'a1']);
+    assert.deepEqual(await store.entryDisposition('nope', 'x', '', 'u'), { ok: false, code: 'ENTRY_NOT_FOUND' });
+  });
 });

@@ -122,6 +122,14 @@ export function campaignsRouter(d: CampaignRoutesDeps): Router {
     res.status(204).end();
   });
 
+  // wrap-up: the entry's agent (or staff) records how the call went
+  r.post('/campaigns/:id/entries/:entryId/disposition', async (req, res) => {
+    const u = userOf(req);
+    const e = await campaigns.entry(id(req), String(req.params.entryId));
+    if (u.role === 'agent' && (!u.agentId || u.agentId !== e.agentId)) throw new Forbidden('an agent records the disposition of its own campaign calls only');
+    res.json(await campaigns.disposition(id(req), e.id, req.body, u.id));
+  });
+
   // figures
   r.get('/campaigns/:id/stats', async (req, res) => {
     await readable(userOf(req), id(req));
