@@ -283,6 +283,29 @@ describe('campaigns of missed calls, dialed agent first (real SIP)', function ()
     assert.equal((await first.wait(15_000)).successful, 1, 'the first customer\'s call was hung up after the restart');
   });
 
+  it('given a campaign call still ringing the agent when the controller is killed, after the restart the entry waits again untouched and is dialed once: its customer rung once', async () => {
+    await t.start('camp-restart-ring', { outboundDial: PER_NUMBER_DIAL, queues: [SALES], agents: [], users });
+    // the agent's phone rings 6 s before answering: long enough to kill the controller meanwhile
+    const port = allocatePort();
+    const phone = t.track(startAgentPhone({ calls: 2, port, answerAfterMs: 6000 }));
+    await t.ctl.ok('POST', '/agents', { id: 'a1', name: 'Agent One', queues: ['sales'], phone: { mode: 'static', contact: `sip:a1@127.0.0.1:${port}` } });
+    const cust = await customer('15550701', (p) => startAgentPhone({ calls: 1, port: p, answerAfterMs: 200, hangupAfterMs: 2000 }));
+    await t.ctl.ok('POST', '/campaigns', { id: 'rr', name: 'Ringing', agents: ['a1'] });
+    await t.ctl.ok('POST', '/campaigns/rr/entries', { entries: [{ number: '15550701' }] });
+    await t.ctl.ok('POST', '/campaigns/rr/agents/a1/login');
+    await t.events.waitFor((e) => e.type === 'campaign.call' && e.state === 'agent_ringing', 20_000, 'agent ringing');
+    await eventually(async () => phone.invites().length === 1, 5000, 'the agent phone rings');
+    await t.ctl.kill();
+    t.events.close();
+    await t.ctl.launch();
+    t.events = await t.ctl.events();
+    await eventually(async () => (await t.ctl.ok('GET', '/campaigns/rr/stats')).byStatus.handled === 1, 40_000, 'handled after the restart');
+    const [e] = (await t.ctl.ok('GET', '/campaigns/rr/entries')).entries;
+    assert.deepEqual([e.status, e.lastOutcome, e.attempts], ['handled', 'answered', 1], 'the attempt lost with the controller is not counted');
+    assert.equal(phone.invites().length, 2, 'the agent was rung again after the restart');
+    assert.equal(cust.invites().length, 1, 'the customer was dialed once');
+  });
+
   it('given bad input — unknown campaign or agent, a CSV without a phone column, a file over the size limit — the answer is a clear error and nothing changes', async () => {
     await t.start('camp-bad', { queues: [SALES], agents: [], users }, { env: { ACD_CAMPAIGN_IMPORT_MAX_BYTES: '4096' } });
     await t.ctl.ok('POST', '/campaigns', { id: 'x', name: 'X' });
