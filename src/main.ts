@@ -46,6 +46,9 @@ import { Registry } from './registry/registry';
 import { ConnectionWatch, outsideRequest } from './state/connection';
 import { StateStore } from './state/store';
 import { TimerService } from './timers/timerService';
+import { CampaignStore } from './state/campaignStore';
+import { CampaignsFeature } from './campaigns';
+import { CampaignHistory } from './history/campaignHistory';
 
 /** Composition root: config → logger → redis → ari → services → http/ws. Only here is infrastructure built. */
 async function main(): Promise<void> {
@@ -142,6 +145,13 @@ async function main(): Promise<void> {
     serviceLevelMs: (q) => (registry.findQueue(q)?.serviceLevelSec ?? 20) * 1000,
     callbackKey: (q) => registry.findQueue(q)?.callbacks?.key ?? '1',
   }, log) : undefined;
+  // campaigns of calls to make, dialed agent first (src/campaigns)
+  const campaignStore = new CampaignStore(redis, config.keyPrefix, config.timeZone, Date.now, requestRedis);
+  const campaignHistory = history ? { campaigns: new CampaignHistory(history.pool, config.history.schema), catchUp: () => history.writer.catchUp() } : undefined;
+  const campaigns = new CampaignsFeature({ core, ari, media, store: campaignStore, state, registry, destinations, policy,
+    outboundDial: config.file.outboundDial, nodeId: config.nodeId, timeZone: config.timeZone, importMaxBytes: config.campaignImportMaxBytes,
+    history: campaignHistory, log });
+  core.register(campaigns);
   // the Redis timers' kinds are the features' (offer, park, wrapup, callback, prefer...)
   const timers = new TimerService(state, core.timerHandlers(), log);
 
@@ -164,6 +174,10 @@ async function main(): Promise<void> {
     waitingPolicy.onEvent(e);
   });
   bus.subscribe((e) => metrics.onEvent(e));
+  bus.subscribe((e) => outsideRequest(() => campaigns.dialer.onEvent(e)));
+  // an agent receives the events of the campaigns it is assigned to: kept from campaign.updated
+  bus.subscribe((e) => { if (e.type === 'campaign.updated' && typeof e.campaignId === 'string') policy.noteCampaignAgents(e.campaignId, (e.campaign as { agents?: string[] } | null)?.agents ?? null); });
+  for (const c of await campaigns.service.list()) policy.noteCampaignAgents(c.id, c.agents);
   // an agent's scope includes the queues it is logged in to: kept from its state events
   bus.subscribe((e) => { if (e.type === 'agent.state' && typeof e.agentId === 'string' && Array.isArray(e.queues)) policy.noteLoggedIn(e.agentId, e.queues as string[]); });
   for (const a of registry.listAgents()) policy.noteLoggedIn(a.id, (await state.agentState(a.id)).queues);
@@ -216,10 +230,12 @@ async function main(): Promise<void> {
   phoneCalls?.start();
   ari.start();
   timers.start();
+  campaigns.dialer.start();
   recordings.startSweeping();
 
   const wallboards = new WallboardService(state, registry, policy, metrics);
-  const app = createApp({ ari, redis, state, registry, agents, calls, callRoutes: core.routers(), phones, users, policy, monitors, recordings, clips, metrics, sessions, wallboards, log, connections, history, timeZone: config.timeZone, prometheus, metricsToken: config.metricsToken });
+  const app = createApp({ ari, redis, state, registry, agents, calls, callRoutes: core.routers(), phones, users, policy, monitors, recordings, clips, metrics, sessions, wallboards, log, connections, history, timeZone: config.timeZone, prometheus, metricsToken: config.metricsToken,
+    campaigns: { campaigns: campaigns.service, store: campaignStore, policy, timeZone: config.timeZone, history: campaignHistory } });
   const server = http.createServer(app);
   attachEventsHub(server, bus, users, log, { metrics, policy, limits: config.ws });
   attachDisplayHub(server, bus, metrics, wallboards, log);
@@ -234,6 +250,7 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     log.info('shutting down', { signal });
     timers.stop();
+    campaigns.dialer.stop();
     dispatcher.stop();
     waitingPolicy.stop();
     recordings.stopSweeping();

@@ -39,6 +39,7 @@ import { skillsRouter } from './routes/skills';
 import type { WallboardService } from '../wallboards/wallboardService';
 import { prometheusRouter } from './routes/prometheus';
 import type { PrometheusExporter } from '../prometheus/exporter';
+import type { CampaignRoutesDeps } from './routes/campaigns';
 
 export const OPENAPI_FILE = path.resolve(__dirname, '../../../src/api/openapi.yaml');
 
@@ -59,6 +60,8 @@ export interface ApiDeps {
   wallboards: WallboardService;
   prometheus?: PrometheusExporter;
   metricsToken?: string;
+  /** Campaigns of calls to make: the campaign side of /history/missed (their routes are the campaigns feature's). */
+  campaigns?: CampaignRoutesDeps;
 }
 
 export function createApp(d: ApiDeps): express.Express {
@@ -86,7 +89,8 @@ export function createApp(d: ApiDeps): express.Express {
   v1.use(callsRouter(d.calls, d.state, d.policy, new Dispositions(d.state, d.registry, d.policy), d.registry));
   for (const router of d.callRoutes) v1.use(router);
   v1.use(pauseReasonsRouter(d.state));
-  v1.use(reportsRouter(d.history, d.registry, d.policy, d.timeZone ?? 'UTC'));
+  v1.use(reportsRouter(d.history, d.registry, d.policy, d.timeZone ?? 'UTC', Date.now,
+    d.campaigns?.history ? { history: d.campaigns.history.campaigns, missedCampaigns: (ids) => d.campaigns!.store.missedCampaigns(ids) } : undefined));
   app.use('/api/v1', v1);
   if (d.prometheus) app.use(prometheusRouter(d.prometheus, d.metricsToken));
   app.use(webApp());

@@ -134,6 +134,7 @@ export class AgentFirstCalls implements AgentFirstDialer, CallFeature {
     await this.ari.createBridge(p.bridgeId!, 'mixing');
     await this.ari.addChannels(p.bridgeId!, [p.agentChannelId, channel.id]);
     p.req.log.info('agent and customer connected');
+    await p.hooks.customerAnswered?.();
   }
 
   readonly channelGone: CallFeature['channelGone'] = (channel, ref: ChannelRef, how, cause) => {

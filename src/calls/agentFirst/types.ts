@@ -57,6 +57,8 @@ export interface AgentFirstHooks {
    * `pauseReason` from the Q.850 cause (calls/core unansweredOutcome).
    */
   agentNotReached(outcome: string, pauseReason: string | null): Promise<void>;
+  /** The customer answered and is bridged with the agent (optional: a campaign records it, so a restart knows the call was connected). */
+  customerAnswered?(): Promise<void>;
   /** The call is over and the agent's leg gone (or it took too long): record it; this is what frees the agent. */
   finished(outcome: AgentFirstOutcome, talkMs: number): Promise<void>;
 }
