@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { dayOf, dayStart } from '../metrics/day';
 import { StateUnavailable, inRequest } from './connection';
+import type { ResultCode } from './results';
 import type { Outcome, WrapUp } from './store';
 
 const LUA_DIR = path.resolve(__dirname, '../../../src/state/lua');
@@ -53,7 +54,7 @@ export class CampaignStore {
     private readonly now: () => number = Date.now, private readonly requestRedis?: Redis) {
     this.prefix = prefix;
     const lib = fs.readFileSync(path.join(LUA_DIR, '_lib.lua'), 'utf8');
-    const campaignLib = fs.readFileSync(path.join(LUA_DIR, 'campaign_lib.lua'), 'utf8');
+    const campaignLib = fs.readFileSync(path.join(LUA_DIR, '_campaign_lib.lua'), 'utf8');
     for (const redis of requestRedis ? [patient, requestRedis] : [patient]) {
       for (const name of TRANSITIONS) {
         if ((redis as unknown as Record<string, unknown>)[`acd_${name}`]) continue;
@@ -81,7 +82,7 @@ export class CampaignStore {
   }
 
   private static outcome<T>(r: Raw, value: (v: string | number | undefined) => T): Outcome<T> {
-    return r[0] === 1 ? { ok: true, value: value(r[1]) } : { ok: false, code: String(r[1]) };
+    return r[0] === 1 ? { ok: true, value: value(r[1]) } : { ok: false, code: String(r[1]) as ResultCode };
   }
 
   // --- campaigns ---------------------------------------------------------------------------

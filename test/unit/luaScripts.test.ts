@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ResultCode, TRANSITION_CODES } from '../../src/state/results';
+import { CAMPAIGN_TRANSITION_CODES, ResultCode, TRANSITION_CODES } from '../../src/state/results';
+
+/** Every transition: StateStore's and the campaign store's. */
+const ALL_TRANSITIONS: Record<string, readonly string[]> = { ...TRANSITION_CODES, ...CAMPAIGN_TRANSITION_CODES };
 
 // The compiled test runs from dist/test/unit; the scripts stay in src/.
 const LUA_DIR = path.resolve(__dirname, '../../../src/state/lua');
@@ -18,7 +21,7 @@ describe('Lua transition scripts: result codes mirrored in src/state/results.ts,
   const scripts = fs.readdirSync(LUA_DIR).filter((f) => f.endsWith('.lua') && !f.startsWith('_'));
 
   it('given every transition script, each is listed with exactly the refusal codes it returns', () => {
-    const listed = TRANSITION_CODES as Record<string, readonly string[]>;
+    const listed = ALL_TRANSITIONS;
     for (const file of scripts) {
       const name = file.replace(/\.lua$/, '');
       assert.ok(listed[name], `${name}.lua is not listed in TRANSITION_CODES`);
@@ -28,7 +31,7 @@ describe('Lua transition scripts: result codes mirrored in src/state/results.ts,
   });
 
   it('given the codes of all transitions, each is in the one ResultCode list, and the list holds no code no script returns', () => {
-    const used = new Set(Object.values(TRANSITION_CODES).flat() as string[]);
+    const used = new Set(Object.values(ALL_TRANSITIONS).flat());
     for (const c of used) assert.equal((ResultCode as Record<string, string>)[c], c, `${c} is missing from ResultCode`);
     assert.deepEqual(Object.keys(ResultCode).sort(), [...used].sort());
   });
