@@ -4,6 +4,7 @@ import { useSession } from '../App';
 import type { AcdEvent } from '../live';
 import { clock, duration, localDay, percent, timeZone } from '../format';
 import { ErrorLine, Field, StateBadge, useAction, useNow } from '../ui';
+import { AgentCampaigns } from '../campaigns/AgentCampaigns';
 
 export interface QueueStats {
   queueId: string; serviceLevelSec: number;
@@ -110,6 +111,7 @@ export function AgentDashboard() {
       <section aria-label="My queues" className="cards">
         {myQueues.map((q) => <QueueCard key={q} name={name(q)} s={stats[q]} />)}
       </section>
+      <AgentCampaigns me={me} reasons={reasons} />
       <Productivity me={me} />
       <Clips me={me} callId={call?.callId} />
     </div>
