@@ -73,7 +73,11 @@ export function AgentCampaigns({ me, reasons }: { me: string; reasons: { code: s
           if (e.agentId !== me) break;
           if (e.state === 'ended') { if (callRef.current?.entryId === e.entryId) setCall(null); break; }
           if (callRef.current?.entryId === e.entryId) setCall({ ...callRef.current, state: e.state });
-          else void callStarted(e.campaignId, e.entryId);
+          else if (e.number) {
+            const started: CampaignCall = { entryId: e.entryId, campaignId: e.campaignId, agentId: me, number: e.number, name: e.name, state: e.state, since: e.at };
+            setCall(started);
+            void withDetails(started).then((x) => { if (alive && callRef.current?.entryId === x.entryId) setCall(x); });
+          } else void callStarted(e.campaignId, e.entryId);
           break;
       }
     });

@@ -81,11 +81,16 @@ function Entries({ c, others }: { c: Campaign; others: Campaign[] }) {
   const reload = useDebounced(() => void load(), 300);
   useEffect(() => { void load(); }, [c.id, status, offset]);
   useLiveEvents(live, (e) => {
-    if (!isCampaignEvent(e) || e.campaignId !== c.id) return;
+    if (!isCampaignEvent(e)) return;
+    // an entry moved out of this campaign comes under its new campaign's id
+    if (e.type === 'campaign.entry' && e.movedFrom === c.id) { reload(); return; }
+    if (e.campaignId !== c.id) return;
     if (e.type === 'campaign.entries_added') reload();
+    if (e.type === 'campaign.entry' && (e.status === 'deleted' || e.movedFrom)) { reload(); return; }
     if (e.type === 'campaign.entry') {
+      const status = e.status as EntryStatus;
       setData((d) => (d && d.entries.some((x) => x.id === e.entryId)
-        ? { ...d, entries: d.entries.map((x) => (x.id === e.entryId ? { ...x, status: e.status, lastOutcome: e.lastOutcome ?? x.lastOutcome, agentId: e.agentId ?? x.agentId } : x)) }
+        ? { ...d, entries: d.entries.map((x) => (x.id === e.entryId ? { ...x, status, lastOutcome: e.lastOutcome ?? x.lastOutcome, agentId: e.agentId ?? x.agentId } : x)) }
         : d));
     }
     // entries moved or deleted elsewhere change the total: read the page again
@@ -243,6 +248,7 @@ function Calls({ c }: { c: Campaign }) {
     if (e.type !== 'campaign.call' || e.campaignId !== c.id) return;
     if (e.state === 'ended') setCalls((l) => l.filter((x) => x.entryId !== e.entryId));
     else if (calls.some((x) => x.entryId === e.entryId)) setCalls((l) => l.map((x) => (x.entryId === e.entryId ? { ...x, state: e.state as CampaignCall['state'] } : x)));
+    else if (e.number) setCalls((l) => [...l, { entryId: e.entryId, campaignId: c.id, agentId: e.agentId, number: e.number!, name: e.name, state: e.state as CampaignCall['state'], since: e.at }]);
     else reload();
   }, () => void load(), [c.id]);
   return (

@@ -90,10 +90,12 @@ export const campaigns = {
 
 /** The WebSocket events of the contract. */
 export interface CampaignUpdatedEvent { type: 'campaign.updated'; campaignId: string; campaign: Campaign | null }
-export interface CampaignEntryEvent { type: 'campaign.entry'; campaignId: string; entryId: string; status: EntryStatus; lastOutcome?: Outcome; agentId?: string }
+/** status 'deleted' for a deleted entry; `movedFrom` on an entry moved in from another campaign (both beyond the contract's shape) */
+export interface CampaignEntryEvent { type: 'campaign.entry'; campaignId: string; entryId: string; status: EntryStatus | 'deleted'; lastOutcome?: Outcome; agentId?: string; movedFrom?: string }
 export interface CampaignEntriesAddedEvent { type: 'campaign.entries_added'; campaignId: string; count: number }
 export interface CampaignAgentEvent { type: 'campaign.agent'; campaignId: string; agentId: string; loggedIn: boolean; paused: boolean; pauseReason?: string }
-export interface CampaignCallEvent { type: 'campaign.call'; campaignId: string; entryId: string; agentId: string; state: CallState | 'ended' }
+/** the contact's number and name come with agent_ringing (beyond the contract's shape) */
+export interface CampaignCallEvent { type: 'campaign.call'; campaignId: string; entryId: string; agentId: string; state: CallState | 'ended'; number?: string; name?: string }
 export interface CampaignStatsEvent { type: 'campaign.stats'; campaignId: string; stats: CampaignStats }
 export type CampaignEvent = CampaignUpdatedEvent | CampaignEntryEvent | CampaignEntriesAddedEvent | CampaignAgentEvent | CampaignCallEvent | CampaignStatsEvent;
 export const isCampaignEvent = (e: { type: string }): e is CampaignEvent => e.type.startsWith('campaign.');
