@@ -40,6 +40,11 @@ import { Registry } from './registry/registry';
 import { ConnectionWatch, outsideRequest } from './state/connection';
 import { StateStore } from './state/store';
 import { TimerService } from './timers/timerService';
+import { CampaignStore } from './state/campaignStore';
+import { CampaignService } from './campaigns/campaignService';
+import { CampaignDialer } from './campaigns/campaignDialer';
+import { DialRules } from './campaigns/dialRules';
+import { CampaignHistory } from './history/campaignHistory';
 
 /** Composition root: config → logger → redis → ari → services → http/ws. Only here is infrastructure built. */
 async function main(): Promise<void> {
@@ -122,7 +127,18 @@ async function main(): Promise<void> {
     serviceLevelMs: (q) => (registry.findQueue(q)?.serviceLevelSec ?? 20) * 1000,
     callbackKey: (q) => registry.findQueue(q)?.callbacks?.key ?? '1',
   }, log) : undefined;
+  // campaigns of calls to make, dialed agent first (src/campaigns)
+  const campaignStore = new CampaignStore(redis, config.keyPrefix, config.timeZone, Date.now, requestRedis);
+  const campaignHistory = history ? new CampaignHistory(history.pool, config.history.schema) : undefined;
+  const campaignService = new CampaignService(campaignStore, state, registry, history && campaignHistory ? async (ids) => {
+    await history.writer.catchUp();
+    const rows = await campaignHistory.missed({ from: new Date(Date.now() - 400 * 86_400_000), to: new Date(Date.now() + 60_000), timeZone: config.timeZone }, undefined, ids.length, ids);
+    return new Map(rows.map((r) => [r.callId, r]));
+  } : undefined, config.campaignImportMaxBytes);
+  const campaignDialer = new CampaignDialer(ari, campaignStore, registry,
+    new DialRules(campaignHistory ? (n, since) => campaignHistory.answeredInboundSince(n, since) : undefined), config.file.outboundDial, config.nodeId, log);
   const timers = new TimerService(state, {
+    campaign: ([entryId, token]) => campaignDialer.ringExpired(entryId, token),
     offer: ([id, token]) => (isCallback(id) ? callbacks.offerExpired(id, token) : calls.offerExpired(id, token)),
     callback: async ([id]) => { await state.callbackDue(id); },
     prefer: async ([id]) => { await state.callbackPreferEnd(id); },
@@ -149,6 +165,10 @@ async function main(): Promise<void> {
     waitingPolicy.onEvent(e);
   });
   bus.subscribe((e) => metrics.onEvent(e));
+  bus.subscribe((e) => outsideRequest(() => campaignDialer.onEvent(e)));
+  // an agent receives the events of the campaigns it is assigned to: kept from campaign.updated
+  bus.subscribe((e) => { if (e.type === 'campaign.updated' && typeof e.campaignId === 'string') policy.noteCampaignAgents(e.campaignId, (e.campaign as { agents?: string[] } | null)?.agents ?? null); });
+  for (const c of await campaignService.list()) policy.noteCampaignAgents(c.id, c.agents);
   // an agent's scope includes the queues it is logged in to: kept from its state events
   bus.subscribe((e) => { if (e.type === 'agent.state' && typeof e.agentId === 'string' && Array.isArray(e.queues)) policy.noteLoggedIn(e.agentId, e.queues as string[]); });
   for (const a of registry.listAgents()) policy.noteLoggedIn(a.id, (await state.agentState(a.id)).queues);
@@ -185,6 +205,7 @@ async function main(): Promise<void> {
       await devices.sync();
       await calls.reconcile();
       await callbacks.reconcile();
+      await campaignDialer.reconcile();
       // waiting callers and callback requests may have been left unserved while we were away
       for (const q of registry.listQueues()) dispatcher.kick(q.id);
     } catch (err) {
@@ -201,10 +222,13 @@ async function main(): Promise<void> {
   phoneCalls?.start();
   ari.start();
   timers.start();
+  campaignDialer.start();
   recordings.startSweeping();
 
   const wallboards = new WallboardService(state, registry, policy, metrics);
-  const app = createApp({ ari, redis, state, registry, agents, calls, callbacks, phones, users, policy, monitors, recordings, clips, metrics, sessions, wallboards, log, connections, history, timeZone: config.timeZone, prometheus, metricsToken: config.metricsToken });
+  const app = createApp({ ari, redis, state, registry, agents, calls, callbacks, phones, users, policy, monitors, recordings, clips, metrics, sessions, wallboards, log, connections, history, timeZone: config.timeZone, prometheus, metricsToken: config.metricsToken,
+    campaigns: { campaigns: campaignService, store: campaignStore, policy, timeZone: config.timeZone,
+      history: history && campaignHistory ? { campaigns: campaignHistory, catchUp: () => history.writer.catchUp() } : undefined } });
   const server = http.createServer(app);
   attachEventsHub(server, bus, users, log, { metrics, policy, limits: config.ws });
   attachDisplayHub(server, bus, metrics, wallboards, log);
@@ -219,6 +243,7 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     log.info('shutting down', { signal });
     timers.stop();
+    campaignDialer.stop();
     dispatcher.stop();
     waitingPolicy.stop();
     recordings.stopSweeping();

@@ -14,6 +14,13 @@ export class AccessPolicy {
 
   constructor(private readonly registry: Registry) {}
 
+  /** The agents assigned to each campaign (campaign.updated events carry them): an agent receives its campaigns' events. */
+  private readonly campaignAgents = new Map<string, string[]>();
+
+  noteCampaignAgents(campaignId: string, agents: string[] | null): void {
+    if (agents) this.campaignAgents.set(campaignId, agents); else this.campaignAgents.delete(campaignId);
+  }
+
   /** Kept current from the event stream (and loaded at start): see canQueue. */
   noteLoggedIn(agentId: string, queues: string[]): void {
     if (queues.length) this.loggedIn.set(agentId, queues); else this.loggedIn.delete(agentId);
@@ -70,6 +77,9 @@ export class AccessPolicy {
       case 'clip': return AccessPolicy.canClip(p, { scope: e.scope, ownerAgentId: e.ownerAgentId });                         // /clips/{id}
       case 'recording':                                                        // /recordings/{id}; the call's own agent
         return own || (p.permissions.accessRecordings && Boolean(queueId) && this.canQueue(p, queueId!));
+      case 'campaign':                                                         // /campaigns/{id}: staff all, an agent its assigned campaigns
+        if (p.role !== 'agent') return true;
+        return Boolean(p.agentId && str(e.campaignId) && this.campaignAgents.get(String(e.campaignId))?.includes(p.agentId));
       case 'call': case 'callback': case 'metrics':                            // /queues/{id}/stats, /callbacks/{id}; one's own calls
         return own || (Boolean(queueId) && this.canQueue(p, queueId!));
       default: return false;

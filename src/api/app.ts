@@ -46,6 +46,7 @@ import { skillsRouter } from './routes/skills';
 import type { WallboardService } from '../wallboards/wallboardService';
 import { prometheusRouter } from './routes/prometheus';
 import type { PrometheusExporter } from '../prometheus/exporter';
+import { campaignsRouter, type CampaignRoutesDeps } from './routes/campaigns';
 
 export const OPENAPI_FILE = path.resolve(__dirname, '../../../src/api/openapi.yaml');
 
@@ -64,6 +65,8 @@ export interface ApiDeps {
   wallboards: WallboardService;
   prometheus?: PrometheusExporter;
   metricsToken?: string;
+  /** Campaigns of calls to make (absent: no campaign routes). */
+  campaigns?: CampaignRoutesDeps;
 }
 
 export function createApp(d: ApiDeps): express.Express {
@@ -95,7 +98,9 @@ export function createApp(d: ApiDeps): express.Express {
   v1.use(callControlRouter(d.calls, d.registry, d.policy));
   v1.use(parkingRouter(d.calls, d.state, d.policy));
   v1.use(pauseReasonsRouter(d.state));
-  v1.use(reportsRouter(d.history, d.registry, d.policy, d.timeZone ?? 'UTC'));
+  v1.use(reportsRouter(d.history, d.registry, d.policy, d.timeZone ?? 'UTC', Date.now,
+    d.campaigns?.history ? { history: d.campaigns.history.campaigns, missedCampaigns: (ids) => d.campaigns!.store.missedCampaigns(ids) } : undefined));
+  if (d.campaigns) v1.use(campaignsRouter(d.campaigns));
   v1.use(callbacksRouter(d.callbacks, d.policy, (q) => Boolean(d.registry.findQueue(q))));
   app.use('/api/v1', v1);
   if (d.prometheus) app.use(prometheusRouter(d.prometheus, d.metricsToken));

@@ -26,6 +26,8 @@ export interface Config {
   readonly production: boolean;
   /** Extra time past a queue's ring timeout before a reservation counts as lost (controller died mid-offer). */
   readonly offerGraceMs: number;
+  /** The largest campaign CSV import accepted (bytes); a larger file is refused with 413 and changes nothing. */
+  readonly campaignImportMaxBytes: number;
   readonly randomSeed?: number;
   /**
    * Prepared audio clips: `dir` is where the controller writes them, `mediaDir` the same folder as
@@ -87,6 +89,7 @@ const EnvSchema = z.object({
   ACD_ARI_PORT: port.default(8088),
   ACD_REDIS_PORT: port.default(6390),
   ACD_OFFER_GRACE_MS: z.coerce.number().int().min(500).max(60000).default(3000),
+  ACD_CAMPAIGN_IMPORT_MAX_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(50 * 1024 * 1024),
   ACD_CLIPS_DIR: z.string().startsWith('/', 'an absolute path').optional(),
   ACD_CLIPS_MEDIA_DIR: z.string().startsWith('/', 'an absolute path').optional(),
   ACD_TIMEZONE: z.string().default('UTC').refine(isTimeZone, 'an IANA time zone such as Europe/Paris'),
@@ -158,6 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, repoRoot = path
     embedded: { sipPort: e.ACD_SIP_PORT, ariPort: e.ACD_ARI_PORT, redisPort: e.ACD_REDIS_PORT, ariPassword: e.ARI_PASSWORD },
     production: e.NODE_ENV === 'production',
     offerGraceMs: e.ACD_OFFER_GRACE_MS,
+    campaignImportMaxBytes: e.ACD_CAMPAIGN_IMPORT_MAX_BYTES,
     randomSeed: e.ACD_RANDOM_SEED,
     // one path for both when the controller and Asterisk see the same file system
     clips: e.ACD_CLIPS_DIR ? { dir: e.ACD_CLIPS_DIR, mediaDir: e.ACD_CLIPS_MEDIA_DIR ?? e.ACD_CLIPS_DIR } : undefined,

@@ -81,6 +81,7 @@ export class HistoryFold {
         num(d.answeredAt) ? new Date(num(d.answeredAt) as number) : null, at, num(d.talkMs) ?? 0]);
       return;
     }
+    if (e.type === 'campaign.call' && d.state === 'ended') return this.campaignCall(at, d);
     if (e.type === 'agent.state') return this.agentState(String(d.agentId), at, String(d.state), str(d.reason), Array.isArray(d.queues) ? d.queues as string[] : []);
     if (e.type.startsWith('callback.') || (callId && isCallback(callId))) return this.callbackEvent(e.type, at, d);
   }
@@ -282,6 +283,16 @@ export class HistoryFold {
         wrap_seq = CASE WHEN $7 THEN agent_status.wrap_seq END,
         wrap_entered_at = CASE WHEN $7 THEN agent_status.wrap_entered_at END`,
     [agentId, state, reason, at, queues, changed, keepWrap]);
+  }
+
+  /** A campaign call is over: one attempt row (the customer dialed or not, the agent's part). */
+  private async campaignCall(at: Date, d: Record<string, unknown>): Promise<void> {
+    const t = (v: unknown) => (num(v) ? new Date(num(v) as number) : null);
+    await this.db.query(`INSERT INTO campaign_attempts (entry_id, attempt, campaign_id, agent_id, number, name, dialed_at, agent_answered,
+        connected_at, ended_at, outcome, status, talk_ms, handle_ms)
+      VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14) ON CONFLICT DO NOTHING`,
+    [String(d.entryId), num(d.attempt) ?? 0, String(d.campaignId), str(d.agentId), String(d.number ?? ''), String(d.name ?? ''),
+      t(d.dialedAt) ?? at, d.agentAnswered === true, t(d.connectedAt), at, String(d.outcome), str(d.status), num(d.talkMs) ?? 0, num(d.handleMs) ?? 0]);
   }
 
   private async callbackEvent(type: string, at: Date, d: Record<string, unknown>): Promise<void> {

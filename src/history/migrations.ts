@@ -20,6 +20,7 @@ export const PARTITIONED: Record<string, string> = {
   callback_attempts: 'at',
   queue_log: 'time',
   phone_calls: 'started_at',
+  campaign_attempts: 'ended_at',
 };
 
 export const MIGRATIONS: Migration[] = [
@@ -139,6 +140,24 @@ CREATE TABLE queue_slots (
   PRIMARY KEY (queue_id, slot)
 );
 CREATE INDEX ON queue_slots (slot);
+`,
+  },
+  {
+    version: 3,
+    name: 'campaign attempts',
+    sql: `
+-- one row per campaign call (agent first, then the customer): who, when, how it went
+CREATE TABLE campaign_attempts (
+  entry_id text NOT NULL, attempt int NOT NULL, campaign_id text NOT NULL, agent_id text,
+  number text NOT NULL DEFAULT '', name text NOT NULL DEFAULT '',
+  dialed_at timestamptz NOT NULL, agent_answered boolean NOT NULL, connected_at timestamptz, ended_at timestamptz NOT NULL,
+  outcome text NOT NULL,                                  -- answered | no_answer | busy | failed | refused | agent_no_answer | lost | deferred
+  status text,                                            -- the entry's status after it: handled | not_completed | waiting
+  talk_ms bigint NOT NULL DEFAULT 0, handle_ms bigint NOT NULL DEFAULT 0,
+  PRIMARY KEY (entry_id, attempt, ended_at)
+) PARTITION BY RANGE (ended_at);
+CREATE INDEX ON campaign_attempts (campaign_id, ended_at);
+CREATE INDEX ON campaign_attempts (number, ended_at);
 `,
   },
 ];

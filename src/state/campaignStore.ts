@@ -9,14 +9,14 @@ const LUA_DIR = path.resolve(__dirname, '../../../src/state/lua');
 const TRANSITIONS = [
   'campaign_put', 'campaign_delete', 'campaign_state', 'campaign_assign', 'campaign_agent',
   'campaign_entries_add', 'campaign_entries_move', 'campaign_entries_delete',
-  'campaign_dial_reserve', 'campaign_dial_answered', 'campaign_dial_connected', 'campaign_dial_end',
+  'campaign_dial_reserve', 'campaign_dial_answered', 'campaign_dial_connected', 'campaign_dial_end', 'campaign_dnc_put',
 ] as const;
 type Transition = (typeof TRANSITIONS)[number];
 type Raw = [number, (string | number)?];
 
 export type EntryStatus = 'waiting' | 'dialing' | 'handled' | 'not_completed';
 export const ENTRY_STATUSES: EntryStatus[] = ['waiting', 'dialing', 'handled', 'not_completed'];
-export type DialOutcome = 'answered' | 'no_answer' | 'busy' | 'failed' | 'refused' | 'agent_no_answer' | 'lost';
+export type DialOutcome = 'answered' | 'no_answer' | 'busy' | 'failed' | 'refused' | 'skipped' | 'agent_no_answer' | 'lost' | 'deferred';
 
 /** A campaign's stored fields, as the Lua transitions keep them (campaign:<id>). */
 export interface CampaignRecord {
@@ -128,6 +128,12 @@ export class CampaignStore {
     return CampaignStore.outcome(await this.run('campaign_dial_end', entryId, token, outcome, Math.round(o.talkMs ?? 0), w.ms, w.maxMs, w.stepMs,
       o.retryAfterMs ?? -1, o.pauseReason ?? '', o.fromTimer ? '1' : '0'), (v) => v as EntryStatus);
   }
+
+  /** Replace the do-not-call list (normalized numbers). */
+  async dncPut(numbers: string[]): Promise<Outcome<number>> {
+    return CampaignStore.outcome(await this.run('campaign_dnc_put', JSON.stringify(numbers)), Number);
+  }
+  async dnc(): Promise<string[]> { return (await this.redis.smembers(this.key('campaigns', 'dnc'))).sort(); }
 
   // --- reads -------------------------------------------------------------------------------
   async ids(): Promise<string[]> { return (await this.redis.smembers(this.key('campaigns'))).sort(); }

@@ -11,6 +11,8 @@ import { decodeCursor, Filters } from '../../history/reports';
 import { dayOf, nextDay } from '../../metrics/day';
 import type { Registry } from '../../registry/registry';
 import { userOf } from '../auth';
+import type { CampaignHistory } from '../../history/campaignHistory';
+import { withTodayDefault } from './campaigns';
 
 export const QUEUE_COLUMNS = ['queueId', 'intervalStart', 'offered', 'answered', 'abandoned', 'abandonedWaiting', 'abandonedRinging', 'timedOut', 'overflowed',
   'callbackRequests', 'transferred', 'answeredWithinSl', 'averageSpeedOfAnswerMs', 'averageHandleMs', 'longestWaitMs', 'serviceLevel'];
@@ -31,7 +33,9 @@ class HistoryDisabled extends AcdError {
  * Every report first folds what the event stream holds beyond the history: a figure includes every
  * event already in the stream.
  */
-export function reportsRouter(history: History | undefined, registry: Registry, policy: AccessPolicy, defaultTz: string, now: () => number = Date.now): Router {
+export function reportsRouter(history: History | undefined, registry: Registry, policy: AccessPolicy, defaultTz: string, now: () => number = Date.now,
+  /** The campaign side of /history/missed: missed calls one by one, and the campaigns each was added to. */
+  campaignSide?: { history: CampaignHistory; missedCampaigns(callIds: string[]): Promise<Map<string, string[]>> }): Router {
   const r = Router();
 
   const ready = async (): Promise<History> => {
@@ -140,11 +144,25 @@ export function reportsRouter(history: History | undefined, registry: Registry, 
   });
 
   r.get('/history/missed', async (req, res) => {
+    // today by default; ?queueId= as well as ?queue= (docs/campaigns-api.md)
+    const q = withTodayDefault(req.query, defaultTz, now());
+    if (q.queueId !== undefined && q.queue === undefined) q.queue = q.queueId;
+    Object.defineProperty(req, 'query', { value: q, configurable: true });   // express 5: query is a getter
     const a = reportArgs(req);
+    const problems: Problem[] = [];
+    const limit = parseLimit(req.query, problems);
+    throwIfProblems(problems);
     const h = await ready();
     const missed = await guard(h.reports.missed(a.range, a.filters));
     if (a.csv) return sendCsv(res, 'missed.csv', missed, ['callerNumber', 'queueId', 'attempts', 'lastAttemptAt', 'lastCallId']);
-    res.json({ from: a.range.from, to: a.range.to, timeZone: a.range.timeZone, callers: missed });
+    // each missed call, with the campaigns it was already added to
+    const calls = campaignSide ? await guard(campaignSide.history.missed(a.range, a.filters.queues, limit)) : [];
+    const added = campaignSide ? await campaignSide.missedCampaigns(calls.map((c) => c.callId)) : new Map<string, string[]>();
+    res.json({
+      from: a.range.from, to: a.range.to, timeZone: a.range.timeZone, callers: missed,
+      missed: calls.map((c) => ({ callId: c.callId, queueId: c.queueId, number: c.number, ...(c.name ? { name: c.name } : {}), at: c.at.toISOString(),
+        waitedSec: c.waitedSec, outcome: c.outcome, campaignIds: added.get(c.callId) ?? [] })),
+    });
   });
 
   r.get('/agents/:id/productivity', async (req, res) => {

@@ -1,6 +1,6 @@
 -- campaign_dial_end: a campaign call is over.
--- ARGV: 4 entryId, 5 token, 6 outcome (answered | no_answer | busy | failed | refused; for a call the
---   agent never answered: agent_no_answer | lost), 7 talk ms, 8 wrap-up ms, 9 its maximum, 10 its step,
+-- ARGV: 4 entryId, 5 token, 6 outcome (answered | no_answer | busy | failed | refused; before the agent
+--   answered: agent_no_answer | lost | deferred (the entry waits again) or refused | skipped (resolved, never dialed)), 7 talk ms, 8 wrap-up ms, 9 its maximum, 10 its step,
 --   11 retry after ms (-1: no retry; the caller applies the campaign's retry rules), 12 campaign pause
 --   reason for an agent who did not answer ('' none), 13 '1' when fired by the ring deadline timer
 -- Result: {1, the entry's new status} | {0, 'STALE'} (not the entry's current call, or the timer is not due / no longer applies)
@@ -23,11 +23,28 @@ local a = agent_get(agent_id)
 local base = { campaignId = cid, entryId = eid, agentId = agent_id, state = 'ended', callId = e.callId, outcome = outcome,
   number = e.number, name = e.name, attempt = tonumber(e.attempts), dialedAt = tonumber(e.dialedAt),
   agentAnsweredAt = tonumber(e.agentAnsweredAt) or cjson.null, connectedAt = tonumber(e.connectedAt) or cjson.null, talkMs = talk_ms }
+-- not dialed after all (refused before the agent's phone was answered: the destination policy,
+-- the do-not-call list, a number answered since): resolved without the agent, who is ready again
+if e.callState == 'agent_ringing' and (outcome == 'refused' or outcome == 'skipped') then
+  entry_status(eid, cid, 'dialing', 'not_completed', tonumber(e.seq))
+  redis.call('HSET', k('centry', eid), 'lastOutcome', outcome, 'resolvedAt', NOW)
+  redis.call('HDEL', k('centry', eid), 'token', 'callState', 'node', 'callId')
+  redis.call('ZREM', k('campaign', cid, 'calls'), eid .. ':' .. (tonumber(e.attempts) or 1))
+  if a.state == 'reserved' and a.callId == e.callId then agent_set_state(agent_id, 'ready', nil, {}, {'callId', 'offerToken'}) end
+  base.agentAnswered = false
+  base.status = 'not_completed'
+  cemit('campaign.entry', { campaignId = cid, entryId = eid, status = 'not_completed', lastOutcome = outcome })
+  cemit('campaign.call', base)
+  emit_stats(cid)
+  return {1, 'not_completed'}
+end
 if e.callState == 'agent_ringing' then
   local attempts = math.max(0, (tonumber(e.attempts) or 1) - 1)
   entry_status(eid, cid, 'dialing', 'waiting', tonumber(e.seq))
   redis.call('HSET', k('centry', eid), 'attempts', attempts)
   redis.call('HDEL', k('centry', eid), 'token', 'callState', 'node', 'callId', 'agentId', 'dialedAt')
+  -- deferred (outside calling hours, or already tried today): due again after the delay
+  if retry_ms >= 0 then redis.call('HSET', k('centry', eid), 'dueAt', NOW + retry_ms) end
   redis.call('ZREM', k('campaign', cid, 'calls'), eid .. ':' .. (tonumber(e.attempts) or 1))
   if a.state == 'reserved' and a.callId == e.callId then agent_set_state(agent_id, 'ready', nil, {}, {'callId', 'offerToken'}) end
   if pause_reason ~= '' and redis.call('HEXISTS', k('campaign', cid, 'login'), agent_id) == 1 then

@@ -4,7 +4,8 @@
 -- Result: {1, entryId} | {0, 'CAMPAIGN_NOT_FOUND'} | {0, 'CAMPAIGN_PAUSED'} | {0, 'AGENT_NOT_LOGGED_IN'}
 --   | {0, 'AGENT_PAUSED'} (in this campaign) | {0, 'AGENT_NOT_READY'} | {0, 'INBOUND_WAITING'} (inboundFirst:
 --   a caller waits in one of the agent's queues) | {0, 'NO_ENTRY'} (nothing to dial now)
--- Events: agent.state(reserved), campaign.entry(dialing), campaign.call(agent_ringing), campaign.stats
+-- Events: agent.state(reserved), campaign.entry(dialing), campaign.call(agent_ringing), campaign.stats;
+--   campaign.entry(not_completed, refused) for an entry on the do-not-call list (option doNotCall)
 -- The check and the reservation are one step on the agent's one global state (the same the queue
 -- offers use): of any number of racing reservations or offers for one agent, exactly one wins. The
 -- ring deadline is a Redis timer: if the dialing controller dies, any controller frees the agent.
@@ -23,11 +24,25 @@ if c.inboundFirst ~= '0' then
     end
   end
 end
--- the first waiting entry in dial order whose retry time (if any) has come
+-- the first waiting entry in dial order whose retry time (if any) has come; with the options on, a
+-- number on the do-not-call list is resolved as refused (never dialed), and one already dialed today waits
+local opts = json_or(c.options, {})
 local pick
 for _, eid in ipairs(redis.call('ZRANGE', k('campaign', cid, 'st', 'waiting'), 0, 199)) do
-  local due = tonumber(redis.call('HGET', k('centry', eid), 'dueAt') or '')
-  if not due or due <= NOW then pick = eid; break end
+  local en = entry_get(eid)
+  local due = tonumber(en.dueAt or '')
+  if not due or due <= NOW then
+    if opts.doNotCall == true and redis.call('SISMEMBER', k('campaigns', 'dnc'), en.number) == 1 then
+      entry_status(eid, cid, 'waiting', 'not_completed', tonumber(en.seq))
+      redis.call('HSET', k('centry', eid), 'lastOutcome', 'refused', 'resolvedAt', NOW, 'refusedBy', 'do-not-call')
+      cemit('campaign.entry', { campaignId = cid, entryId = eid, status = 'not_completed', lastOutcome = 'refused', reason = 'do-not-call' })
+    elseif opts.onePerNumberPerDay == true and (tonumber(redis.call('ZSCORE', k('campaigns', 'dialed'), en.number) or '') or 0) >= TODAY then
+      -- dialed today already (by any campaign): tomorrow
+    else
+      pick = eid
+      break
+    end
+  end
 end
 if not pick then return {0, 'NO_ENTRY'} end
 local e = entry_get(pick)
