@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { TEST_ENV, uniqueSchema } from '../../support/env';
 import { Browser, screenshot, signIn } from '../harness/browser';
+import { customerTrunk } from '../harness/asterisk';
 import { eventually } from '../harness/controller';
-import { startCaller } from '../harness/sipp';
+import { allocatePort } from '../harness/ports';
+import { startAgentPhone, startCaller } from '../harness/sipp';
 import { TestRun } from '../harness/suite';
 
 const SALES = { id: 'sales', name: 'Sales Line', extension: '8971' };
@@ -11,6 +13,7 @@ const USERS = [
   { id: 'al', name: 'Alice Agent', role: 'agent', agentId: 'a1', password: 'alice-campaign-pass-1' },
 ];
 // two good rows, one refused (letters in the phone column) on line 3 of the file, the header on line 1
+const TRUNK = 'e2e-web-campaign-customers';
 const CRM_EXPORT = 'name,phone,city\nBob Brown,+1 (555) 010-2000,Paris\nCarl Cole,call me maybe,Rome\nDee Dunn,555.010.4000,Oslo\n';
 
 describe('browser: campaigns of missed calls (headless Chromium, real controller, Redis, PostgreSQL)', function () {
@@ -24,7 +27,7 @@ describe('browser: campaigns of missed calls (headless Chromium, real controller
     await run.end(this);
   });
 
-  it('given a supervisor, when they create a campaign, add one entry by hand and two from a CSV (the refused row shown with its line number), assign an agent and pause and resume it, then the agent\'s dashboard shows the campaign card and the agent logs in to it from there', async () => {
+  it('given a supervisor, when they create a campaign, add one entry by hand and two from a CSV (the refused row shown with its line number), move one, assign an agent and pause and resume it, then the agent\'s dashboard shows the campaign card, the agent logs in, pauses with a reason and unpauses from it, and the supervisor pauses, unpauses and logs the agent out from the campaign page', async () => {
     const ctl = await run.start('web-campaigns', { queues: [SALES], agents: [], users: USERS });
     await ctl.ok('POST', '/agents', { id: 'a1', name: 'Alice Agent', queues: ['sales'], phone: { mode: 'static', contact: 'sip:a1@127.0.0.1:5999' } });
     // a second campaign to move an entry to
@@ -117,13 +120,40 @@ describe('browser: campaigns of missed calls (headless Chromium, real controller
     await card.getByTestId('agents-logged-in').getByText('1').waitFor();
     const a1 = ((await ctl.ok('GET', '/campaigns/spring/agents')).agents as any[]).find((x) => x.agentId === 'a1');
     assert.deepEqual([a1.loggedIn, a1.paused], [true, false]);
-    await screenshot(agent, 'agent-campaign-card');
     // the supervisor's agents tab shows it live
-    await sup.getByTestId('campaign-agent-a1').getByTestId('campaign-agent-state').getByText('logged in').waitFor();
+    const supRow = sup.getByTestId('campaign-agent-a1');
+    await supRow.getByTestId('campaign-agent-state').getByText('logged in').waitFor();
+
+    // the agent pauses there with a reason, then unpauses
+    const reason = await agent.getByLabel('Campaign pause reason').inputValue();
+    assert.ok(reason, 'a pause reason offered');
+    await card.getByRole('button', { name: 'Pause in campaign Spring Callbacks' }).click();
+    await card.getByTestId('my-campaign-state').getByText(`paused (${reason})`).waitFor();
+    await supRow.getByTestId('campaign-agent-state').getByText(`paused (${reason})`).waitFor();
+    const paused = ((await ctl.ok('GET', '/campaigns/spring/agents')).agents as any[]).find((x) => x.agentId === 'a1');
+    assert.deepEqual([paused.loggedIn, paused.paused, paused.pauseReason], [true, true, reason]);
+    await screenshot(agent, 'agent-campaign-card');
+    await card.getByRole('button', { name: 'Unpause in campaign Spring Callbacks' }).click();
+    await card.getByTestId('my-campaign-state').getByText('logged in').waitFor();
+
+    // the supervisor acts for the agent: pause, unpause, log out; the agent's card follows
+    await supRow.getByRole('button', { name: 'Pause Alice Agent' }).click();
+    await card.getByTestId('my-campaign-state').getByText(/^paused/).waitFor();
     await screenshot(sup, 'campaign-agents');
+    await supRow.getByRole('button', { name: 'Unpause Alice Agent' }).click();
+    await card.getByTestId('my-campaign-state').getByText('logged in').waitFor();
+    await supRow.getByRole('button', { name: 'Log out Alice Agent' }).click();
+    await card.getByTestId('my-campaign-state').getByText('logged out').waitFor();
+    assert.equal(((await ctl.ok('GET', '/campaigns/spring/agents')).agents as any[]).find((x) => x.agentId === 'a1').loggedIn, false);
+    // no entry was dialed: the campaign stayed paused
+    assert.equal(run.events.all.filter((e) => e.type === 'campaign.call').length, 0);
+
+    // the campaign pages are the staff's: the agent is not let in
+    await agent.goto(`${browsers[1].origin}/campaigns/spring`);
+    await agent.getByTestId('not-allowed').waitFor();
   });
 
-  it('given a caller who gave up waiting, when the supervisor adds the missed call\'s card to a campaign, then it is the campaign\'s entry from the missed call and the card says so', async () => {
+  it('given three callers who gave up waiting, when the supervisor adds one missed call\'s card to a campaign, then selects the two others and adds them together, then all three are the campaign\'s entries from their missed calls and the cards say so', async () => {
     const schema = uniqueSchema('web-campaign-missed');
     const ctl = await run.start('web-campaign-missed', { queues: [SALES], agents: [], users: USERS },
       { env: { DATABASE_URL: TEST_ENV.databaseUrl, ACD_HISTORY_SCHEMA: schema } });
@@ -132,22 +162,91 @@ describe('browser: campaigns of missed calls (headless Chromium, real controller
     await signIn(sup, 'sam', 'sam-campaign-pass-1');
     await sup.waitForURL(/\/supervisor$/);
     await sup.getByRole('tab', { name: 'Missed calls' }).click();
-    await sup.getByTestId('missed-calls').waitFor();
+    await sup.getByTestId('missed-calls').getByText('No missed call today.').waitFor();
 
-    // no agent: the caller waits, then hangs up (abandoned)
-    run.track(startCaller({ extension: SALES.extension, callerNumber: '15550971', asteriskPort: TEST_ENV.sipPort, hangupAfterMs: 3000 }));
-    const abandoned = await run.events.waitFor((e) => e.type === 'call.abandoned', 20_000, 'call.abandoned');
-    const card = sup.getByTestId(`missed-${abandoned.callId}`);
-    await card.waitFor({ timeout: 15_000 });
-    assert.match(await card.textContent() ?? '', /15550971/);
-    assert.match(await card.textContent() ?? '', /abandoned/);
+    // no agent: each caller waits, then hangs up (abandoned)
+    const numbers = ['15550971', '15550972', '15550973'];
+    for (const n of numbers) run.track(startCaller({ extension: SALES.extension, callerNumber: n, asteriskPort: TEST_ENV.sipPort, hangupAfterMs: 3000 }));
+    const abandoned: Record<string, string> = {};
+    await eventually(async () => {
+      for (const e of run.events.all) if (e.type === 'call.queued' && numbers.includes(e.callerNumber)) abandoned[e.callerNumber] = e.callId;
+      return numbers.every((n) => abandoned[n] && run.events.all.some((e) => e.type === 'call.abandoned' && e.callId === abandoned[n]));
+    }, 30_000, 'three callers abandoned');
+    const card = (n: string) => sup.getByTestId(`missed-${abandoned[n]}`);
+    for (const n of numbers) await card(n).waitFor({ timeout: 15_000 });
+    assert.match(await card('15550971').textContent() ?? '', /15550971.*Sales Line.*abandoned/);
     await screenshot(sup, 'supervisor-missed-calls');
-    await card.getByRole('button', { name: 'Add to campaign' }).click();
+
+    // one by its own button
+    await card('15550971').getByRole('button', { name: 'Add to campaign' }).click();
     await sup.getByTestId('missed-added').getByText('Added 1 to Spring Callbacks.').waitFor();
-    await card.getByTestId('missed-in').getByText('In Spring Callbacks').waitFor();
-    assert.equal(await card.getByRole('button', { name: 'In this campaign' }).isDisabled(), true);
+    await card('15550971').getByTestId('missed-in').getByText('In Spring Callbacks').waitFor();
+    assert.equal(await card('15550971').getByRole('button', { name: 'In this campaign' }).isDisabled(), true);
+    // two selected together
+    await card('15550972').getByRole('checkbox', { name: 'Select 15550972' }).check();
+    await card('15550973').getByRole('checkbox', { name: 'Select 15550973' }).check();
+    await sup.getByRole('button', { name: 'Add selected (2) to campaign' }).click();
+    await sup.getByTestId('missed-added').getByText('Added 2 to Spring Callbacks.').waitFor();
+    for (const n of numbers) await card(n).getByTestId('missed-in').getByText('In Spring Callbacks').waitFor();
+    await screenshot(sup, 'supervisor-missed-calls-added');
+
     const entries = (await ctl.ok('GET', '/campaigns/spring/entries')).entries as any[];
-    assert.equal(entries.length, 1);
-    assert.deepEqual([entries[0].number, entries[0].source, entries[0].missedCallId], ['15550971', 'missed', abandoned.callId]);
+    assert.deepEqual(entries.map((e) => [e.number, e.source, e.missedCallId]).sort(), numbers.map((n) => [n, 'missed', abandoned[n]]));
+  });
+
+  it('given an agent logged in to an active campaign, when its entry is dialed agent first, then the agent\'s dashboard shows the campaign call with the contact and its details, the supervisor sees it in progress, and once over the entry is handled in the figures', async () => {
+    const ctl = await run.start('web-campaign-call', { outboundDial: `PJSIP/{number}@${TRUNK}`, queues: [SALES], agents: [], users: USERS });
+    // the agent's phone rings 2.5 s (long enough to see it ringing), the customer answers and hangs up after 6 s
+    const agentPort = allocatePort();
+    const agentPhone = run.track(startAgentPhone({ port: agentPort, calls: 1, answerAfterMs: 2500 }));
+    const customer = run.track(startAgentPhone({ port: allocatePort(), calls: 1, answerAfterMs: 500, hangupAfterMs: 6000 }));
+    await customerTrunk(TRUNK, customer.port);
+    await ctl.ok('POST', '/agents', { id: 'a1', name: 'Alice Agent', queues: ['sales'], phone: { mode: 'static', contact: `sip:a1@127.0.0.1:${agentPort}` } });
+    await ctl.ok('POST', '/campaigns', { id: 'spring', name: 'Spring Callbacks', agents: ['a1'] });
+    const added = await ctl.ok('POST', '/campaigns/spring/entries', { entries: [{ number: '15550102000', name: 'Bob Brown', details: { city: 'Paris', order: 'A-1042' } }] });
+    const entryId = added.added[0].id;
+
+    const sup = await (await launch()).page('/');
+    await signIn(sup, 'sam', 'sam-campaign-pass-1');
+    await sup.goto(`${browsers[0].origin}/campaigns/spring`);
+    await sup.getByRole('tab', { name: 'Calls in progress' }).click();
+    await sup.getByTestId('campaign-calls').getByText('No campaign call in progress.').waitFor();
+
+    const agent = await (await launch()).page('/');
+    await signIn(agent, 'al', 'alice-campaign-pass-1');
+    const card = agent.getByTestId('campaign-card-spring');
+    await card.getByRole('button', { name: 'Log in to campaign Spring Callbacks' }).click();
+    // agent first: the agent's phone rings with the campaign, the page names the contact
+    await run.events.waitFor((e) => e.type === 'campaign.call' && e.entryId === entryId && e.state === 'agent_ringing', 15_000, 'agent_ringing');
+    const panel = agent.getByTestId('campaign-call');
+    await panel.waitFor();
+    assert.match(await agent.getByTestId('campaign-call-contact').textContent() ?? '', /Bob Brown · 15550102000/);
+    assert.match(await panel.textContent() ?? '', /Campaign Spring Callbacks/);
+    await eventually(async () => agentPhone.invites().length === 1, 10_000, 'the agent\'s phone rang');
+    // then the customer answers and the two talk
+    await run.events.waitFor((e) => e.type === 'campaign.call' && e.entryId === entryId && e.state === 'connected', 20_000, 'connected');
+    await panel.getByText('connected').waitFor();
+    const details = agent.getByTestId('campaign-call-details');
+    assert.match(await details.textContent() ?? '', /cityParis/);
+    assert.match(await details.textContent() ?? '', /orderA-1042/);
+    await screenshot(agent, 'agent-campaign-call');
+    const row = sup.getByTestId(`campaign-call-${entryId}`);
+    await row.getByText('connected').waitFor();
+    assert.match(await row.textContent() ?? '', /Bob Brown · 15550102000.*Alice Agent/);
+    await screenshot(sup, 'campaign-calls-in-progress');
+
+    // the customer hangs up: the call leaves both pages and the entry is handled
+    await run.events.waitFor((e) => e.type === 'campaign.call' && e.entryId === entryId && e.state === 'ended', 20_000, 'ended');
+    await panel.waitFor({ state: 'detached' });
+    await row.waitFor({ state: 'detached' });
+    await sup.getByRole('tab', { name: 'Overview' }).click();
+    await sup.getByTestId('stat-handled').getByText('1').waitFor();
+    assert.equal(await sup.getByTestId('stat-not-dialed').textContent(), '0');
+    assert.equal(await sup.getByTestId('stat-percent-dialed').textContent(), '100%');
+    await screenshot(sup, 'campaign-overview-handled');
+    await card.getByTestId('percent-dialed').getByText('100%').waitFor();
+    await sup.getByRole('tab', { name: 'Entries' }).click();
+    await sup.getByTestId('entry-15550102000').getByTestId('entry-status').getByText('handled').waitFor();
+    assert.equal((await ctl.ok('GET', '/campaigns/spring/entries')).entries[0].status, 'handled');
   });
 });

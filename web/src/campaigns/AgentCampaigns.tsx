@@ -4,18 +4,17 @@ import { percent } from '../format';
 import { ErrorLine, Elapsed, useAction } from '../ui';
 import { CALL_STATE_LABEL, Campaign, CampaignAgent, CampaignCall, campaigns, CampaignStats, isCampaignEvent } from './client';
 
-interface Mine { list: Campaign[]; stats: Record<string, CampaignStats>; me: Record<string, CampaignAgent | undefined> }
+export interface Mine { list: Campaign[]; stats: Record<string, CampaignStats>; me: Record<string, CampaignAgent | undefined> }
 
 /**
- * The agent's campaigns as cards (figures and the agent's own login / pause there) and the campaign
- * call it is on, with the contact. Loaded once per (re)connect, then kept by the campaign events.
- * Hidden where the controller has no campaigns (the list answers 404).
+ * The agent's campaigns (figures and the agent's own login / pause there) and the campaign call it
+ * is on, with the contact. Loaded once per (re)connect, then kept by the campaign events; none
+ * where the controller has no campaigns (the list answers 404).
  */
-export function AgentCampaigns({ me, reasons }: { me: string; reasons: { code: string; name: string }[] }) {
+export function useAgentCampaigns(me: string): { mine: Mine | null; call: CampaignCall | null } {
   const { live } = useSession();
   const [mine, setMine] = useState<Mine | null>(null);
   const [call, setCall] = useState<CampaignCall | null>(null);
-  const [reason, setReason] = useState('');
   const callRef = useRef<CampaignCall | null>(null);
   callRef.current = call;
 
@@ -84,25 +83,26 @@ export function AgentCampaigns({ me, reasons }: { me: string; reasons: { code: s
     return () => { alive = false; off(); offConnect(); };
   }, [live, me]);
 
-  // an agent in no campaign sees nothing of them
-  if (!mine || (!mine.list.length && !call)) return null;
+  return { mine, call };
+}
+
+/** The agent's campaign cards; an agent in no campaign sees nothing of them. */
+export function AgentCampaigns({ me, mine, reasons }: { me: string; mine: Mine | null; reasons: { code: string; name: string }[] }) {
+  const [reason, setReason] = useState('');
+  if (!mine || !mine.list.length) return null;
   const r = reason || reasons[0]?.code || 'break';
-  const nameOf = (id: string) => mine.list.find((c) => c.id === id)?.name ?? id;
   return (
-    <>
-      {call && <CampaignCallPanel call={call} campaignName={nameOf(call.campaignId)} />}
-      <section aria-label="My campaigns" className="campaigns-mine">
-        <div className="row">
-          <h2>My campaigns</h2>
-          {mine.list.length > 0 && <label>Campaign pause reason <select value={r} onChange={(e) => setReason(e.target.value)}>
-            {reasons.map((x) => <option key={x.code} value={x.code}>{x.name}</option>)}
-          </select></label>}
-        </div>
-        <div className="cards">
-          {mine.list.map((c) => <CampaignCard key={c.id} me={me} c={c} s={mine.stats[c.id]} mine={mine.me[c.id]} reason={r} />)}
-        </div>
-      </section>
-    </>
+    <section aria-label="My campaigns" className="campaigns-mine">
+      <div className="row">
+        <h2>My campaigns</h2>
+        <label>Campaign pause reason <select value={r} onChange={(e) => setReason(e.target.value)}>
+          {reasons.map((x) => <option key={x.code} value={x.code}>{x.name}</option>)}
+        </select></label>
+      </div>
+      <div className="cards">
+        {mine.list.map((c) => <CampaignCard key={c.id} me={me} c={c} s={mine.stats[c.id]} mine={mine.me[c.id]} reason={r} />)}
+      </div>
+    </section>
   );
 }
 
@@ -142,7 +142,9 @@ function CampaignCard({ me, c, s, mine, reason }: { me: string; c: Campaign; s?:
   );
 }
 
-function CampaignCallPanel({ call, campaignName }: { call: CampaignCall; campaignName: string }) {
+/** The campaign call the agent is on: the campaign, the contact and the contact's details. */
+export function CampaignCallPanel({ call, mine }: { call: CampaignCall; mine: Mine | null }) {
+  const campaignName = mine?.list.find((c) => c.id === call.campaignId)?.name ?? call.campaignId;
   const details = Object.entries(call.details ?? {}).filter(([, v]) => v !== '');
   return (
     <section className="card campaign-call" aria-label="Current campaign call" data-testid="campaign-call">
