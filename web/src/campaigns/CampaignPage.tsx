@@ -46,6 +46,10 @@ export function CampaignPage({ id }: { id: string }) {
 function Overview({ s }: { s?: CampaignStats }) {
   return (
     <section className="panel" aria-label="Overview" data-testid="campaign-overview">
+      <div className="dialed-bar">
+        <progress max={100} value={s?.percentDialed ?? 0} aria-label="Dialed" />
+        <span>{s ? `${s.total - s.notDialed} of ${s.total} dialed` : ''}</span>
+      </div>
       <dl className="figures wide">
         <div><dt>Not dialed yet</dt><dd data-testid="stat-not-dialed">{s?.notDialed ?? '–'}</dd></div>
         <div><dt>Dialed</dt><dd data-testid="stat-percent-dialed">{percent(s?.percentDialed)}</dd></div>
@@ -54,7 +58,7 @@ function Overview({ s }: { s?: CampaignStats }) {
         <div><dt>Calls today</dt><dd data-testid="stat-calls-today">{s?.callsToday ?? '–'}</dd></div>
         <div><dt>Entries</dt><dd data-testid="stat-total">{s?.total ?? '–'}</dd></div>
       </dl>
-      <h2>By status</h2>
+      <h2 className="spaced">By status</h2>
       <dl className="figures wide">
         {ENTRY_STATUSES.map((k) => <div key={k}><dt>{STATUS_LABEL[k]}</dt><dd data-testid={`stat-${k}`}>{s?.byStatus[k] ?? '–'}</dd></div>)}
       </dl>
