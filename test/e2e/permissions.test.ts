@@ -71,7 +71,38 @@ const newClip = async (ctl: Controller) => {
   return ((await res.json()) as { id: string }).id;
 };
 
+/** A campaign with agent a1 assigned (campaigns: docs/campaigns-api.md). */
+const newCampaign = async (ctl: Controller) => (await ctl.ok('POST', '/campaigns', { id: fresh('c'), name: 'Matrix', agents: ['a1'] })).id as string;
+const newCampaignEntry = async (ctl: Controller, campaignId: string) => (await ctl.ok('POST', `/campaigns/${campaignId}/entries`, { entries: [{ number: '15550997' }] })).added[0].id as string;
+
 const ROWS: Row[] = [
+  // campaigns: staff manage them; an agent reads those it is assigned to and logs itself in and out of them
+  { method: 'GET', route: '/campaigns', allowed: EVERYONE, make: async () => ({ url: '/campaigns' }) },
+  { method: 'POST', route: '/campaigns', allowed: STAFF, ok: [201], make: async () => ({ url: '/campaigns', body: { id: fresh('c'), name: 'New' } }) },
+  { method: 'GET', route: '/campaigns/do-not-call', allowed: STAFF, make: async () => ({ url: '/campaigns/do-not-call' }) },
+  { method: 'PUT', route: '/campaigns/do-not-call', allowed: STAFF, make: async () => ({ url: '/campaigns/do-not-call', body: { numbers: ['15550996'] } }) },
+  { method: 'GET', route: '/campaigns/{id}', allowed: EVERYONE, make: async (ctl) => ({ url: `/campaigns/${await newCampaign(ctl)}` }) },
+  { method: 'PATCH', route: '/campaigns/{id}', allowed: STAFF, make: async (ctl) => ({ url: `/campaigns/${await newCampaign(ctl)}`, body: { name: 'Renamed' } }) },
+  { method: 'DELETE', route: '/campaigns/{id}', allowed: STAFF, ok: [204], make: async (ctl) => ({ url: `/campaigns/${await newCampaign(ctl)}` }) },
+  ...(['pause', 'resume'] as const).map((a): Row => ({ method: 'POST', route: `/campaigns/{id}/${a}`, allowed: STAFF, make: async (ctl) => ({ url: `/campaigns/${await newCampaign(ctl)}/${a}` }) })),
+  { method: 'GET', route: '/campaigns/{id}/agents', allowed: EVERYONE, make: async (ctl) => ({ url: `/campaigns/${await newCampaign(ctl)}/agents` }) },
+  { method: 'PUT', route: '/campaigns/{id}/agents/{agentId}', allowed: STAFF, make: async (ctl) => ({ url: `/campaigns/${await newCampaign(ctl)}/agents/a2` }) },
+  { method: 'DELETE', route: '/campaigns/{id}/agents/{agentId}', allowed: STAFF, make: async (ctl) => ({ url: `/campaigns/${await newCampaign(ctl)}/agents/a1` }) },
+  // a fresh campaign each cell: a1 is not logged in to it, so ready and pause show as 409 AGENT_NOT_LOGGED_IN
+  ...(['login', 'logout', 'ready', 'pause'] as const).map((a): Row => ({
+    method: 'POST', route: `/campaigns/{id}/agents/{agentId}/${a}`, allowed: EVERYONE, ok: STATE_CHANGE,
+    make: async (ctl) => ({ url: `/campaigns/${await newCampaign(ctl)}/agents/a1/${a}`, body: a === 'pause' ? { reason: 'lunch' } : undefined }),
+  })),
+  { method: 'GET', route: '/campaigns/{id}/entries', allowed: EVERYONE, make: async (ctl) => ({ url: `/campaigns/${await newCampaign(ctl)}/entries` }) },
+  { method: 'POST', route: '/campaigns/{id}/entries', allowed: STAFF, make: async (ctl) => ({ url: `/campaigns/${await newCampaign(ctl)}/entries`, body: { entries: [{ number: '15550995' }] } }) },
+  // the matrix sends JSON: a role let through is answered 415 (the import takes text/csv)
+  { method: 'POST', route: '/campaigns/{id}/entries/import', allowed: STAFF, ok: [415], make: async (ctl) => ({ url: `/campaigns/${await newCampaign(ctl)}/entries/import`, body: { csv: 'phone' } }) },
+  { method: 'POST', route: '/campaigns/{id}/entries/move', allowed: STAFF, make: async (ctl) => { const c = await newCampaign(ctl); return { url: `/campaigns/${c}/entries/move`, body: { entryIds: [await newCampaignEntry(ctl, c)], toCampaignId: await newCampaign(ctl) } }; } },
+  { method: 'POST', route: '/campaigns/{id}/entries/delete', allowed: STAFF, make: async (ctl) => { const c = await newCampaign(ctl); return { url: `/campaigns/${c}/entries/delete`, body: { entryIds: [await newCampaignEntry(ctl, c)] } }; } },
+  { method: 'DELETE', route: '/campaigns/{id}/entries/{entryId}', allowed: STAFF, ok: [204], make: async (ctl) => { const c = await newCampaign(ctl); return { url: `/campaigns/${c}/entries/${await newCampaignEntry(ctl, c)}` }; } },
+  { method: 'GET', route: '/campaigns/{id}/stats', allowed: EVERYONE, make: async (ctl) => ({ url: `/campaigns/${await newCampaign(ctl)}/stats` }) },
+  { method: 'GET', route: '/campaigns/{id}/calls', allowed: EVERYONE, make: async (ctl) => ({ url: `/campaigns/${await newCampaign(ctl)}/calls` }) },
+  { method: 'GET', route: '/reports/campaigns', allowed: STAFF, make: async () => ({ url: '/reports/campaigns' }) },
   { method: 'GET', route: '/health', allowed: 'public', make: async () => ({ url: '/health' }) },
   { method: 'GET', route: '/openapi.json', allowed: 'public', make: async () => ({ url: '/openapi.json' }) },
   { method: 'GET', route: '/queues', allowed: EVERYONE, make: async () => ({ url: '/queues' }) },
@@ -200,6 +231,8 @@ const newWallboard = async (ctl: Controller) =>
 /** Scope, beyond the role: the same route on something outside the caller's reach is 403. */
 const SCOPE_ROWS: { what: string; who: Who; method: string; url: string; body?: unknown }[] = [
   { what: 'an agent reading another agent', who: 'agent', method: 'GET', url: '/agents/a2' },
+  { what: 'an agent reading a campaign it is not assigned to', who: 'agent', method: 'GET', url: '/campaigns/matrix-other' },
+  { what: 'an agent logging another agent in to a campaign', who: 'agent', method: 'POST', url: '/campaigns/matrix-other/agents/a2/login' },
   { what: 'an agent logging in another agent', who: 'agent', method: 'POST', url: '/agents/a2/login' },
   { what: 'a supervisor acting on an agent outside their queues', who: 'supervisor', method: 'POST', url: '/agents/a3/pause', body: { reason: 'lunch' } },
   { what: 'a supervisor reading the calls of a queue they do not supervise', who: 'supervisor', method: 'GET', url: '/queues/support/calls' },
@@ -243,6 +276,8 @@ describe('every route × every role', function () {
       },
       env: { DATABASE_URL: TEST_ENV.databaseUrl, ACD_HISTORY_SCHEMA: uniqueSchema('matrix') },
     });
+    // the scope rows' campaign, a2's only
+    await ctl.ok('POST', '/campaigns', { id: 'matrix-other', name: 'Other', agents: ['a2'] });
     // the scope row's wallboard, on support only (its id is made by the API: the row's URL is patched to it)
     const wb = await ctl.ok('POST', '/wallboards', { name: 'Support only', widgets: [{ kind: 'callersWaiting', queues: ['support'] }] });
     SCOPE_ROWS.find((r) => r.url === '/wallboards/wb-support')!.url = `/wallboards/${wb.id}`;
