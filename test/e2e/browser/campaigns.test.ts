@@ -27,7 +27,7 @@ describe('browser: campaigns of missed calls (headless Chromium, real controller
     await run.end(this);
   });
 
-  it('given a supervisor, when they create a campaign, add one entry by hand and two from a CSV (the refused row shown with its line number), move one, assign an agent and pause and resume it, then the agent\'s dashboard shows the campaign card, the agent logs in, pauses with a reason and unpauses from it, and the supervisor pauses, unpauses and logs the agent out from the campaign page', async () => {
+  it('given a supervisor, when they create a campaign, add one entry by hand and two from a CSV (the refused row shown with its line number), move one, assign an agent, pause and resume it, edit its settings and delete another, then the agent\'s dashboard shows the campaign card, the agent logs in, pauses with a reason and unpauses from it, and the supervisor pauses, unpauses and logs the agent out from the campaign page', async () => {
     const ctl = await run.start('web-campaigns', { queues: [SALES], agents: [], users: USERS });
     await ctl.ok('POST', '/agents', { id: 'a1', name: 'Alice Agent', queues: ['sales'], phone: { mode: 'static', contact: 'sip:a1@127.0.0.1:5999' } });
     // a second campaign to move an entry to
@@ -41,6 +41,11 @@ describe('browser: campaigns of missed calls (headless Chromium, real controller
     await sup.getByRole('button', { name: '+ New campaign' }).click();
     const form = sup.getByRole('form', { name: 'New campaign' });
     await form.getByLabel('Name').fill('Spring Callbacks');
+    // a bad id: the API's message at the field, nothing created
+    await form.getByLabel('Id (optional)').fill('Spring!');
+    await form.getByRole('button', { name: 'Create campaign' }).click();
+    await form.locator('[data-field-error="id"]').getByText(/lower-case letters/).waitFor();
+    assert.deepEqual((await ctl.ok('GET', '/campaigns')).campaigns.map((c: any) => c.id), ['later']);
     await form.getByLabel('Id (optional)').fill('spring');
     await screenshot(sup, 'campaigns-new');
     await form.getByRole('button', { name: 'Create campaign' }).click();
@@ -151,6 +156,28 @@ describe('browser: campaigns of missed calls (headless Chromium, real controller
     // the campaign pages are the staff's: the agent is not let in
     await agent.goto(`${browsers[1].origin}/campaigns/spring`);
     await agent.getByTestId('not-allowed').waitFor();
+
+    // settings: renamed, one option on; the agent's card follows
+    await sup.getByRole('tab', { name: 'Settings' }).click();
+    const settings = sup.getByRole('form', { name: 'Campaign settings' });
+    await settings.getByLabel('Name').fill('Spring Callbacks 2026');
+    await settings.getByLabel('At most one attempt per number per day').check();
+    await settings.getByRole('button', { name: 'Save' }).click();
+    await settings.getByRole('status').getByText('Saved').waitFor();
+    await sup.getByRole('heading', { level: 1 }).getByText('Campaign Spring Callbacks 2026').waitFor();
+    const edited = await ctl.ok('GET', '/campaigns/spring');
+    assert.deepEqual([edited.name, edited.options.onePerNumberPerDay, edited.options.doNotCall ?? false], ['Spring Callbacks 2026', true, false]);
+    await agent.goto(`${browsers[1].origin}/agent`);
+    await agent.getByTestId('campaign-card-spring').getByRole('heading', { name: /Spring Callbacks 2026/ }).waitFor();
+
+    // the list: the other campaign deleted (after the confirmation)
+    await sup.getByRole('link', { name: 'All campaigns' }).click();
+    sup.once('dialog', (d) => void d.accept());
+    await sup.getByRole('button', { name: 'Delete campaign Later Calls' }).click();
+    await sup.getByTestId('campaign-row-later').waitFor({ state: 'detached' });
+    assert.equal((await ctl.request('GET', '/campaigns/later')).status, 404);
+    assert.match(await sup.getByTestId('campaign-row-spring').textContent() ?? '', /Spring Callbacks 2026.*paused/);
+    await screenshot(sup, 'campaigns-list');
   });
 
   it('given three callers who gave up waiting, when the supervisor adds one missed call\'s card to a campaign, then selects the two others and adds them together, then all three are the campaign\'s entries from their missed calls and the cards say so', async () => {
