@@ -27,7 +27,7 @@ describe('browser: campaigns of missed calls (headless Chromium, real controller
     await run.end(this);
   });
 
-  it('given a supervisor, when they create a campaign, add one entry by hand and two from a CSV (the refused row shown with its line number), move one, assign an agent, pause and resume it, edit its settings and delete another, then the agent\'s dashboard shows the campaign card, the agent logs in, pauses with a reason and unpauses from it, and the supervisor pauses, unpauses and logs the agent out from the campaign page', async () => {
+  it('given a supervisor, when they create a campaign, add one entry by hand and two from a CSV (the refused row shown with its line number), move one, assign an agent, pause and resume it, edit its settings, delete its entries in bulk, delete another and keep a do-not-call list, then the agent\'s dashboard shows the campaign card, the agent logs in, pauses with a reason and unpauses from it, and the supervisor pauses, unpauses and logs the agent out from the campaign page', async () => {
     const ctl = await run.start('web-campaigns', { queues: [SALES], agents: [], users: USERS });
     await ctl.ok('POST', '/agents', { id: 'a1', name: 'Alice Agent', queues: ['sales'], phone: { mode: 'static', contact: 'sip:a1@127.0.0.1:5999' } });
     // a second campaign to move an entry to
@@ -170,6 +170,18 @@ describe('browser: campaigns of missed calls (headless Chromium, real controller
     await agent.goto(`${browsers[1].origin}/agent`);
     await agent.getByTestId('campaign-card-spring').getByRole('heading', { name: /Spring Callbacks 2026/ }).waitFor();
 
+    // bulk delete: every entry shown selected, deleted after the confirmation; the agent's card follows
+    await sup.getByRole('tab', { name: 'Entries' }).click();
+    await sup.getByTestId('entry-+15550102000').waitFor();
+    await sup.getByRole('checkbox', { name: 'Select all shown' }).check();
+    assert.equal(await sup.getByTestId('selected-count').textContent(), '2 selected');
+    sup.once('dialog', (d) => void d.accept());
+    await sup.getByRole('button', { name: 'Delete selected' }).click();
+    await sup.getByRole('group', { name: 'Selected entries' }).getByRole('status').getByText('Deleted 2.').waitFor();
+    await sup.getByTestId('entries-range').getByText('no entries').waitFor();
+    assert.equal((await ctl.ok('GET', '/campaigns/spring/entries')).total, 0);
+    await agent.getByTestId('campaign-card-spring').getByTestId('not-dialed').getByText('0').waitFor();
+
     // the list: the other campaign deleted (after the confirmation)
     await sup.getByRole('link', { name: 'All campaigns' }).click();
     sup.once('dialog', (d) => void d.accept());
@@ -177,6 +189,18 @@ describe('browser: campaigns of missed calls (headless Chromium, real controller
     await sup.getByTestId('campaign-row-later').waitFor({ state: 'detached' });
     assert.equal((await ctl.request('GET', '/campaigns/later')).status, 404);
     assert.match(await sup.getByTestId('campaign-row-spring').textContent() ?? '', /Spring Callbacks 2026.*paused/);
+    // the do-not-call list: a number with letters refused (nothing kept), then two numbers saved normalized
+    await sup.getByText('Do-not-call list (0 numbers)').click();
+    const dnc = sup.getByRole('form', { name: 'Do-not-call list' });
+    await dnc.getByLabel('Do-not-call numbers').fill('+1 (555) 010-0100\nnot a number');
+    await dnc.getByRole('button', { name: 'Save list' }).click();
+    await dnc.getByRole('alert').getByText(/^not a number: /).waitFor();
+    assert.deepEqual((await ctl.ok('GET', '/campaigns/do-not-call')).numbers, []);
+    await dnc.getByLabel('Do-not-call numbers').fill('+1 (555) 010-0100\n555.010.0101');
+    await dnc.getByRole('button', { name: 'Save list' }).click();
+    await dnc.getByRole('status').getByText('Saved').waitFor();
+    assert.deepEqual((await ctl.ok('GET', '/campaigns/do-not-call')).numbers, ['+15550100100', '5550100101']);
+    assert.equal(await dnc.getByLabel('Do-not-call numbers').inputValue(), '+15550100100\n5550100101');
     await screenshot(sup, 'campaigns-list');
   });
 
@@ -221,7 +245,7 @@ describe('browser: campaigns of missed calls (headless Chromium, real controller
     assert.deepEqual(entries.map((e) => [e.number, e.source, e.missedCallId]).sort(), numbers.map((n) => [n, 'missed', abandoned[n]]));
   });
 
-  it('given an agent logged in to an active campaign, when its entry is dialed agent first, then the agent\'s dashboard shows the campaign call with the contact and its details, the supervisor sees it in progress, and once over the entry is handled in the figures', async () => {
+  it('given an agent logged in to an active campaign, when its entry is dialed agent first, then the agent\'s dashboard shows the campaign call with the contact and its details, the supervisor sees it in progress, and once over the entry is handled in the figures and under the status filter', async () => {
     const ctl = await run.start('web-campaign-call', { outboundDial: `PJSIP/{number}@${TRUNK}`, queues: [SALES], agents: [], users: USERS });
     // the agent's phone rings 2.5 s (long enough to see it ringing), the customer answers and hangs up after 6 s
     const agentPort = allocatePort();
@@ -274,6 +298,12 @@ describe('browser: campaigns of missed calls (headless Chromium, real controller
     await card.getByTestId('percent-dialed').getByText('100%').waitFor();
     await sup.getByRole('tab', { name: 'Entries' }).click();
     await sup.getByTestId('entry-15550102000').getByTestId('entry-status').getByText('handled').waitFor();
+    // the status filter
+    await sup.getByLabel('Filter by status').selectOption('waiting');
+    await sup.getByTestId('entries-range').getByText('no entries').waitFor();
+    await sup.getByLabel('Filter by status').selectOption('handled');
+    await sup.getByTestId('entry-15550102000').waitFor();
+    assert.equal(await sup.getByTestId('entries-range').textContent(), '1–1 of 1');
     assert.equal((await ctl.ok('GET', '/campaigns/spring/entries')).entries[0].status, 'handled');
   });
 });

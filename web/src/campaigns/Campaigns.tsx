@@ -1,4 +1,5 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
+import { ApiError } from '../api';
 import { enc } from '../api';
 import { useSession } from '../App';
 import { useLiveState } from '../batch';
@@ -59,7 +60,45 @@ function CampaignList() {
       </table>
       {board.loaded && list.length === 0 && <p className="hint">No campaigns yet.</p>}
       <ErrorLine error={act.error} />
+      <DoNotCall />
     </section>
+  );
+}
+
+/** The do-not-call list (one number a line), checked at dial time by the campaigns with that option. */
+function DoNotCall() {
+  const act = useAction();
+  const [numbers, setNumbers] = useState<string[] | null>(null);
+  const [text, setText] = useState('');
+  const [saved, setSaved] = useState(false);
+  useEffect(() => { void campaigns.doNotCall().then((n) => { setNumbers(n); setText(n.join('\n')); }, () => setNumbers(null)); }, []);
+  if (!numbers) return null;
+  const lines = text.split('\n');
+  const save = () => act.run(async () => {
+    setSaved(false);
+    const n = await campaigns.setDoNotCall(lines.map((l) => l.trim()).filter(Boolean));
+    setNumbers(n); setText(n.join('\n')); setSaved(true);
+  });
+  // a refused number is named by its index among the non-empty lines: shown with its own text
+  const refused = act.error instanceof ApiError && Array.isArray(act.error.details)
+    ? (act.error.details as { path: string; message: string }[]).filter((d) => /^numbers\.\d+$/.test(d.path))
+      .map((d) => ({ value: lines.map((l) => l.trim()).filter(Boolean)[Number(d.path.split('.')[1])], message: d.message }))
+    : [];
+  return (
+    <details className="panel do-not-call">
+      <summary>Do-not-call list ({numbers.length} {numbers.length === 1 ? 'number' : 'numbers'})</summary>
+      <form aria-label="Do-not-call list" onSubmit={(e) => { e.preventDefault(); void save(); }}>
+        <p className="hint">One number a line. Checked at dial time by the campaigns with “Check the do-not-call list” on.</p>
+        <textarea aria-label="Do-not-call numbers" rows={6} cols={30} value={text} onChange={(e) => setText(e.target.value)} />
+        <div className="row">
+          <button type="submit" disabled={act.busy}>Save list</button>
+          {saved && <span className="ok" role="status">Saved</span>}
+        </div>
+        {refused.length > 0
+          ? <ul className="error" role="alert">{refused.map((r, i) => <li key={i}>{r.value}: {r.message}</li>)}</ul>
+          : <ErrorLine error={act.error} />}
+      </form>
+    </details>
   );
 }
 

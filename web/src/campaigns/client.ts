@@ -84,6 +84,10 @@ export const campaigns = {
   stats: (id: string) => api<CampaignStats>('GET', `${base(id)}/stats`),
   calls: async (id: string) => (await api<{ calls: CampaignCall[] }>('GET', `${base(id)}/calls`)).calls,
 
+  /** the do-not-call list, checked at dial time by campaigns with the doNotCall option */
+  doNotCall: async () => (await api<{ numbers: string[] }>('GET', '/campaigns/do-not-call')).numbers,
+  setDoNotCall: async (numbers: string[]) => (await api<{ numbers: string[] }>('PUT', '/campaigns/do-not-call', { numbers })).numbers,
+
   missed: async (q: { from?: string; to?: string; queueId?: string; limit?: number } = {}) =>
     (await api<{ missed: MissedCall[] }>('GET', `/history/missed${query(q)}`)).missed,
 };
