@@ -245,7 +245,7 @@ describe('browser: campaigns of missed calls (headless Chromium, real controller
     assert.deepEqual(entries.map((e) => [e.number, e.source, e.missedCallId]).sort(), numbers.map((n) => [n, 'missed', abandoned[n]]));
   });
 
-  it('given an agent logged in to an active campaign, when its entry is dialed agent first, then the agent\'s dashboard shows the campaign call with the contact and its details, the supervisor sees it in progress, and once over the entry is handled in the figures and under the status filter', async () => {
+  it('given an agent assigned to an active campaign while its dashboard is open, when it logs in and the entry is dialed agent first, then the agent\'s dashboard shows the campaign call with the contact and its details, the supervisor sees it in progress, and once over the entry is handled in the figures and under the status filter', async () => {
     const ctl = await run.start('web-campaign-call', { outboundDial: `PJSIP/{number}@${TRUNK}`, queues: [SALES], agents: [], users: USERS });
     // the agent's phone rings 2.5 s (long enough to see it ringing), the customer answers and hangs up after 6 s
     const agentPort = allocatePort();
@@ -253,7 +253,7 @@ describe('browser: campaigns of missed calls (headless Chromium, real controller
     const customer = run.track(startAgentPhone({ port: allocatePort(), calls: 1, answerAfterMs: 500, hangupAfterMs: 6000 }));
     await customerTrunk(TRUNK, customer.port);
     await ctl.ok('POST', '/agents', { id: 'a1', name: 'Alice Agent', queues: ['sales'], phone: { mode: 'static', contact: `sip:a1@127.0.0.1:${agentPort}` } });
-    await ctl.ok('POST', '/campaigns', { id: 'spring', name: 'Spring Callbacks', agents: ['a1'] });
+    await ctl.ok('POST', '/campaigns', { id: 'spring', name: 'Spring Callbacks' });
     const added = await ctl.ok('POST', '/campaigns/spring/entries', { entries: [{ number: '15550102000', name: 'Bob Brown', details: { city: 'Paris', order: 'A-1042' } }] });
     const entryId = added.added[0].id;
 
@@ -265,7 +265,12 @@ describe('browser: campaigns of missed calls (headless Chromium, real controller
 
     const agent = await (await launch()).page('/');
     await signIn(agent, 'al', 'alice-campaign-pass-1');
+    await agent.getByRole('heading', { name: 'Sales Line' }).waitFor();
+    assert.equal(await agent.getByRole('region', { name: 'My campaigns' }).count(), 0, 'no campaign section before the agent is assigned to one');
+    // assigned while the dashboard is open: the card comes live
+    await ctl.ok('PUT', '/campaigns/spring/agents/a1');
     const card = agent.getByTestId('campaign-card-spring');
+    await card.getByTestId('not-dialed').getByText('1').waitFor();
     await card.getByRole('button', { name: 'Log in to campaign Spring Callbacks' }).click();
     // agent first: the agent's phone rings with the campaign, the page names the contact
     await run.events.waitFor((e) => e.type === 'campaign.call' && e.entryId === entryId && e.state === 'agent_ringing', 15_000, 'agent_ringing');

@@ -17,6 +17,8 @@ export function useAgentCampaigns(me: string): { mine: Mine | null; call: Campai
   const [call, setCall] = useState<CampaignCall | null>(null);
   const callRef = useRef<CampaignCall | null>(null);
   callRef.current = call;
+  const mineRef = useRef<Mine | null>(null);
+  mineRef.current = mine;
 
   useEffect(() => {
     let alive = true;
@@ -51,12 +53,11 @@ export function useAgentCampaigns(me: string): { mine: Mine | null; call: Campai
         case 'campaign.updated':
           if (e.campaign && e.campaign.agents.includes(me)) {
             const c = e.campaign;
-            setMine((m) => {
-              if (!m) return m;
-              const known = m.list.some((x) => x.id === c.id);
-              if (!known) void loadOne(c).then((x) => alive && setMine((m2) => m2 && ({ ...m2, stats: x.stats ? { ...m2.stats, [c.id]: x.stats } : m2.stats, me: { ...m2.me, [c.id]: x.agent } })));
-              return { ...m, list: known ? m.list.map((x) => (x.id === c.id ? c : x)) : [...m.list, c] };
-            });
+            // newly assigned: its figures and my state there are read once
+            if (mineRef.current && !mineRef.current.list.some((x) => x.id === c.id)) {
+              void loadOne(c).then((x) => alive && setMine((m) => m && ({ ...m, stats: x.stats ? { ...m.stats, [c.id]: x.stats } : m.stats, me: { ...m.me, [c.id]: x.agent } })));
+            }
+            setMine((m) => m && ({ ...m, list: m.list.some((x) => x.id === c.id) ? m.list.map((x) => (x.id === c.id ? c : x)) : [...m.list, c] }));
           } else setMine((m) => (m ? { ...m, list: m.list.filter((x) => x.id !== e.campaignId) } : m));
           break;
         case 'campaign.stats': setMine((m) => (m ? { ...m, stats: { ...m.stats, [e.campaignId]: e.stats } } : m)); break;
