@@ -10,6 +10,7 @@ import { WallDisplay } from './pages/WallDisplay';
 import { Admin } from './pages/Admin';
 import { Account } from './pages/Account';
 import { PageBoundary } from './boundary';
+import { CampaignsRoute, Lazy } from './campaigns/lazy';
 
 export interface SessionUser {
   id: string; name?: string; role: 'admin' | 'supervisor' | 'agent'; agentId?: string; supervisedQueues: string[];
@@ -67,6 +68,7 @@ function SignedIn({ user, path, onSignOut }: { user: SessionUser; path: string; 
   const links: [string, string][] = [];
   if (user.agentId) links.push(['/agent', 'My dashboard']);
   if (isStaff(user)) links.push(['/supervisor', 'Supervisor'], ['/wallboards', 'Wallboards']);
+  if (isStaff(user)) links.push(['/campaigns', 'Campaigns']);
   if (admin || user.permissions.manageQueues) links.push(['/admin/queues', 'Queues']);
   if (admin || user.permissions.configAccess) links.push(['/admin/agents', 'Agents']);
   if (admin) links.push(['/admin/users', 'Users']);
@@ -79,6 +81,7 @@ function SignedIn({ user, path, onSignOut }: { user: SessionUser; path: string; 
   if (path === '/agent') page = user.agentId ? <AgentDashboard /> : forbidden;
   else if (path === '/supervisor') page = isStaff(user) ? <SupervisorDashboard /> : forbidden;
   else if (path === '/wallboards' || path.startsWith('/wallboards/')) page = isStaff(user) ? <Wallboards path={path} /> : forbidden;
+  else if (path === '/campaigns' || path.startsWith('/campaigns/')) page = isStaff(user) ? <Lazy><CampaignsRoute path={path} /></Lazy> : forbidden;
   else if (path.startsWith('/admin/')) page = isStaff(user) ? <Admin section={path.slice('/admin/'.length)} /> : forbidden;
   else if (path === '/account') page = <Account />;
   else page = <p>No such page. <Link to={homeOf(user)}>Go to your dashboard</Link></p>;

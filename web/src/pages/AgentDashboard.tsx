@@ -4,6 +4,7 @@ import { useSession } from '../App';
 import type { AcdEvent } from '../live';
 import { clock, duration, localDay, percent, timeZone } from '../format';
 import { ErrorLine, Field, StateBadge, useAction, useNow } from '../ui';
+import { AgentCampaigns, CampaignCallPanel, useAgentCampaigns } from '../campaigns/AgentCampaigns';
 
 export interface QueueStats {
   queueId: string; serviceLevelSec: number;
@@ -36,6 +37,7 @@ export function AgentDashboard() {
   const [loadError, setLoadError] = useState<unknown>(null);
   const callRef = useRef<Call | null>(null);
   callRef.current = call;
+  const campaigns = useAgentCampaigns(me);
 
   const load = async () => {
     try {
@@ -104,12 +106,14 @@ export function AgentDashboard() {
         </section>
       )}
       {call && <CallPanel call={call} me={me} queues={queues} />}
+      {campaigns.call && <CampaignCallPanel call={campaigns.call} mine={campaigns.mine} />}
       {st?.state === 'wrap_up' && <WrapUp until={st.wrapUpUntil} me={me} callId={lastCall?.callId ?? st.callId} />}
       {!call && lastCall && st?.state !== 'wrap_up' && <Disposition callId={lastCall.callId} />}
       <MyState me={me} st={st} queues={myQueues} name={name} reasons={reasons} />
       <section aria-label="My queues" className="cards">
         {myQueues.map((q) => <QueueCard key={q} name={name(q)} s={stats[q]} />)}
       </section>
+      <AgentCampaigns me={me} mine={campaigns.mine} reasons={reasons} />
       <Productivity me={me} />
       <Clips me={me} callId={call?.callId} />
     </div>

@@ -6,6 +6,7 @@ import type { AcdEvent } from '../live';
 import { dateTime, duration, percent } from '../format';
 import { Dot, Elapsed, ErrorLine, StateBadge, useAction, useNow } from '../ui';
 import type { QueueStats } from './AgentDashboard';
+import { Lazy, MissedCalls } from '../campaigns/lazy';
 
 interface AgentRow {
   id: string; name: string; queues: string[];
@@ -76,7 +77,7 @@ function applyEvent(b: Board, e: AcdEvent): Board {
   }
 }
 
-type Tab = 'queues' | 'agents' | 'callers' | 'callbacks';
+type Tab = 'queues' | 'agents' | 'callers' | 'callbacks' | 'missed';
 
 export function SupervisorDashboard() {
   const { live, user } = useSession();
@@ -85,7 +86,7 @@ export function SupervisorDashboard() {
   const [queue, setQueue] = useState<string | null>(null);
   const qname = useCallback((id: string) => board.queues.find((q) => q.id === id)?.name ?? id, [board.queues]);
   const agents = Object.values(board.agents).sort((a, b) => a.name.localeCompare(b.name));
-  const tabs: [Tab, string][] = [['queues', 'Queues'], ['agents', 'Agents'], ['callers', 'Callers'], ['callbacks', 'Callback requests']];
+  const tabs: [Tab, string][] = [['queues', 'Queues'], ['agents', 'Agents'], ['callers', 'Callers'], ['callbacks', 'Callback requests'], ['missed', 'Missed calls']];
   return (
     <div className="supervisor">
       <h1>Supervisor dashboard</h1>
@@ -109,6 +110,7 @@ export function SupervisorDashboard() {
       {tab === 'agents' && <AgentsTable agents={agents} board={board} qname={qname} />}
       {tab === 'callers' && <CallersTable calls={Object.values(board.calls)} qname={qname} agents={board.agents} showQueue />}
       {tab === 'callbacks' && <Callbacks qname={qname} />}
+      {tab === 'missed' && <Lazy><MissedCalls qname={qname} /></Lazy>}
     </div>
   );
 }
