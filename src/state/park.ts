@@ -19,13 +19,6 @@ export class ParkStore extends StoreBase {
     if (r[0] !== 1) return refusal('call_unpark', r);
     return { ok: true, value: r[1] === 'offered' ? { to: 'offered', agentId: String(r[2]) } : { to: 'queued' } };
   }
-  /**
-   * @deprecated use unparkCall (a typed outcome). The raw reply, read by index:
-   * [1, 'offered', agentId] | [1, 'queued'] | [0, code].
-   */
-  async unpark(callId: string, agentId: string, token: string, expiresAt: number, agentChannelId: string, fromTimer = false): Promise<(string | number)[]> {
-    return this.runKeyed('call_unpark', [this.keys.call(callId), this.keys.parked(), this.keys.timers(), this.keys.events()], callId, agentId, token, expiresAt, agentChannelId, fromTimer ? '1' : '0') as unknown as Promise<(string | number)[]>;
-  }
   async parkedCalls(): Promise<{ slot: number; callId: string }[]> {
     const h = await this.redis.hgetall(this.keys.parked());
     return Object.entries(h).map(([slot, callId]) => ({ slot: Number(slot), callId })).sort((a, b) => a.slot - b.slot);

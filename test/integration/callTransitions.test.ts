@@ -240,7 +240,7 @@ describe('in-call state transitions (Lua, real Redis)', function () {
       await state.park('c1', now + 60_000, NO_WRAPUP, 'u1');
       await state.agentLogin('a2', ['sales']);
       await markEvents();
-      assert.deepEqual(await state.unpark('c1', 'a2', 'tok2', now + 25_000, 'offer-tok2'), [1, 'offered', 'a2']);
+      assert.deepEqual(await state.unparkCall('c1', 'a2', 'tok2', now + 25_000, 'offer-tok2'), { ok: true, value: { to: 'offered', agentId: 'a2' } });
       const c = await callHash('c1');
       assert.deepEqual([c.state, c.agentId, c.offerToken, c.agentChannelId, c.parkSlot], ['offered', 'a2', 'tok2', 'offer-tok2', undefined]);
       const a2 = await state.agentState('a2');
@@ -255,7 +255,7 @@ describe('in-call state transitions (Lua, real Redis)', function () {
       assert.deepEqual(await state.accept('c1', 'tok2', 'br2'), { ok: true, value: { agentId: 'a2', others: [] } });
 
       await markEvents();
-      assert.deepEqual(await state.unpark('c1', 'a2', 'tok3', now + 25_000, 'offer-tok3'), [0, 'NOT_PARKED']);
+      assert.deepEqual(await state.unparkCall('c1', 'a2', 'tok3', now + 25_000, 'offer-tok3'), { ok: false, code: 'NOT_PARKED' });
       assert.deepEqual(await appended(), []);
     });
 
@@ -265,7 +265,7 @@ describe('in-call state transitions (Lua, real Redis)', function () {
       await state.agentLogin('a2', ['sales']);
       await state.agentPause('a2', 'lunch');
       await markEvents();
-      assert.deepEqual(await state.unpark('c1', 'a2', 'tok2', now + 25_000, 'offer-tok2'), [0, 'AGENT_NOT_READY']);
+      assert.deepEqual(await state.unparkCall('c1', 'a2', 'tok2', now + 25_000, 'offer-tok2'), { ok: false, code: 'AGENT_NOT_READY' });
       assert.deepEqual(await state.parkedCalls(), [{ slot: 1, callId: 'c1' }]);
       assert.equal((await callHash('c1')).state, 'parked');
       assert.deepEqual(await appended(), []);
@@ -279,10 +279,10 @@ describe('in-call state transitions (Lua, real Redis)', function () {
       assert.equal((await wrapTimers()).length, 1);
       now += 59_999;
       await markEvents();
-      assert.deepEqual(await state.unpark('c1', '', 'tok2', now + 25_000, 'offer-tok2', true), [0, 'NOT_DUE']);
+      assert.deepEqual(await state.unparkCall('c1', '', 'tok2', now + 25_000, 'offer-tok2', true), { ok: false, code: 'NOT_DUE' });
       assert.deepEqual(await appended(), []);
       now += 1;
-      assert.deepEqual(await state.unpark('c1', '', 'tok2', now + 25_000, 'offer-tok2', true), [1, 'offered', 'a1']);
+      assert.deepEqual(await state.unparkCall('c1', '', 'tok2', now + 25_000, 'offer-tok2', true), { ok: true, value: { to: 'offered', agentId: 'a1' } });
       assert.equal((await state.agentState('a1')).state, 'reserved');
       assert.deepEqual(await wrapTimers(), [], 'the wrap-up timer is gone with the wrap-up');
       assert.equal((await one('call.unparked')).reason, 'timeout');
@@ -297,7 +297,7 @@ describe('in-call state transitions (Lua, real Redis)', function () {
       await state.enqueue({ callId: 'later', queueId: 'sales', node: 'n1', callerNumber: '2', callerName: '', channelId: 'ch-later' });
       now += 60_000;
       await markEvents();
-      assert.deepEqual(await state.unpark('c1', '', 'tok2', now + 25_000, 'offer-tok2', true), [1, 'queued']);
+      assert.deepEqual(await state.unparkCall('c1', '', 'tok2', now + 25_000, 'offer-tok2', true), { ok: true, value: { to: 'queued' } });
       assert.deepEqual((await state.waiting('sales')).map((w) => w.callId), ['c1', 'later']);
       assert.equal((await callHash('c1')).state, 'waiting');
       assert.equal((await state.agentState('a1')).state, 'paused');

@@ -66,7 +66,7 @@ function succeedByDefault(state: sinon.SinonStubbedInstance<StateStore>): void {
   state.consultComplete.resolves({ ok: true, value: 'agent' });
   state.consultCancel.resolves({ ok: true, value: undefined });
   state.park.resolves({ ok: true, value: 1 });
-  state.unpark.resolves([1, 'offered', 'a1']);
+  state.unparkCall.resolves({ ok: true, value: { to: 'offered', agentId: 'a1' } });
   state.nodeCalls.resolves([]);
   state.call.resolves(undefined);
 }

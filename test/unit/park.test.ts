@@ -57,9 +57,9 @@ describe('Park (ParkService) with the fake ARI, stubbed Lua transitions', () => 
     it('given a parked call, when an agent retrieves it, then that agent is offered it (phone rung) and answering connects them', async () => {
       await connectedCall(w);
       await w.park.park('c1', 'u1');
-      w.state.unpark.resolves([1, 'offered', 'a2']);
+      w.state.unparkCall.resolves({ ok: true, value: { to: 'offered', agentId: 'a2' } });
       await w.park.unpark('c1', 'a2', false);
-      const [callId, agentId, token, expiresAt, agentChannelId, fromTimer] = w.state.unpark.firstCall.args;
+      const [callId, agentId, token, expiresAt, agentChannelId, fromTimer] = w.state.unparkCall.firstCall.args;
       assert.deepEqual([callId, agentId, expiresAt, agentChannelId, fromTimer], ['c1', 'a2', NOW + 25_000, `offer-${token}`, false]);
       const ring = lastOffer(w);
       assert.deepEqual([ring.channelId, ring.appArgs], [`offer-${token}`, ['agent', 'c1', token]]);
@@ -74,7 +74,7 @@ describe('Park (ParkService) with the fake ARI, stubbed Lua transitions', () => 
       await connectedCall(w);
       await w.park.park('c1', 'u1');
       const rung = w.ari.argsOf('originate').length;
-      w.state.unpark.resolves([1, 'queued']);
+      w.state.unparkCall.resolves({ ok: true, value: { to: 'queued' } });
       await w.park.unpark('c1', '', true);
       assert.equal(w.ari.argsOf('originate').length, rung);
       assert.deepEqual(w.lifecycle.at(-1), ['queued', 'c1', 'q1']);
@@ -84,10 +84,10 @@ describe('Park (ParkService) with the fake ARI, stubbed Lua transitions', () => 
     it('given a parked call whose timeout finds the agent who parked it ready, when Redis names that agent, then that agent\'s phone rings', async () => {
       await connectedCall(w);
       await w.park.park('c1', 'u1');
-      w.state.unpark.resolves([1, 'offered', 'a1']);
+      w.state.unparkCall.resolves({ ok: true, value: { to: 'offered', agentId: 'a1' } });
       await w.park.unpark('c1', '', true);
-      assert.deepEqual(w.state.unpark.firstCall.args.slice(1, 2), ['']);
-      assert.equal(w.state.unpark.firstCall.args[5], true);
+      assert.deepEqual(w.state.unparkCall.firstCall.args.slice(1, 2), ['']);
+      assert.equal(w.state.unparkCall.firstCall.args[5], true);
       assert.equal(w.ari.argsOf('originate').at(-1)![0].endpoint, 'PJSIP/a1');
       assert.equal(w.calls.liveSession('c1')?.offer?.agentId, 'a1');
     });
@@ -95,7 +95,7 @@ describe('Park (ParkService) with the fake ARI, stubbed Lua transitions', () => 
     it('given a parked call, when a not-ready agent retrieves it, then AGENT_NOT_READY and it stays parked', async () => {
       await connectedCall(w);
       await w.park.park('c1', 'u1');
-      w.state.unpark.resolves([0, 'AGENT_NOT_READY']);
+      w.state.unparkCall.resolves({ ok: false, code: 'AGENT_NOT_READY' });
       await rejectsWith(w.park.unpark('c1', 'a2', false), 'AGENT_NOT_READY');
       assert.equal(w.calls.liveSession('c1')?.state, 'parked');
     });
@@ -103,7 +103,7 @@ describe('Park (ParkService) with the fake ARI, stubbed Lua transitions', () => 
     it('given a call that is not parked, when the API retrieves it, then NOT_PARKED and Redis is not asked', async () => {
       await connectedCall(w);
       await rejectsWith(w.park.unpark('c1', 'a2', false), 'NOT_PARKED');
-      sinon.assert.notCalled(w.state.unpark);
+      sinon.assert.notCalled(w.state.unparkCall);
     });
 
     it('given a parked caller, when it hangs up, then the call is abandoned (which frees the slot)', async () => {

@@ -51,17 +51,17 @@ export class ParkService {
       const queue = this.calls.queueOf(s);
       const token = randomUUID();
       const agentChannelId = `offer-${token}`;
-      const r = await this.state.unpark(callId, agentId, token, this.calls.offerDeadline(queue), agentChannelId, fromTimer);
-      if (r[0] !== 1) {
+      const r = await this.state.unparkCall(callId, agentId, token, this.calls.offerDeadline(queue), agentChannelId, fromTimer);
+      if (!r.ok) {
         if (fromTimer) return;
-        throw new Conflict(String(r[1]), r[1] === 'AGENT_NOT_READY' ? `agent ${agentId} is not ready` : 'the call is not parked');
+        throw new Conflict(r.code, r.code === 'AGENT_NOT_READY' ? `agent ${agentId} is not ready` : 'the call is not parked');
       }
-      if (r[1] === 'queued') {
+      if (r.value.to === 'queued') {
         s.state = 'waiting';
         this.core.events.emit('queued', s, queue!);
         return;
       }
-      await this.calls.ringOffer(s, queue!, String(r[2]), token, agentChannelId);
+      await this.calls.ringOffer(s, queue!, r.value.agentId, token, agentChannelId);
     });
   }
 }
