@@ -29,8 +29,11 @@ export interface AgentState {
 
 export type CallStateName = 'waiting' | 'offered' | 'connected' | 'ended' | 'abandoned' | 'callback'
   | 'scheduled' | 'attempted' | 'completed' | 'cancelled' | 'parked';
-/** A caller's call, or (kind 'callback') a callback request: both wait in the same queue order. */
-export interface CallRecord {
+/**
+ * The fields every call hash has (src/calls/queueing and src/calls/core write them at arrival): a
+ * caller's call, or (kind 'callback') a callback request. Each feature's own fields are a group below.
+ */
+export interface CallRecordBase {
   id: string;
   kind?: 'callback';
   queueId: string;
@@ -41,13 +44,30 @@ export interface CallRecord {
   channelId: string;
   enqueuedAt: number;
   vtime: number;
+  endedAt?: number;
+}
+/** Waiting in a queue (src/calls/queueing): the caller's place and what it needs of an agent. */
+export interface QueueingFields {
+  /** Caller priority and the caller's own required skills (JSON), set from the dialplan or the API. */
+  priority?: number;
+  skills?: string;
+  /** When the caller joined its current queue (enqueuedAt stays the first arrival). */
+  queuedAt?: number;
+}
+/** An offer to an agent and the connected call it becomes (src/calls/core/offers.ts, src/calls/core/call.ts). */
+export interface OfferFields {
   agentId?: string;
   offerToken?: string;
   agentChannelId?: string;
   bridgeId?: string;
   answeredAt?: number;
-  endedAt?: number;
-  // callback requests
+  /** The controller node that placed the offer (a callback's dialer checks it is its own). */
+  servedBy?: string;
+  /** Ring-all: the agents ringing (JSON: agentId → channel id). */
+  ringAll?: string;
+}
+/** A callback request (src/callbacks): its attempts, preferred agent and the call it came from. */
+export interface CallbackFields {
   message?: string;
   attempts?: number;
   maxAttempts?: number;
@@ -58,20 +78,20 @@ export interface CallRecord {
   lastOutcome?: string;
   lastAgentId?: string;
   fromCallId?: string;
-  servedBy?: string;
-  disposition?: string;
+}
+/** A parked call (src/calls/park): its slot and the agent who parked it. */
+export interface ParkFields {
   parkSlot?: string;
   parkedBy?: string;
+}
+/** The agent's after-call classification of the call (src/calls/dispositions.ts). */
+export interface DispositionFields {
+  disposition?: string;
   tags?: string;
   notes?: string;
-  /** Caller priority and the caller's own required skills (JSON), set from the dialplan or the API. */
-  priority?: number;
-  skills?: string;
-  /** When the caller joined its current queue (enqueuedAt stays the first arrival). */
-  queuedAt?: number;
-  /** Ring-all: the agents ringing (JSON: agentId → channel id). */
-  ringAll?: string;
 }
+/** A caller's call, or (kind 'callback') a callback request: both wait in the same queue order. */
+export type CallRecord = CallRecordBase & QueueingFields & OfferFields & CallbackFields & ParkFields & DispositionFields;
 
 export interface CallbackAttempt { n: number; at: number; agentId: string; outcome: string; talkMs: number }
 

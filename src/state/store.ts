@@ -19,6 +19,7 @@ import { WrapUpStore } from './wrapup';
 export { NO_WRAPUP } from '../domain/live';
 export type {
   RegistryKind, AgentStateName, WrapUp, AgentState, CallStateName, CallRecord, CallbackAttempt, RecordingRecord, ClipRecord,
+  CallRecordBase, QueueingFields, OfferFields, CallbackFields, ParkFields, DispositionFields,
 } from '../domain/live';
 import { NO_WRAPUP } from '../domain/live';
 import type { AgentStateName, WrapUp, AgentState, CallRecord } from '../domain/live';
