@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Ari } from '../ari/client';
 import { callerIdOf } from '../ari/callerId';
+import { CoalescedRuns } from '../coalescing/coalescedRuns';
 import type { AgentFirstDialer, AgentFirstOutcome } from '../calls/agentFirst';
 import { wrapUpFor } from '../calls/wrapUp/policy';
 import { effectivePolicy, evaluate } from '../destinations/policy';
@@ -37,9 +38,9 @@ const OUTCOME: Record<AgentFirstOutcome, DialOutcome> = {
  * answered, not completed otherwise; an agent who does not answer puts the entry back untouched.
  */
 export class CampaignDialer {
-  /** Agents being looked at now, and those to look at again after (coalesced like the dispatcher's runs). */
-  private readonly trying = new Set<string>();
-  private readonly again = new Set<string>();
+  /** Per agent, coalesced like the dispatcher's runs: a kick during a look makes one more look after it. */
+  private readonly tries = new CoalescedRuns((agentId) => this.dialFor(agentId),
+    (agentId, err) => this.log.warn('campaign dialing failed', { agentId, error: err.message }));
   private sweepTimer?: NodeJS.Timeout;
   private stopped = false;
 
@@ -96,20 +97,7 @@ export class CampaignDialer {
   }
 
   tryAgent(agentId: string): void {
-    if (this.trying.has(agentId)) { this.again.add(agentId); return; }
-    this.trying.add(agentId);
-    void (async () => {
-      try {
-        do {
-          this.again.delete(agentId);
-          await this.dialFor(agentId);
-        } while (this.again.has(agentId));
-      } catch (err) {
-        this.log.warn('campaign dialing failed', { agentId, error: (err as Error).message });
-      } finally {
-        this.trying.delete(agentId);
-      }
-    })();
+    this.tries.kick(agentId);
   }
 
   /** One reservation attempt per campaign the agent is logged in to, until one takes the agent. */

@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { Range } from './reports';
+import { querySchema } from './schemaQuery';
 
 export interface MissedCallRow { callId: string; queueId: string; number: string; name: string; at: Date; waitedSec: number; outcome: 'abandoned' | 'timeout' }
 export interface CampaignReportRow { campaignId: string; dialed: number; handled: number; notCompleted: number; talkSec: number; handleSec: number }
@@ -12,13 +13,7 @@ export class CampaignHistory {
   constructor(private readonly pool: Pool, private readonly schema: string) {}
 
   private async q<T>(sql: string, params: unknown[]): Promise<T[]> {
-    const client = await this.pool.connect();
-    try {
-      await client.query(`SET search_path TO ${this.schema}`);
-      return (await client.query(sql, params)).rows as T[];
-    } finally {
-      client.release();
-    }
+    return querySchema<T>(this.pool, this.schema, sql, params);
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import QueryStream from 'pg-query-stream';
 import type { Readable } from 'node:stream';
+import { querySchema } from './schemaQuery';
 
 /**
  * Report queries: SQL over the history tables. Every figure is computed in PostgreSQL (a 13-month
@@ -64,13 +65,7 @@ export class Reports {
   constructor(private readonly pool: Pool, private readonly schema: string) {}
 
   private async q<T = any>(sql: string, params: unknown[]): Promise<T[]> {
-    const client = await this.pool.connect();
-    try {
-      await client.query(`SET search_path TO ${this.schema}`);
-      return (await client.query(sql, params)).rows as T[];
-    } finally {
-      client.release();
-    }
+    return querySchema<T>(this.pool, this.schema, sql, params);
   }
 
   private queueSql(range: Range, f: Filters, interval: Interval, params: unknown[]): string {

@@ -1,3 +1,4 @@
+import { CoalescedRuns } from '../../coalescing/coalescedRuns';
 import type { Queue } from '../../config/schema';
 import type { AcdEvent } from '../../events/bus';
 import type { Logger } from '../../logger';
@@ -38,8 +39,8 @@ const FAIRNESS_MAX_DEFER_MS = 3000;
  * makes one more run, never two at once.
  */
 export class Dispatcher {
-  private readonly running = new Set<string>();
-  private readonly again = new Set<string>();
+  private readonly runs = new CoalescedRuns((queueId) => this.dispatch(queueId),
+    (queueId, err) => this.log.error('dispatch failed', { queueId, error: err.message }));
   /** Per queue: the next moment a waiting caller's set of eligible agents grows. */
   private readonly looks = new Map<string, { at: number; timer: NodeJS.Timeout }>();
   /** Agents being left to another queue's earlier caller, since when. */
@@ -66,20 +67,7 @@ export class Dispatcher {
   }
 
   kick(queueId: string): void {
-    if (this.running.has(queueId)) { this.again.add(queueId); return; }
-    this.running.add(queueId);
-    void (async () => {
-      try {
-        do {
-          this.again.delete(queueId);
-          await this.dispatch(queueId);
-        } while (this.again.has(queueId));
-      } catch (err) {
-        this.log.error('dispatch failed', { queueId, error: (err as Error).message });
-      } finally {
-        this.running.delete(queueId);
-      }
-    })();
+    this.runs.kick(queueId);
   }
 
   /** Stop the widening timers (shutdown). */

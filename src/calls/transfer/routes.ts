@@ -7,12 +7,12 @@ import type { Registry } from '../../registry/registry';
 import { parseOrThrow } from '../../validation/parse';
 import type { CallService } from '../queueing/callService';
 import { callControlAccess } from '../queueing/control';
-import type { TransferService, TransferTarget } from './service';
+import { EXTERNAL_TARGET, type TransferService, type TransferTarget } from './service';
 
 const TransferBody = z.object({
   agentId: z.string().optional(),
   queueId: z.string().optional(),
-  extension: z.string().regex(/^[0-9*#+]{2,32}$/, 'a dialplan extension or number').optional(),
+  extension: z.string().regex(EXTERNAL_TARGET, 'a dialplan extension or number').optional(),
 }).strict().refine((b) => [b.agentId, b.queueId, b.extension].filter(Boolean).length === 1, { message: 'give exactly one of agentId, queueId, extension' });
 
 /** POST /calls/{id}/transfer. */
