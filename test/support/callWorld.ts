@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import sinon from 'sinon';
 import winston from 'winston';
 import { CallCore, type CallSession } from '../../src/calls/core';
@@ -13,6 +14,7 @@ import { Agent, AgentSchema, Queue, QueueSchema } from '../../src/config/schema'
 import { Destinations } from '../../src/destinations/destinations';
 import { Registry } from '../../src/registry/registry';
 import { StateStore } from '../../src/state/store';
+import { AcdError } from '../../src/errors';
 import { FakeAri, settle } from './fakeAri';
 
 /**
@@ -143,4 +145,30 @@ export async function connectedCall(w: CallWorld, agentId = 'a1', callId = 'c1')
 
 function assertOffered(r: string): void {
   if (r !== 'offered') throw new Error(`offer answered ${r}`);
+}
+
+/** The moment the call-feature unit tests run at (Date only is faked). */
+export const NOW = Date.parse('2030-03-04T09:00:00Z');
+/** q1's wrap-up as Registry.wrapUpFor gives it to a1 (queue wrap-up 15 s, at most 60, steps of 30). */
+export const Q1_WRAP = { ms: 15_000, maxMs: 60_000, stepMs: 30_000 };
+
+/** The call is refused with this error code. */
+export const rejectsWith = async (p: Promise<unknown>, code: string): Promise<void> =>
+  assert.rejects(p, (err: unknown) => err instanceof AcdError && err.code === code);
+
+/**
+ * The world the call-feature unit tests share: q1 Sales (ext 100, wrap-up 15 s that agents may end
+ * and extend) and q2 Support (ext 200); a1 in q1, a2 in q1 and q2; Date fixed at NOW.
+ */
+export async function salesAndSupport(): Promise<{ w: CallWorld; clock: sinon.SinonFakeTimers }> {
+  const w = await callWorld({
+    queues: [
+      queueDef({ id: 'q1', extension: '100', name: 'Sales', mohClass: 'sales', wrapUp: { sec: 15, extendStepSec: 30, maxSec: 60, agentsMayEnd: true, agentsMayExtend: true, dispositions: [], tags: [] } }),
+      queueDef({ id: 'q2', extension: '200', name: 'Support', mohClass: 'support' }),
+    ],
+    agents: [agentDef('a1', { queues: ['q1'] }), agentDef('a2', { queues: ['q1', 'q2'] })],
+  });
+  // only Date: the services' promise chains are drained with settle(), which needs no timers
+  const clock = w.sandbox.useFakeTimers({ now: NOW, toFake: ['Date'] });
+  return { w, clock };
 }

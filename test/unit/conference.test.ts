@@ -1,29 +1,14 @@
 import assert from 'node:assert/strict';
 import sinon from 'sinon';
-import { CallWorld, agentDef, callWorld, connectedCall, queueDef } from '../support/callWorld';
+import { CallWorld, connectedCall, salesAndSupport } from '../support/callWorld';
 import { settle } from '../support/fakeAri';
-
-const NOW = Date.parse('2030-03-04T09:00:00Z');
-
-
 
 describe('Three-way calls (ConferenceService) with the fake ARI, stubbed Lua transitions', () => {
   let w: CallWorld;
   let clock: sinon.SinonFakeTimers;
 
-  beforeEach(async () => {
-    w = await callWorld({
-      queues: [
-        queueDef({ id: 'q1', extension: '100', name: 'Sales', mohClass: 'sales', wrapUp: { sec: 15, extendStepSec: 30, maxSec: 60, agentsMayEnd: true, agentsMayExtend: true, dispositions: [], tags: [] } }),
-        queueDef({ id: 'q2', extension: '200', name: 'Support', mohClass: 'support' }),
-      ],
-      agents: [agentDef('a1', { queues: ['q1'] }), agentDef('a2', { queues: ['q1', 'q2'] })],
-    });
-    // only Date: the services' promise chains are drained with settle(), which needs no timers
-    clock = w.sandbox.useFakeTimers({ now: NOW, toFake: ['Date'] });
-  });
+  beforeEach(async () => { ({ w, clock } = await salesAndSupport()); });
   afterEach(() => { clock.restore(); w.sandbox.restore(); });
-
 
   describe('three-way call', () => {
     it('given a connected call, when a third party is added, then the policy is checked and the party rung; on answer it joins the bridge; when it hangs up it leaves, the call goes on', async () => {

@@ -1,34 +1,14 @@
 import assert from 'node:assert/strict';
 import sinon from 'sinon';
-import { AcdError } from '../../src/errors';
-import { CallWorld, agentDef, callWorld, connectedCall, queueDef } from '../support/callWorld';
+import { CallWorld, connectedCall, Q1_WRAP, rejectsWith, salesAndSupport } from '../support/callWorld';
 import { settle } from '../support/fakeAri';
-
-const NOW = Date.parse('2030-03-04T09:00:00Z');
-/** q1's wrap-up as Registry.wrapUpFor gives it to a1 (queue wrap-up 15 s, at most 60, steps of 30). */
-const Q1_WRAP = { ms: 15_000, maxMs: 60_000, stepMs: 30_000 };
-
-const rejectsWith = async (p: Promise<unknown>, code: string) =>
-  assert.rejects(p, (err: unknown) => err instanceof AcdError && err.code === code);
-
 
 describe('Consultation (ConsultService) with the fake ARI, stubbed Lua transitions', () => {
   let w: CallWorld;
   let clock: sinon.SinonFakeTimers;
 
-  beforeEach(async () => {
-    w = await callWorld({
-      queues: [
-        queueDef({ id: 'q1', extension: '100', name: 'Sales', mohClass: 'sales', wrapUp: { sec: 15, extendStepSec: 30, maxSec: 60, agentsMayEnd: true, agentsMayExtend: true, dispositions: [], tags: [] } }),
-        queueDef({ id: 'q2', extension: '200', name: 'Support', mohClass: 'support' }),
-      ],
-      agents: [agentDef('a1', { queues: ['q1'] }), agentDef('a2', { queues: ['q1', 'q2'] })],
-    });
-    // only Date: the services' promise chains are drained with settle(), which needs no timers
-    clock = w.sandbox.useFakeTimers({ now: NOW, toFake: ['Date'] });
-  });
+  beforeEach(async () => { ({ w, clock } = await salesAndSupport()); });
   afterEach(() => { clock.restore(); w.sandbox.restore(); });
-
 
   describe('consultation (attended transfer)', () => {
     const consultLeg = () => {

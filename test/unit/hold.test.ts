@@ -1,31 +1,13 @@
 import assert from 'node:assert/strict';
 import sinon from 'sinon';
-import { AcdError } from '../../src/errors';
-import { CallWorld, agentDef, callWorld, callerArrives, connectedCall, queueDef } from '../support/callWorld';
-
-const NOW = Date.parse('2030-03-04T09:00:00Z');
-
-const rejectsWith = async (p: Promise<unknown>, code: string) =>
-  assert.rejects(p, (err: unknown) => err instanceof AcdError && err.code === code);
-
+import { CallWorld, callerArrives, connectedCall, rejectsWith, salesAndSupport } from '../support/callWorld';
 
 describe('Hold (HoldService) with the fake ARI, stubbed Lua transitions', () => {
   let w: CallWorld;
   let clock: sinon.SinonFakeTimers;
 
-  beforeEach(async () => {
-    w = await callWorld({
-      queues: [
-        queueDef({ id: 'q1', extension: '100', name: 'Sales', mohClass: 'sales', wrapUp: { sec: 15, extendStepSec: 30, maxSec: 60, agentsMayEnd: true, agentsMayExtend: true, dispositions: [], tags: [] } }),
-        queueDef({ id: 'q2', extension: '200', name: 'Support', mohClass: 'support' }),
-      ],
-      agents: [agentDef('a1', { queues: ['q1'] }), agentDef('a2', { queues: ['q1', 'q2'] })],
-    });
-    // only Date: the services' promise chains are drained with settle(), which needs no timers
-    clock = w.sandbox.useFakeTimers({ now: NOW, toFake: ['Date'] });
-  });
+  beforeEach(async () => { ({ w, clock } = await salesAndSupport()); });
   afterEach(() => { clock.restore(); w.sandbox.restore(); });
-
 
   describe('hold', () => {
     it('given a connected call, when held, then Redis records it and the caller leaves the bridge for the queue\'s music; when unheld, the music stops and the caller is back in the bridge', async () => {

@@ -1,33 +1,16 @@
 import assert from 'node:assert/strict';
 import sinon from 'sinon';
-import { CallWorld, agentDef, callWorld, callerArrives, connectedCall, lastOffer, queueDef } from '../support/callWorld';
+import { CallWorld, callerArrives, connectedCall, lastOffer, NOW, Q1_WRAP, salesAndSupport } from '../support/callWorld';
 import { fakeChannel, settle } from '../support/fakeAri';
 import type { AriChannel } from '../../src/ari/types';
 import type { CallRecord } from '../../src/state/store';
-
-const NOW = Date.parse('2030-03-04T09:00:00Z');
-/** q1's wrap-up as Registry.wrapUpFor gives it to a1 (queue wrap-up 15 s, at most 60, steps of 30). */
-const Q1_WRAP = { ms: 15_000, maxMs: 60_000, stepMs: 30_000 };
-
-
 
 describe('Queueing: inbound, overflow, offers, endings, reconcile (CallService) with the fake ARI, stubbed Lua transitions', () => {
   let w: CallWorld;
   let clock: sinon.SinonFakeTimers;
 
-  beforeEach(async () => {
-    w = await callWorld({
-      queues: [
-        queueDef({ id: 'q1', extension: '100', name: 'Sales', mohClass: 'sales', wrapUp: { sec: 15, extendStepSec: 30, maxSec: 60, agentsMayEnd: true, agentsMayExtend: true, dispositions: [], tags: [] } }),
-        queueDef({ id: 'q2', extension: '200', name: 'Support', mohClass: 'support' }),
-      ],
-      agents: [agentDef('a1', { queues: ['q1'] }), agentDef('a2', { queues: ['q1', 'q2'] })],
-    });
-    // only Date: the services' promise chains are drained with settle(), which needs no timers
-    clock = w.sandbox.useFakeTimers({ now: NOW, toFake: ['Date'] });
-  });
+  beforeEach(async () => { ({ w, clock } = await salesAndSupport()); });
   afterEach(() => { clock.restore(); w.sandbox.restore(); });
-
 
   describe('inbound', () => {
     it('given a queue on the extension, when a caller enters Stasis, then the call is enqueued with its number, priority and skills, answered with the queue\'s music, and announced as queued', async () => {
