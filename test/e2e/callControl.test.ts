@@ -43,7 +43,7 @@ describe('in-call control: hold, DTMF, blind transfers (real SIP)', function () 
     const extension = o.queue === 'support' ? '8802' : '8801';
     track(startCaller({ extension, callerNumber: '15550501', asteriskPort: TEST_ENV.sipPort, hangupAfterMs: 60_000, mediaPort: caller.port }));
     const answered = await run.events.waitFor((e) => e.type === 'call.answered', 10_000, 'call.answered');
-    await eventually(async () => caller.hears(A1_HZ, 500) > HEARD, 5000, 'caller hears a1');
+    await eventually(async () => caller.hears(A1_HZ, 500) > HEARD, 5000, () => `caller hears a1 (caller: ${caller.describe()}; a1: ${media.describe()})`);
     return { callId: answered.callId as string, caller, a1 };
   };
 
@@ -147,7 +147,7 @@ describe('in-call control: hold, DTMF, blind transfers (real SIP)', function () 
     await run.events.waitFor((e) => e.type === 'call.party_joined' && e.partyId === r.partyId, 10_000, 'party joined');
     // everyone hears the two others (mixed about half and half)
     await eventually(async () => caller.hears(A1_HZ) > HEARD && caller.hears(A2_HZ) > HEARD, 5000,
-      `caller hears agent and third party (${caller.hears(A1_HZ)}, ${caller.hears(A2_HZ)})`);
+      () => `caller hears agent and third party (${caller.hears(A1_HZ)}, ${caller.hears(A2_HZ)})`);
     await eventually(async () => a1.media.hears(CALLER_HZ) > HEARD && a1.media.hears(A2_HZ) > HEARD, 5000, 'agent hears caller and third party');
     await eventually(async () => third.hears(CALLER_HZ) > HEARD && third.hears(A1_HZ) > HEARD, 5000, 'third party hears caller and agent');
     assert.equal((await run.ctl.request('DELETE', `/calls/${callId}/conference/${r.partyId}`, undefined, A1_TOKEN)).status, 204);
@@ -165,7 +165,7 @@ describe('in-call control: hold, DTMF, blind transfers (real SIP)', function () 
     assert.equal((await run.ctl.agentState('a2')).state, 'on_call', 'a2 is busy with this call, never offered another');
     await eventually(async () => a1.media.hears(A2_HZ) > HEARD && a2.media.hears(A1_HZ) > HEARD, 5000, 'a1 and a2 talk');
     await eventually(async () => caller.hears(A1_HZ, 800) < NOT_HEARD_OVER_MUSIC && caller.hears(A2_HZ, 800) < NOT_HEARD_OVER_MUSIC && caller.level(800) > 60, 8000,
-      `the caller hears music, neither agent, meanwhile (${caller.hears(A1_HZ, 800)}, ${caller.hears(A2_HZ, 800)})`);
+      () => `the caller hears music, neither agent, meanwhile (${caller.hears(A1_HZ, 800)}, ${caller.hears(A2_HZ, 800)})`);
     assert.equal((await run.ctl.request('POST', `/calls/${callId}/consult/complete`, undefined, A1_TOKEN)).status, 204);
     const t = await run.events.waitFor((e) => e.type === 'call.transferred', 5000, 'call.transferred');
     assert.deepEqual([t.kind, t.fromAgentId, t.target], ['attended', 'a1', 'a2']);

@@ -113,12 +113,12 @@ describe('prepared audio clips (real SIP, proven by what the caller hears)', fun
     assert.equal((await run.ctl.request('POST', `/calls/${callId}/play`, { clipId: clip.id }, tokens.al)).body.error.code, 'CLIP_ALREADY_PLAYING');
     await playbackStarted(played.body.playbackId);
     await eventually(async () => caller.hears(CLIP_HZ, 800) > 0.3 && agent.hears(CLIP_HZ, 800) > 0.3, 5000,
-      `the caller and the agent hear the clip (${caller.hears(CLIP_HZ, 800).toFixed(2)}, ${agent.hears(CLIP_HZ, 800).toFixed(2)})`);
+      () => `the caller and the agent hear the clip (${caller.hears(CLIP_HZ, 800).toFixed(2)}, ${agent.hears(CLIP_HZ, 800).toFixed(2)})`);
 
     const done = await run.events.waitFor((e) => e.type === 'call.clip_played' && e.callId === callId, 5000, 'call.clip_played');
     assert.deepEqual([done.clipId, done.agentId, done.playedBy, done.then, done.outcome], [clip.id, 'a1', 'al', 'continue', 'done']);
     await eventually(async () => caller.hears(AGENT_HZ, 700) > HEARD && caller.hears(CLIP_HZ, 700) < NOT_HEARD && agent.hears(CALLER_HZ, 700) > HEARD, 5000,
-      `the clip is over and the two hear each other again (caller: agent ${caller.hears(AGENT_HZ, 700).toFixed(2)}, clip ${caller.hears(CLIP_HZ, 700).toFixed(2)}; agent: caller ${agent.hears(CALLER_HZ, 700).toFixed(2)})`);
+      () => `the clip is over and the two hear each other again (caller: agent ${caller.hears(AGENT_HZ, 700).toFixed(2)}, clip ${caller.hears(CLIP_HZ, 700).toFixed(2)}; agent: caller ${agent.hears(CALLER_HZ, 700).toFixed(2)})`);
     const [call] = (await run.ctl.ok('GET', '/calls')).calls;
     assert.deepEqual([call?.id, call?.state], [callId, 'connected'], 'the call is still connected');
     assert.ok(!run.events.all.some((e) => e.type === 'call.ended'));

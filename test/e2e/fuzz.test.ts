@@ -22,6 +22,14 @@ const TOKENS: Record<string, string | null> = {
   agent: 'fuzz-agent-token-a1-000001',
 };
 const ROLES = Object.keys(TOKENS);
+/**
+ * The suite's own logical database on the run's Redis, for its controller and its own client: the
+ * snapshot walks the key space (SCAN) twice per request, and in the shared database 0 that walk
+ * would cross every earlier suite's keys (hundreds of thousands by the end of a full run). Nothing
+ * else uses this database; it is emptied at the start, so it holds this suite's keys only.
+ */
+const FUZZ_DB = 7;
+const FUZZ_REDIS_URL = `${TEST_ENV.redisUrl}/${FUZZ_DB}`;
 
 type Schema = Record<string, any>;
 
@@ -31,6 +39,8 @@ describe('fuzz: generated requests over every OpenAPI route never answer 5xx, al
   let redis: Redis;
 
   before(async () => {
+    redis = new Redis(FUZZ_REDIS_URL);
+    await redis.flushdb();
     await run.start('fuzz', {
       queues: [{ id: 'sales', name: 'Sales', extension: '8751', callbacks: { enabled: true } }, { id: 'support', name: 'Support', extension: '8752' }],
       agents: [
@@ -43,9 +53,8 @@ describe('fuzz: generated requests over every OpenAPI route never answer 5xx, al
       ],
     }, {
       // with a history, so the report routes are fuzzed for real rather than answering HISTORY_DISABLED
-      env: { DATABASE_URL: TEST_ENV.databaseUrl, ACD_HISTORY_SCHEMA: uniqueSchema('fuzz') },
+      env: { DATABASE_URL: TEST_ENV.databaseUrl, ACD_HISTORY_SCHEMA: uniqueSchema('fuzz'), REDIS_URL: FUZZ_REDIS_URL },
     });
-    redis = new Redis(TEST_ENV.redisUrl);
     // the phones' first device reports settle before anything is compared
     await eventually(async () => (await Promise.all(['a1', 'a2'].map(async (id) => (await run.ctl.ok('GET', `/agents/${id}`)).device.state))).every((s) => s === 'online'),
       10_000, 'both phones reported');
@@ -151,6 +160,8 @@ describe('fuzz: generated requests over every OpenAPI route never answer 5xx, al
     const figures = { requests: 0, status5xx: 0, wrongShape: 0, refused: 0, compared: 0, changes: 0 };
     const problems: string[] = [];
     let before = await snapshot();
+    // an empty snapshot would make every "no change" comparison pass: the controller must be on this database
+    assert.ok(before.size > 0, `the controller's state is in the suite's Redis database ${FUZZ_DB} (${before.size} keys)`);
     for (const { method, path, op } of ops) {
       for (let n = 0; n < PER_ROUTE; n++) {
         const role = pick(ROLES);

@@ -75,7 +75,7 @@ describe('supervisor listen / whisper / barge (real SIP, proven by audio)', func
 
     // listen: the supervisor hears both parties; neither hears the supervisor
     await eventually(async () => sup.media.hears(CALLER_HZ, 800) > HEARD && sup.media.hears(AGENT_HZ, 800) > HEARD, 8000,
-      `listen: supervisor hears caller and agent (${sup.media.hears(CALLER_HZ, 800)}, ${sup.media.hears(AGENT_HZ, 800)})`);
+      () => `listen: supervisor hears caller and agent (${sup.media.hears(CALLER_HZ, 800)}, ${sup.media.hears(AGENT_HZ, 800)})`);
     const [agentListening, callerListening] = await Promise.all([agent.hearsNext(SUPERVISOR_HZ, 1000), caller.hearsNext(SUPERVISOR_HZ, 1000)]);
     const listening = { agent: agentListening, caller: callerListening };
     assert.ok(listening.agent < NOT_HEARD, `listen: agent must not hear the supervisor (${listening.agent})`);
@@ -93,7 +93,7 @@ describe('supervisor listen / whisper / barge (real SIP, proven by audio)', func
     // barge: both hear the supervisor
     await run.ctl.ok('PATCH', `/monitors/${started.id}`, { mode: 'barge' }, tokens.sam);
     await eventually(async () => agent.hears(SUPERVISOR_HZ, 800) > HEARD && caller.hears(SUPERVISOR_HZ, 800) > HEARD, 8000,
-      `barge: agent and caller hear the supervisor (${agent.hears(SUPERVISOR_HZ, 800)}, ${caller.hears(SUPERVISOR_HZ, 800)})`);
+      () => `barge: agent and caller hear the supervisor (${agent.hears(SUPERVISOR_HZ, 800)}, ${caller.hears(SUPERVISOR_HZ, 800)})`);
     await eventually(async () => sup.media.hears(CALLER_HZ, 800) > HEARD && sup.media.hears(AGENT_HZ, 800) > HEARD, 8000, 'barge: supervisor hears both');
 
     // and back to listen: silence towards the parties again

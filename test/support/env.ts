@@ -1,5 +1,10 @@
-/** What scripts/test.sh started for this run (one Redis, one Asterisk), as the tests see it. */
+/**
+ * What scripts/test.sh started for this test process (one Redis, one Asterisk, one PostgreSQL), as
+ * the tests see it. A sharded run starts one such set per shard and gives each shard's process its own.
+ */
 export const TEST_ENV = {
+  /** The Asterisk instance's name (its folder in the root; scripts/asterisk.sh ACD_ASTERISK_INSTANCE). */
+  instance: process.env.ACD_TEST_INSTANCE ?? 'test',
   redisUrl: `redis://127.0.0.1:${process.env.ACD_TEST_REDIS_PORT ?? '6391'}`,
   redisPort: Number(process.env.ACD_TEST_REDIS_PORT ?? 6391),
   sipPort: Number(process.env.ACD_TEST_SIP_PORT ?? 15060),

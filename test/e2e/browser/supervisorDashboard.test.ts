@@ -68,7 +68,7 @@ describe('browser: the supervisor dashboard (headless Chromium, real SIP)', func
     const connected = await run.events.waitFor((e) => e.type === 'monitor.connected', 10_000, 'monitor.connected');
     assert.equal(supPhone.invites().length, 1, 'the supervisor\'s phone rang');
     await eventually(async () => supMedia.hears(CALLER_HZ, 800) > HEARD && supMedia.hears(AGENT_HZ, 800) > HEARD, 8000,
-      `listen: the supervisor hears caller and agent (${supMedia.hears(CALLER_HZ, 800)}, ${supMedia.hears(AGENT_HZ, 800)})`);
+      () => `listen: the supervisor hears caller and agent (${supMedia.hears(CALLER_HZ, 800)}, ${supMedia.hears(AGENT_HZ, 800)})`);
     assert.ok(agentMedia.hears(SUPERVISOR_HZ) < NOT_HEARD && callerMedia.hears(SUPERVISOR_HZ) < NOT_HEARD, 'listen: nobody hears the supervisor');
     await a1Row.getByTestId('monitoring').getByText('listen').waitFor();
     await screenshot(page, 'supervisor-listening');

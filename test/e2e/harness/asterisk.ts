@@ -135,7 +135,7 @@ export function restartAsterisk(): void {
   const rtpStart = Number(process.env.ACD_TEST_RTP_START ?? 30000);
   execFileSync('bash', [path.resolve(__dirname, '../../../../scripts/asterisk.sh'), 'restart'], {
     env: {
-      ...process.env, ACD_ASTERISK_INSTANCE: process.env.ACD_TEST_INSTANCE ?? 'test', ACD_SIP_PORT: String(TEST_ENV.sipPort),
+      ...process.env, ACD_ASTERISK_INSTANCE: TEST_ENV.instance, ACD_SIP_PORT: String(TEST_ENV.sipPort),
       ACD_ARI_PORT: String(TEST_ENV.ariPort), ACD_AMI_PORT: String(TEST_ENV.amiPort), ACD_RTP_START: String(rtpStart),
       ACD_RTP_END: String(rtpStart + 1000), ARI_PASSWORD: TEST_ENV.ariPassword,
     },

@@ -10,10 +10,16 @@ import { ariApplicationsAnswer, restartAsterisk } from './asterisk';
 const MAIN = path.resolve(__dirname, '../../../src/main.js');
 export const ADMIN_TOKEN = 'e2e-admin-token-0000000001';
 export const SUPERVISOR_TOKEN = 'e2e-supervisor-token-00001';
-/** Clips go where the run's chrooted Asterisk plays them from (the root is the same for every instance). */
-const CLIPS_MEDIA_DIR = '/var/lib/asterisk/sounds/acd-clips';
+/**
+ * Clips go where the run's chrooted Asterisk plays them from. The root is the same for every
+ * instance, so each instance (each test shard, each checkout) gets its own folder: a test that
+ * checks no file was written must not see another shard's clips come and go.
+ */
+const CLIPS_MEDIA_DIR = `/var/lib/asterisk/sounds/acd-clips/${TEST_ENV.instance}`;
 export const CLIPS_DIR = path.join(
   execFileSync('bash', [path.resolve(__dirname, '../../../../scripts/asterisk.sh'), 'root'], { encoding: 'utf8' }).trim(), CLIPS_MEDIA_DIR);
+// the controller makes it on its first clip; a test may list it before that
+fs.mkdirSync(CLIPS_DIR, { recursive: true });
 
 export interface ApiResponse<T = any> { status: number; body: T }
 
@@ -180,8 +186,8 @@ export class EventLog {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Poll until fn returns a truthy value (for state that has no event of its own). */
-export async function eventually<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+/** Poll until fn returns a truthy value (for state that has no event of its own); `what` may be computed at the failure. */
+export async function eventually<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 10_000, what: string | (() => string) = 'condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -189,7 +195,7 @@ export async function eventually<T>(fn: () => Promise<T | undefined | false>, ti
       const v = await fn();
       if (v) return v;
     } catch (err) { last = err; }
-    if (Date.now() > deadline) throw new Error(`${what} not reached within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline) throw new Error(`${typeof what === 'function' ? what() : what} not reached within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
     await sleep(100);
   }
 }

@@ -1,5 +1,5 @@
 import dgram from 'node:dgram';
-import { allocatePort } from './ports';
+import { allocatePortPair } from './ports';
 
 /** G.711 μ-law byte → linear sample. */
 export function ulawToLinear(u: number): number {
@@ -109,6 +109,13 @@ export class RtpPeer {
     return toneShare(this.received.slice(from).flatMap((p) => p.samples), hz);
   }
 
+  /** What a failed check should say about this peer's media: what arrived, from where, what it sent. */
+  describe(): string {
+    const last = this.received[this.received.length - 1];
+    return `received ${this.received.length} packets${this.remote ? ` from ${this.remote.address}:${this.remote.port}` : ''}`
+      + `${last ? `, the last ${Date.now() - last.at} ms ago` : ''}, sent ${this.sent}`;
+  }
+
   /** Mean absolute amplitude heard in the last `ms` (0 = silence). */
   level(ms = 1000): number {
     const since = Date.now() - ms;
@@ -129,7 +136,8 @@ export class RtpPeer {
  */
 export async function bindRtpPair(): Promise<{ port: number; rtp: dgram.Socket; rtcp: dgram.Socket }> {
   for (let attempt = 0; attempt < 20; attempt++) {
-    const port = allocatePort() & ~1;
+    // both handed out together: an odd port rounded down could be one just given to a sipp not yet bound
+    const port = allocatePortPair();
     const rtp = dgram.createSocket('udp4');
     const rtcp = dgram.createSocket('udp4');
     try {
