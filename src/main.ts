@@ -49,6 +49,8 @@ import { TimerService } from './timers/timerService';
 import { CampaignStore } from './state/campaignStore';
 import { CampaignsFeature } from './campaigns';
 import { CampaignHistory } from './history/campaignHistory';
+import { NodeLiveness } from './cluster/liveness';
+import { NodeTakeover } from './cluster/takeover';
 
 /** Composition root: config → logger → redis → ari → services → http/ws. Only here is infrastructure built. */
 async function main(): Promise<void> {
@@ -115,8 +117,16 @@ async function main(): Promise<void> {
     const t = await state.metricsDay('agent', agentId, dayOf(Date.now(), config.timeZone));
     return { calls: t.handled ?? 0, talkMs: t.talkMs ?? 0 };
   };
+  // several controllers on one Redis: each beats; a dead one's state is taken over by one live one
+  // (src/cluster); the dispatchers wait only for live controllers' callers
+  const takeover = new NodeTakeover(state, registry, config.nodeId, {
+    callbacks: (node) => callbacks.serving.reconcile(node), campaigns: (node) => campaigns.dialer.reconcile(node),
+  }, log);
+  const liveness = new NodeLiveness(state, config.nodeId, (node) => outsideRequest(() => takeover.run(node)), log,
+    // taken over while alive (it stalled beyond the lapse): Redis counted its calls lost, so they go
+    () => { for (const s of calls.liveSessions()) void ari.hangupQuietly(s.callerChannelId); });
   const dispatcher = new Dispatcher(calls, (id) => core.offerSourceFor(id), state, registry, log, () => ari.connected, todayOf,
-    config.randomSeed === undefined ? Math.random : seededRandom(config.randomSeed));
+    config.randomSeed === undefined ? Math.random : seededRandom(config.randomSeed), liveness);
   // a dispatch a request sets off is call handling: the patient connection (state/connection.ts)
   core.events.on('waiting', (queueId) => outsideRequest(() => dispatcher.kick(queueId)));
   // maximum wait and leave-when-empty: callers overflow
@@ -230,6 +240,7 @@ async function main(): Promise<void> {
   phoneCalls?.start();
   ari.start();
   timers.start();
+  liveness.start();
   campaigns.dialer.start();
   recordings.startSweeping();
 
@@ -250,6 +261,7 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     log.info('shutting down', { signal });
     timers.stop();
+    liveness.stop();
     campaigns.dialer.stop();
     dispatcher.stop();
     waitingPolicy.stop();
