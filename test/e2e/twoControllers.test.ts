@@ -85,9 +85,9 @@ describe('one line across two controllers, each with its own Asterisk (SIPp call
   it('given callers alternating between the two controllers, when agents become ready one at a time, then each goes to the longest-waiting caller whichever controller holds it, the holder rings it, and no agent ever has two calls', async () => {
     const ids = ['a1', 'a2', 'a3', 'a4', 'a5', 'a6'];
     await start('two controllers order', Object.fromEntries(ids.map((id) => [id, { calls: 2 }])));
-    // A: +15551001 at 0, 600, 1200 ms; B: +15552001 about 50 ms after each of them
+    // A: +15551001 at 0, 600, 1200 ms; B: +15552001 some 50 ms after each of them (SIPp's start adds a little)
     callers('a', '+1555100', 3);
-    await sleep(50);
+    await sleep(35);
     callers('b', '+1555200', 3);
     const inLine = (await queued(6)).slice(0, 6).sort((x, y) => at(x) - at(y));
     const sideOf = (e: AcdEventMsg) => (String(e.callerNumber).startsWith('+1555200') ? 'b' : 'a');

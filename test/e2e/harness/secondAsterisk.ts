@@ -82,6 +82,8 @@ export class SecondAsterisk {
       env: {
         ...process.env, ACD_ASTERISK_INSTANCE: p.instance, ACD_SIP_PORT: String(p.sipPort), ACD_ARI_PORT: String(p.ariPort),
         ACD_AMI_PORT: String(p.amiPort), ACD_RTP_START: String(p.rtpStart), ACD_RTP_END: String(p.rtpEnd), ARI_PASSWORD: p.ariPassword,
+        // its channel ids (callers' call ids) must differ from the run's Asterisk's
+        ACD_SYSTEM_NAME: p.instance,
       },
       stdio: ['ignore', 'pipe', 'ignore'], encoding: 'utf8', timeout: 120_000,
     });
