@@ -121,8 +121,8 @@ describe('one line across two controllers, each with its own Asterisk (SIPp call
     note(`smallest enqueue gap between callers on different controllers that were served in order: ${Math.min(...cross)} ms`);
   });
 
-  it('given agents on calls and ringing through one controller, when that controller and its Asterisk are killed, then within seconds its agents serve the other controller\'s callers, and its own waiting callers are recorded lost exactly once (also after it restarts with the same node id)', async () => {
-    await start('two controllers failover', { a1: { calls: 3 }, a2: { calls: 3 }, a3: { calls: 3, answerAfterMs: 60_000 } });
+  it('given agents on calls and ringing through one controller, when that controller and its Asterisk are killed, then within seconds its agents and the others serve the other controller\'s callers, and its own callers are recorded lost exactly once (also after it restarts with the same node id)', async () => {
+    await start('two controllers failover', { a1: { calls: 3 }, a2: { calls: 3 }, a3: { calls: 3, answerAfterMs: 60_000 }, a4: { calls: 3 } });
     db = new Client({ connectionString: TEST_ENV.databaseUrl });
     await db.connect();
     // a1 talks to a caller on B, a2 to one on A
@@ -134,12 +134,14 @@ describe('one line across two controllers, each with its own Asterisk (SIPp call
     await run.events.waitFor((e) => e.type === 'call.answered' && e.callId === onB && e.agentId === 'a1', 20_000, 'a1 on B\'s caller');
     await run.ctl.ok('POST', '/agents/a2/login');
     const onA = (await run.events.waitFor((e) => e.type === 'call.answered' && e.agentId === 'a2', 20_000, 'a2 on A\'s caller')).callId;
-    // then B's caller, first in line, rings a3 (a slow phone) through B; two of A's callers wait behind
-    callers('b', '+1555500', 1);
-    const ringingOnB = (await run.events.waitFor((e) => e.type === 'call.queued' && String(e.callerNumber).startsWith('+1555500'), 15_000, 'second caller on B')).callId;
+    // then B's caller, first in line, rings a3 (a slow phone) through B; another of B's callers and
+    // three of A's wait behind
+    callers('b', '+1555500', 2, 300);
+    await queued(4);
+    const [ringingOnB, waitingOnB] = ofType('call.queued').filter((e) => String(e.callerNumber).startsWith('+1555500')).map((e) => e.callId);
     await sleep(100);
-    callers('a', '+1555600', 2, 300);
-    await queued(5);
+    callers('a', '+1555600', 3, 300);
+    await queued(7);
     const waitingOnA = ofType('call.queued').filter((e) => String(e.callerNumber).startsWith('+1555600')).map((e) => e.callId);
     await run.ctl.ok('POST', '/agents/a3/login');
     await run.events.waitFor((e) => e.type === 'call.offered' && e.callId === ringingOnB && e.agentId === 'a3', 15_000, 'a3 ringing for B\'s caller');
@@ -147,29 +149,33 @@ describe('one line across two controllers, each with its own Asterisk (SIPp call
     const killedAt = Date.now();
     await other!.kill();
     second.kill();
+    // an agent who was not engaged through B becomes ready before B is known dead: B's waiting
+    // caller is first in line, but nobody waits for a dead controller's callers for long
+    await sleep(500);
+    await run.ctl.ok('POST', '/agents/a4/login');
 
     const lost = await run.events.waitFor((e) => e.type === 'node.taken_over' && e.node === 'node-b', 30_000, 'node-b taken over');
     assert.equal(lost.takenOverBy, 'node-a');
-    assert.deepEqual([lost.callersLost, lost.callsEnded], [1, 1], 'one caller lost (ringing a3), one talking call ended (a1\'s)');
-    // a1 (talking through B) and a3 (ringing through B) now serve A's callers; a2 stays on its call
+    assert.deepEqual([lost.callersLost, lost.callsEnded], [2, 1], 'two callers lost (one ringing a3, one waiting), one talking call ended (a1\'s)');
+    // a1 (talking through B), a3 (ringing through B) and a4 now serve A's callers; a2 stays on its call
     const served = await Promise.all(waitingOnA.map((id) => run.events.waitFor((e) => e.type === 'call.offered' && e.callId === id, 20_000, `A's caller ${id} offered`)));
-    assert.deepEqual(served.map((o) => o.agentId).sort(), ['a1', 'a3'], 'the agents freed from B serve A\'s callers');
+    assert.deepEqual(served.map((o) => o.agentId).sort(), ['a1', 'a3', 'a4'], 'the agents freed from B, and the one ready meanwhile, serve A\'s callers');
     const a1Answered = await run.events.waitFor((e) => e.type === 'call.answered' && e.agentId === 'a1' && waitingOnA.includes(e.callId), 20_000, 'a1 answering A\'s caller');
-    note(`kill → node-b taken over: ${at(lost) - killedAt} ms; kill → A's callers offered: ${served.map((o) => at(o) - killedAt).join(', ')} ms; a1 answered after ${at(a1Answered) - killedAt} ms`);
+    note(`kill → node-b taken over: ${at(lost) - killedAt} ms; kill → A's callers offered: ${served.map((o) => `${o.agentId} ${at(o) - killedAt}`).join(', ')} ms; a1 answered after ${at(a1Answered) - killedAt} ms`);
 
-    const abandoned = () => ofType('call.abandoned').filter((e) => e.callId === ringingOnB);
-    assert.equal(abandoned().length, 1, 'B\'s ringing caller left the line once');
-    assert.deepEqual([abandoned()[0].lost, abandoned()[0].reason, abandoned()[0].agentId], [true, 'controller_lost', 'a3']);
+    const abandoned = () => ofType('call.abandoned').filter((e) => e.callId === ringingOnB || e.callId === waitingOnB);
+    assert.deepEqual(abandoned().map((e) => [e.callId, e.lost, e.reason, e.agentId]).sort(),
+      [[ringingOnB, true, 'controller_lost', 'a3'], [waitingOnB, true, 'controller_lost', null]].sort(), 'B\'s callers left the line once each, lost');
     const ended = () => ofType('call.ended').filter((e) => e.callId === onB);
     assert.deepEqual(ended().map((e) => [e.endedBy, e.lost, e.agentId]), [['system', true, 'a1']], 'a1\'s call through B ended once, by the system');
     assert.equal(ofType('call.ended').filter((e) => e.callId === onA).length, 0, 'the call through A goes on');
     assert.equal((await run.ctl.agentState('a2')).state, 'on_call');
 
     // history: one row each, the lost caller as abandoned (while ringing) by the system
-    const rows = async () => (await db!.query(`SELECT call_id, outcome, ended_by FROM ${schema}.queue_calls WHERE call_id = ANY($1) ORDER BY call_id`, [[ringingOnB, onB]])).rows;
-    await eventually(async () => (await rows()).length === 2 && (await rows()).every((r) => r.outcome), 15_000, 'history rows of B\'s calls');
+    const rows = async () => (await db!.query(`SELECT call_id, outcome, ended_by FROM ${schema}.queue_calls WHERE call_id = ANY($1) ORDER BY call_id`, [[ringingOnB, waitingOnB, onB]])).rows;
+    await eventually(async () => (await rows()).length === 3 && (await rows()).every((r) => r.outcome), 15_000, 'history rows of B\'s calls');
     assert.deepEqual((await rows()).map((r) => [r.call_id, r.outcome, r.ended_by]).sort(),
-      [[onB, 'answered', 'system'], [ringingOnB, 'abandoned_ringing', 'system']].sort());
+      [[onB, 'answered', 'system'], [ringingOnB, 'abandoned_ringing', 'system'], [waitingOnB, 'abandoned_waiting', 'system']].sort());
 
     // node-b comes back with the same node id (and its Asterisk, empty): nothing is counted again
     second.stop();
@@ -177,10 +183,11 @@ describe('one line across two controllers, each with its own Asterisk (SIPp call
     await other!.launch();
     await run.events.waitFor((e) => e.type === 'node.up' && e.node === 'node-b', 15_000, 'node-b up again');
     await sleep(2000);
-    assert.equal(abandoned().length, 1, 'still one abandon for B\'s lost caller');
+    assert.equal(abandoned().length, 2, 'still one abandon for each of B\'s lost callers');
     assert.equal(ended().length, 1, 'still one end of a1\'s call through B');
     await sleep(1000);
-    assert.deepEqual((await rows()).map((r) => [r.call_id, r.outcome]).sort(), [[onB, 'answered'], [ringingOnB, 'abandoned_ringing']].sort(), 'still one history row each');
+    assert.deepEqual((await rows()).map((r) => [r.call_id, r.outcome]).sort(),
+      [[onB, 'answered'], [ringingOnB, 'abandoned_ringing'], [waitingOnB, 'abandoned_waiting']].sort(), 'still one history row each');
     assert.deepEqual(twoCallsProblems(run.events.all), []);
   });
 });
