@@ -1,10 +1,18 @@
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import winston from 'winston';
+import type { Ari } from '../../src/ari/client';
+import { CallbackServing } from '../../src/callbacks/serving';
+import type { AgentFirstDialer } from '../../src/calls/agentFirst';
+import type { CallCore } from '../../src/calls/core';
+import type { MediaWaiter } from '../../src/calls/core/media';
+import { CampaignDialer } from '../../src/campaigns/campaignDialer';
+import type { DialRules } from '../../src/campaigns/dialRules';
 import { NodeLiveness } from '../../src/cluster/liveness';
 import { NodeTakeover } from '../../src/cluster/takeover';
 import { AcdEvent, EventBus } from '../../src/events/bus';
 import type { Registry } from '../../src/registry/registry';
+import { CampaignStore } from '../../src/state/campaignStore';
 import { StateStore } from '../../src/state/store';
 import { TEST_ENV, uniquePrefix } from '../support/env';
 
@@ -204,6 +212,44 @@ describe('controllers\' liveness and takeover (Lua, real Redis, two connections)
       assert.equal(dropped, 1);
       await l.beat();
       assert.equal(dropped, 1, 'once');
+    });
+  });
+
+  describe('a dead controller\'s callback requests and campaign calls (the takeover\'s settlers)', () => {
+    /** Our own Asterisk has none of a dead node's channels: the settlers must not even look. */
+    const ari = { hangupQuietly: async (ch?: string) => { assert.equal(ch, undefined, 'no channel of ours is hung up'); },
+      listChannels: async () => { throw new Error('a dead node\'s legs are not on this Asterisk'); },
+      destroyBridge: async () => { throw new Error('no bridge of ours'); } } as unknown as Ari;
+    const dialer = { isPlacing: () => false, agentChannelOf: (t: string) => `offer-${t}`, customerChannelOf: (t: string) => `cust-${t}` } as unknown as AgentFirstDialer;
+
+    it('given a callback request whose agent a dead controller was ringing, when the survivor settles it, then it waits again at its place and the agent is ready; a second settle counts nothing', async () => {
+      await s1.agentLogin('a1', ['sales']);
+      assert.equal((await s1.callbackCreate({ callbackId: 'cb-1', queueId: 'sales', number: '5551234', name: '', preferMs: 0, maxAttempts: 3, preferLastAgent: false })).ok, true);
+      const [{ vtime }] = await s1.waiting('sales');
+      assert.equal((await s1.reserve('cb-1', 'a1', 'tok', now + 20_000, 'offer-tok', 'dead')).ok, true);
+      const serving = new CallbackServing({} as CallCore, ari, {} as MediaWaiter, dialer, s2, {} as Registry, 'n2', 5000, log);
+      assert.equal(await serving.reconcile('dead'), 1);
+      assert.deepEqual(await s1.waiting('sales'), [{ callId: 'cb-1', vtime }], 'back in line at its place');
+      assert.equal((await s1.agentState('a1')).state, 'ready');
+      assert.equal(await serving.reconcile('dead'), 0);
+      assert.equal((await ofType('call.offer_failed')).length, 1);
+    });
+
+    it('given campaign calls a dead controller was making (one still ringing the agent, one connected to the customer), when the survivor settles them, then the first waits again and the second is resolved as handled, each once', async () => {
+      const store = new CampaignStore(r2, s1.keys.prefix, 'UTC', () => now);
+      assert.equal((await store.put('c1', 'create', { name: 'Missed' }, ['a1', 'a2'])).ok, true);
+      for (const a of ['a1', 'a2']) assert.equal((await store.agent('c1', a, 'login')).ok, true);
+      assert.equal((await store.addEntries('c1', [1, 2].map((i) => ({ id: `e${i}`, number: `555010${i}`, source: 'api' as const })))).ok, true);
+      const ringing = await store.reserve('c1', 'a1', 't1', now + 20_000, 'dead', 'cc-t1');
+      const talking = await store.reserve('c1', 'a2', 't2', now + 20_000, 'dead', 'cc-t2');
+      assert.ok(ringing.ok && talking.ok);
+      assert.equal((await store.agentAnswered(talking.value, 't2')).ok, true);
+      assert.equal((await store.customerConnected(talking.value, 't2')).ok, true);
+      const dialerOf = new CampaignDialer(ari, dialer, store, {} as Registry, {} as DialRules, 'n2', log);
+      assert.equal(await dialerOf.reconcile('dead'), 2);
+      assert.deepEqual([(await store.entry(ringing.value))?.status, (await store.entry(talking.value))?.status], ['waiting', 'handled']);
+      assert.equal(await dialerOf.reconcile('dead'), 0, 'nothing left dialing');
+      assert.equal((await ofType('campaign.call')).filter((e) => e.state === 'ended').length, 2, 'one ended campaign call each');
     });
   });
 });
