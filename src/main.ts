@@ -51,6 +51,7 @@ import { CampaignsFeature } from './campaigns';
 import { CampaignHistory } from './history/campaignHistory';
 import { NodeLiveness } from './cluster/liveness';
 import { NodeTakeover } from './cluster/takeover';
+import { hangUpLostCalls } from './cluster/orphans';
 
 /** Composition root: config → logger → redis → ari → services → http/ws. Only here is infrastructure built. */
 async function main(): Promise<void> {
@@ -124,7 +125,7 @@ async function main(): Promise<void> {
   }, log);
   const liveness = new NodeLiveness(state, config.nodeId, (node) => outsideRequest(() => takeover.run(node)), log,
     // taken over while alive (it stalled beyond the lapse): Redis counted its calls lost, so they go
-    () => { for (const s of calls.liveSessions()) void ari.hangupQuietly(s.callerChannelId); });
+    () => void hangUpLostCalls(ari, state, config.nodeId, log).catch((err: Error) => log.warn('hanging up lost calls failed', { error: err.message })));
   const dispatcher = new Dispatcher(calls, (id) => core.offerSourceFor(id), state, registry, log, () => ari.connected, todayOf,
     config.randomSeed === undefined ? Math.random : seededRandom(config.randomSeed), liveness);
   // a dispatch a request sets off is call handling: the patient connection (state/connection.ts)
@@ -224,6 +225,8 @@ async function main(): Promise<void> {
       await devices.sync();
       // every call feature, in registration order (callers and agents first)
       await core.reconcile();
+      // calls a takeover counted lost while we were away, if our Asterisk still has them
+      await hangUpLostCalls(ari, state, config.nodeId, log);
       // waiting callers and callback requests may have been left unserved while we were away
       for (const q of registry.listQueues()) dispatcher.kick(q.id);
     } catch (err) {
@@ -261,7 +264,8 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     log.info('shutting down', { signal });
     timers.stop();
-    liveness.stop();
+    // a planned stop: callers wait on our Asterisk for the restart, nobody takes them over meanwhile
+    void liveness.leave();
     campaigns.dialer.stop();
     dispatcher.stop();
     waitingPolicy.stop();

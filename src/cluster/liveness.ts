@@ -10,6 +10,11 @@ export const HEARTBEAT_MS = 1000;
 export const LAPSE_MS = 3000;
 /** The claimant of a takeover has this long to finish; then another live controller may claim it again. */
 export const CLAIM_MS = 30_000;
+/**
+ * A controller stopped on purpose (SIGTERM: an upgrade, a planned restart) counts as live this much
+ * longer: its callers wait on its Asterisk for it to come back, as with a single controller.
+ */
+export const RESTART_GRACE_MS = 30_000;
 
 /** Which controllers are alive, as a dispatcher needs to know it (see Dispatcher: the line across controllers). */
 export interface LineView {
@@ -69,6 +74,16 @@ export class NodeLiveness implements LineView {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+  }
+
+  /**
+   * A planned stop: no more beats, and one last one that keeps this node live for the grace, so
+   * that nobody takes over callers who are waiting on its Asterisk for it to come back. The command
+   * is sent at once (before the connection's QUIT).
+   */
+  leave(graceMs = RESTART_GRACE_MS): Promise<unknown> {
+    this.stop();
+    return this.state.nodeHeartbeat(this.self, this.lapseMs, graceMs).catch((err: Error) => this.log.warn('last heartbeat failed', { error: err.message }));
   }
 
   isLive(node: string): boolean {

@@ -190,4 +190,35 @@ describe('one line across two controllers, each with its own Asterisk (SIPp call
       [[onB, 'answered'], [ringingOnB, 'abandoned_ringing'], [waitingOnB, 'abandoned_waiting']].sort(), 'still one history row each');
     assert.deepEqual(twoCallsProblems(run.events.all), []);
   });
+
+  it('given a controller killed while its Asterisk keeps running, when it comes back after the takeover counted its waiting caller lost, then that caller is hung up on its Asterisk instead of waiting for nobody, and counted once', async () => {
+    await start('two controllers crash only', { a1: { calls: 1 } });
+    const caller = callers('b', '+1555800', 1);
+    const queuedOnB = (await run.events.waitFor((e) => e.type === 'call.queued', 15_000, 'caller on B queued')).callId;
+    await other!.kill();
+    const lost = await run.events.waitFor((e) => e.type === 'node.taken_over' && e.node === 'node-b', 30_000, 'node-b taken over');
+    assert.equal(lost.callersLost, 1);
+    assert.ok((await second.ari<{ id: string }[]>('/channels')).some((c) => c.id === queuedOnB), 'the caller is still on B\'s Asterisk');
+    await other!.launch();
+    await eventually(async () => !(await second.ari<{ id: string }[]>('/channels')).some((c) => c.id === queuedOnB), 15_000, 'the lost caller hung up on B');
+    const heard = await caller.wait(15_000);
+    assert.equal(heard.successful + heard.failed, 1, 'the caller\'s call is over');
+    assert.equal(ofType('call.abandoned').filter((e) => e.callId === queuedOnB).length, 1);
+  });
+
+  it('given a controller stopped for a planned restart (SIGTERM), when it is back after longer than the lapse, then its waiting caller was not taken over and is served through it', async () => {
+    await start('two controllers planned restart', { a1: { calls: 1 } });
+    callers('b', '+1555900', 1);
+    const queuedOnB = (await run.events.waitFor((e) => e.type === 'call.queued', 15_000, 'caller on B queued')).callId;
+    await other!.kill('SIGTERM');
+    await sleep(5000);
+    assert.deepEqual(ofType('node.lost'), [], 'nobody took node-b over');
+    await other!.launch();
+    await run.ctl.ok('POST', '/agents/a1/login');
+    const answered = await run.events.waitFor((e) => e.type === 'call.answered' && e.agentId === 'a1', 20_000, 'a1 answering');
+    assert.equal(answered.callId, queuedOnB);
+    await eventually(async () => (await second.ari<{ id: string; channels: string[] }[]>('/bridges')).find((b) => b.id === `call-${queuedOnB}`)?.channels.length === 2,
+      5000, 'caller and a1 bridged on B');
+    assert.deepEqual(ofType('call.abandoned'), []);
+  });
 });

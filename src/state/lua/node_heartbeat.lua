@@ -2,7 +2,8 @@
 -- controllers are live and which have lapsed (not seen for the lapse: dead with their Asterisk).
 -- KEYS: 1 nodes, 2 nodes:lost, 3 events
 --   (nodes: node id → last beat ms; nodes:lost: node being taken over → its claimant's deadline)
--- ARGV: 3 nodeId, 4 lapse ms
+-- ARGV: 3 nodeId, 4 lapse ms, 5 away ms (0, or: this node stops for a planned restart and is to be
+--   counted live this much longer, so that its callers, who wait on its Asterisk, are not taken over)
 -- Result: {1, live nodes (JSON array, this one included), nodes due for a takeover (JSON array), '1' when
 --   this node was not known as live before this beat (its first beat, or it was taken over meanwhile)}
 -- Events: node.up when this node was not known as live
@@ -10,8 +11,8 @@
 -- or when the claimant of its takeover did not finish by its deadline (it died too).
 local NODES, LOST = KEYS[1], KEYS[2]
 EVENTS = KEYS[3]
-local node, lapse = ARGV[3], tonumber(ARGV[4])
-local added = redis.call('ZADD', NODES, NOW, node)
+local node, lapse, away = ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]) or 0
+local added = redis.call('ZADD', NODES, NOW + away, node)
 if added == 1 then emit('node.up', { node = node }) end
 -- back while being taken over: its own reconcile settles what it held (each step is idempotent)
 redis.call('ZREM', LOST, node)
