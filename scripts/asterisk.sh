@@ -9,6 +9,9 @@
 #                          generates one on its first start and keeps it (`secret ari` prints it):
 #                          no password is a constant of the repository.
 #   ACD_AMI_PORT           AMI port on 127.0.0.1              (default: the ARI port + 1); AMI_PASSWORD (default: the ARI password)
+#   ACD_SYSTEM_NAME        Asterisk's systemname (default: none): prefixes its channel ids, which must be
+#                          unique across the Asterisks of controllers sharing one Redis (a caller's
+#                          channel id is its call id); letters, digits, '_' and '-'
 #
 # The repo's asterisk-config/ and dialplan/ are copied unchanged into the instance's etc folder;
 # only the ports and the secrets are written beside them (acd-local/, acd-secrets/).
@@ -61,6 +64,10 @@ render_instance() {
   mkdir -p "$dir"/{etc,run,spool/recording,log,db,cache}   # ARI records into spool/recording
   rm -rf "$dir/etc"; mkdir -p "$dir/etc/acd-local" "$dir/etc/acd-secrets"
   cp "$ACD_REPO"/asterisk-config/*.conf "$ACD_REPO"/dialplan/*.conf "$dir/etc/"
+  if [ -n "${ACD_SYSTEM_NAME:-}" ]; then
+    [[ "$ACD_SYSTEM_NAME" =~ ^[A-Za-z0-9_-]+$ ]] || die "ACD_SYSTEM_NAME: letters, digits, '_' and '-' only"
+    sed -i "s/^\[options\]\$/[options]\nsystemname = $ACD_SYSTEM_NAME/" "$dir/etc/asterisk.conf"
+  fi
   cat >>"$dir/etc/asterisk.conf" <<CONF
 
 [directories]

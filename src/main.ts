@@ -49,6 +49,9 @@ import { TimerService } from './timers/timerService';
 import { CampaignStore } from './state/campaignStore';
 import { CampaignsFeature } from './campaigns';
 import { CampaignHistory } from './history/campaignHistory';
+import { NodeLiveness } from './cluster/liveness';
+import { NodeTakeover } from './cluster/takeover';
+import { hangUpLostCalls } from './cluster/orphans';
 
 /** Composition root: config → logger → redis → ari → services → http/ws. Only here is infrastructure built. */
 async function main(): Promise<void> {
@@ -115,8 +118,16 @@ async function main(): Promise<void> {
     const t = await state.metricsDay('agent', agentId, dayOf(Date.now(), config.timeZone));
     return { calls: t.handled ?? 0, talkMs: t.talkMs ?? 0 };
   };
+  // several controllers on one Redis: each beats; a dead one's state is taken over by one live one
+  // (src/cluster); the dispatchers wait only for live controllers' callers
+  const takeover = new NodeTakeover(state, registry, config.nodeId, {
+    callbacks: (node) => callbacks.serving.reconcile(node), campaigns: (node) => campaigns.dialer.reconcile(node),
+  }, log);
+  const liveness = new NodeLiveness(state, config.nodeId, (node) => outsideRequest(() => takeover.run(node)), log,
+    // taken over while alive (it stalled beyond the lapse): Redis counted its calls lost, so they go
+    () => void hangUpLostCalls(ari, state, config.nodeId, log).catch((err: Error) => log.warn('hanging up lost calls failed', { error: err.message })));
   const dispatcher = new Dispatcher(calls, (id) => core.offerSourceFor(id), state, registry, log, () => ari.connected, todayOf,
-    config.randomSeed === undefined ? Math.random : seededRandom(config.randomSeed));
+    config.randomSeed === undefined ? Math.random : seededRandom(config.randomSeed), liveness);
   // a dispatch a request sets off is call handling: the patient connection (state/connection.ts)
   core.events.on('waiting', (queueId) => outsideRequest(() => dispatcher.kick(queueId)));
   // maximum wait and leave-when-empty: callers overflow
@@ -214,6 +225,8 @@ async function main(): Promise<void> {
       await devices.sync();
       // every call feature, in registration order (callers and agents first)
       await core.reconcile();
+      // calls a takeover counted lost while we were away, if our Asterisk still has them
+      await hangUpLostCalls(ari, state, config.nodeId, log);
       // waiting callers and callback requests may have been left unserved while we were away
       for (const q of registry.listQueues()) dispatcher.kick(q.id);
     } catch (err) {
@@ -230,6 +243,7 @@ async function main(): Promise<void> {
   phoneCalls?.start();
   ari.start();
   timers.start();
+  liveness.start();
   campaigns.dialer.start();
   recordings.startSweeping();
 
@@ -250,6 +264,8 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     log.info('shutting down', { signal });
     timers.stop();
+    // a planned stop: callers wait on our Asterisk for the restart, nobody takes them over meanwhile
+    void liveness.leave();
     campaigns.dialer.stop();
     dispatcher.stop();
     waitingPolicy.stop();

@@ -54,5 +54,5 @@ export class CallbacksFeature implements CallFeature {
 
   routes() { return callbacksRouter(this.requests, this.d.policy, (q) => Boolean(this.d.registry.findQueue(q))); }
 
-  reconcile(): Promise<void> { return this.serving.reconcile(); }
+  async reconcile(): Promise<void> { await this.serving.reconcile(); }
 }

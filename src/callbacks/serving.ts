@@ -107,12 +107,17 @@ export class CallbackServing implements OfferSource {
   /**
    * After a (re)connect: callbacks this controller was serving whose legs are gone (or whose
    * in-memory progress was lost in a restart) end their attempt; unanswered offers go back to waiting.
+   * `node`: another controller's, dead with its Asterisk (src/cluster: its takeover), none of whose
+   * legs is alive. The value: how many were settled.
    */
-  async reconcile(): Promise<void> {
-    const live = new Set((await this.ari.listChannels()).map((c) => c.id));
+  async reconcile(node = this.nodeId): Promise<number> {
+    const mine = node === this.nodeId;
+    const live = new Set(mine ? (await this.ari.listChannels()).map((c) => c.id) : []);
+    let settled = 0;
     for (const id of await this.state.callbackIds()) {
       const rec = await this.state.call(id);
-      if (!rec || rec.servedBy !== this.nodeId || this.dialer.isPlacing(id)) continue;
+      if (!rec || rec.servedBy !== node || (mine && this.dialer.isPlacing(id))) continue;
+      if (rec.state === 'offered' || rec.state === 'connected') settled++;
       if (rec.state === 'offered') {
         await this.state.failOffer(id, rec.offerToken!, 'lost', null);
         await this.ari.hangupQuietly(live.has(rec.agentChannelId!) ? rec.agentChannelId : undefined);
@@ -123,5 +128,6 @@ export class CallbackServing implements OfferSource {
         await this.ari.hangupQuietly(live.has(customer) ? customer : undefined);
       }
     }
+    return settled;
   }
 }

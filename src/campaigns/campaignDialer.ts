@@ -180,23 +180,29 @@ export class CampaignDialer {
    * follows are settled from what Redis says, never redialed blindly. Still ringing the agent: the
    * customer was never dialed, the entry waits again. The agent had answered: the customer was
    * (being) dialed, so the entry is resolved — handled when they were connected, not completed otherwise.
+   * `node`: another controller's, dead with its Asterisk and every leg it had up (src/cluster: its
+   * takeover), so that its entries do not stay `dialing` until it restarts. The value: how many were settled.
    */
-  async reconcile(): Promise<void> {
-    const live = new Set((await this.ari.listChannels()).map((c) => c.id));
+  async reconcile(node = this.nodeId): Promise<number> {
+    const mine = node === this.nodeId;
+    const live = new Set(mine ? (await this.ari.listChannels()).map((c) => c.id) : []);
+    let settled = 0;
     for (const campaignId of await this.store.ids()) {
       const { ids } = await this.store.entryIds(campaignId, 'dialing', 0, 10_000);
       for (const e of await this.store.entries(ids)) {
-        if (e.node !== this.nodeId || this.dialer.isPlacing(e.id) || !e.token) continue;
+        if (e.node !== node || (mine && this.dialer.isPlacing(e.id)) || !e.token) continue;
         const customerLeg = this.dialer.customerChannelOf(e.token);
         const agentLeg = this.dialer.agentChannelOf(e.token);
         await this.ari.hangupQuietly(live.has(customerLeg) ? customerLeg : undefined);
         await this.ari.hangupQuietly(live.has(agentLeg) ? agentLeg : undefined);
-        await this.ari.destroyBridge(`${CAMPAIGN_LEG_PREFIX}-${e.token}`).catch(() => undefined);   // the agent-first call's bridge
+        if (mine) await this.ari.destroyBridge(`${CAMPAIGN_LEG_PREFIX}-${e.token}`).catch(() => undefined);   // the agent-first call's bridge
         const outcome: DialOutcome = e.callState === 'agent_ringing' ? 'lost' : e.callState === 'connected' ? 'answered' : 'failed';
         const talkMs = e.callState === 'connected' && e.connectedAt ? Date.now() - e.connectedAt : 0;
         const r = await this.store.dialEnd(e.id, e.token, outcome, { talkMs });
-        this.log.info('campaign call settled on reconcile', { campaignId, entryId: e.id, callState: e.callState, outcome, status: r.ok ? r.value : r.code });
+        if (r.ok) settled++;
+        this.log.info('campaign call settled on reconcile', { campaignId, entryId: e.id, node, callState: e.callState, outcome, status: r.ok ? r.value : r.code });
       }
     }
+    return settled;
   }
 }

@@ -58,5 +58,5 @@ export class CampaignsFeature implements CallFeature {
     return campaignsRouter({ campaigns: this.service, store: this.d.store, policy: this.d.policy, history: this.d.history, timeZone: this.d.timeZone });
   }
 
-  reconcile(): Promise<void> { return this.dialer.reconcile(); }
+  async reconcile(): Promise<void> { await this.dialer.reconcile(); }
 }

@@ -45,6 +45,8 @@ export interface CallRecordBase {
   enqueuedAt: number;
   vtime: number;
   endedAt?: number;
+  /** '1': ended because its controller died (src/cluster, call_lost.lua). */
+  lost?: string;
 }
 /** Waiting in a queue (src/calls/queueing): the caller's place and what it needs of an agent. */
 export interface QueueingFields {

@@ -176,8 +176,9 @@ export class HistoryFold {
           return;
         }
         const outcome = live.ringing_since ? 'abandoned_ringing' : 'abandoned_waiting';
-        await this.update(live, "outcome = $4, ended_at = $5, wait_ms = $6, ring_ms = ring_ms + $7, ringing_since = NULL, ended_by = 'caller', sl_met = false",
-          [outcome, at, num(d.waitMs), ringMs(live)]);
+        // lost: the caller's controller died with its Asterisk (src/cluster), nobody hung up
+        await this.update(live, 'outcome = $4, ended_at = $5, wait_ms = $6, ring_ms = ring_ms + $7, ringing_since = NULL, ended_by = $8, sl_met = false',
+          [outcome, at, num(d.waitMs), ringMs(live), d.lost === true ? 'system' : 'caller']);
         await this.slot(live, outcome === 'abandoned_ringing' ? { abandoned_ringing: 1 } : { abandoned_waiting: 1 }, num(d.waitMs));
         if (HistoryFold.logged(live)) {
           const pos = String(live.entry_position ?? '');

@@ -42,7 +42,8 @@ export class PhoneCallWatcher {
   /** The agent whose endpoint this channel belongs to (PJSIP/<agent>-<n>), if it is one of ours to watch. */
   agentOf(channel: string | undefined, uniqueid: string | undefined): string | undefined {
     const m = /^PJSIP\/(.+)-[0-9a-f]+$/.exec(channel ?? '');
-    if (!m || !/^\d+\.\d+$/.test(uniqueid ?? '')) return undefined;
+    // Asterisk's own ids (epoch.sequence, after its systemname if it has one), not the ids we set
+    if (!m || !/^(?:[A-Za-z0-9_-]+-)?\d+\.\d+$/.test(uniqueid ?? '')) return undefined;
     return this.registry.findAgent(m[1]) ? m[1] : undefined;
   }
 

@@ -9,6 +9,10 @@ export class Keys {
   queueWaiting(q: string) { return `${this.prefix}queue:${q}:waiting`; }
   call(id: string) { return `${this.prefix}call:${id}`; }
   nodeCalls(node: string) { return `${this.prefix}node:${node}:calls`; }
+  /** Controllers' last heartbeats (node → ms), those being taken over (node → the claim's deadline), and a lost node's record. */
+  nodes() { return `${this.prefix}nodes`; }
+  nodesLost() { return `${this.prefix}nodes:lost`; }
+  node(node: string) { return `${this.prefix}node:${node}`; }
   registry(kind: 'queues' | 'agents' | 'users' | 'pauseReasons' | 'settings') { return `${this.prefix}registry:${kind}`; }
   /** Queues deleted through the API: the config file's seed does not bring them back. */
   registryDeletedQueues() { return `${this.prefix}registry:queues:deleted`; }

@@ -2,6 +2,7 @@ import { StoreBase, outcome, refusal, type Raw } from './base';
 import { AccessStore } from './access';
 import { CallbackStore } from './callbacks';
 import { ClipStore } from './clips';
+import { ClusterStore } from './cluster';
 import { ConferenceStore } from './conference';
 import { ConsultStore } from './consult';
 import { HoldStore } from './hold';
@@ -161,17 +162,20 @@ export class StateStore extends StoreBase {
     return out;
   }
 
-  /** What routing needs to know of waiting calls: when each first arrived, and its own required skills. */
-  async waitingFacts(callIds: string[]): Promise<Map<string, { enqueuedAt: number; skills: Record<string, number> }>> {
-    const out = new Map<string, { enqueuedAt: number; skills: Record<string, number> }>();
+  /**
+   * What routing needs to know of waiting calls: when each first arrived, its own required skills,
+   * and the controller holding it (a callback request has none: any controller serves it).
+   */
+  async waitingFacts(callIds: string[]): Promise<Map<string, { enqueuedAt: number; skills: Record<string, number>; node?: string }>> {
+    const out = new Map<string, { enqueuedAt: number; skills: Record<string, number>; node?: string }>();
     if (!callIds.length) return out;
     const p = this.redis.pipeline();
-    for (const id of callIds) p.hmget(this.keys.call(id), 'enqueuedAt', 'skills');
+    for (const id of callIds) p.hmget(this.keys.call(id), 'enqueuedAt', 'skills', 'node');
     const rows = (await p.exec()) ?? [];
     callIds.forEach((id, i) => {
       const [err, v] = rows[i] ?? [];
-      const [at, skills] = (v ?? []) as (string | null)[];
-      if (!err && at) out.set(id, { enqueuedAt: Number(at), skills: skills ? JSON.parse(skills) as Record<string, number> : {} });
+      const [at, skills, node] = (v ?? []) as (string | null)[];
+      if (!err && at) out.set(id, { enqueuedAt: Number(at), skills: skills ? JSON.parse(skills) as Record<string, number> : {}, ...(node ? { node } : {}) });
     });
     return out;
   }
@@ -223,11 +227,11 @@ export class StateStore extends StoreBase {
 // file per feature for whoever changes one.
 const FEATURES = [
   PhoneCallStore, HoldStore, TransferStore, ConferenceStore, ConsultStore, ParkStore, WrapUpStore, CallbackStore,
-  RegistryStore, MonitorStore, RecordingStore, ClipStore, MetricsStore, AccessStore, WallboardStore,
+  RegistryStore, MonitorStore, RecordingStore, ClipStore, MetricsStore, AccessStore, WallboardStore, ClusterStore,
 ];
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export interface StateStore extends PhoneCallStore, HoldStore, TransferStore, ConferenceStore, ConsultStore, ParkStore, WrapUpStore,
-  CallbackStore, RegistryStore, MonitorStore, RecordingStore, ClipStore, MetricsStore, AccessStore, WallboardStore {}
+  CallbackStore, RegistryStore, MonitorStore, RecordingStore, ClipStore, MetricsStore, AccessStore, WallboardStore, ClusterStore {}
 for (const feature of FEATURES) {
   for (const name of Object.getOwnPropertyNames(feature.prototype)) {
     if (name === 'constructor') continue;

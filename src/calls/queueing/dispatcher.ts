@@ -1,9 +1,10 @@
+import { ALONE, type LineView } from '../../cluster/liveness';
 import { CoalescedRuns } from '../../coalescing/coalescedRuns';
 import type { Queue } from '../../config/schema';
 import type { AcdEvent } from '../../events/bus';
 import type { Logger } from '../../logger';
 import type { Registry } from '../../registry/registry';
-import { Candidate, eligible, needs, requirement, strategyFor, wideningPointsMs } from '../../routing';
+import { Candidate, RoutingContext, eligible, needs, requirement, strategyFor, wideningPointsMs } from '../../routing';
 import type { StateStore } from '../../state/store';
 import type { OfferSource } from '../core';
 import type { CallService } from './callService';
@@ -31,6 +32,16 @@ const FAIRNESS_RECHECK_MS = 250;
  */
 const FAIRNESS_MAX_DEFER_MS = 3000;
 
+/** When an agent was left to a caller another controller holds, look again this soon in case it was not taken. */
+const HOLDER_RECHECK_MS = 250;
+/**
+ * The longest an agent is left to another controller's caller that the holder does not take (its
+ * caller is in the callback IVR, its ARI is down, it stalls): then the agent serves this
+ * controller's later callers, so no agent idles while callers wait. A dead holder is not waited
+ * for at all (LineView.isLive).
+ */
+const HOLDER_MAX_DEFER_MS = 2000;
+
 /**
  * Matches waiting callers with ready agents. It runs when something changes that could make a
  * match — a caller queued, an agent became ready, an offer failed — as seen on the event stream,
@@ -45,6 +56,8 @@ export class Dispatcher {
   private readonly looks = new Map<string, { at: number; timer: NodeJS.Timeout }>();
   /** Agents being left to another queue's earlier caller, since when. */
   private readonly deferred = new Map<string, number>();
+  /** Agents being left to an earlier caller another controller holds, since when. */
+  private readonly leftToHolder = new Map<string, number>();
 
   constructor(
     private readonly calls: CallService,
@@ -57,13 +70,15 @@ export class Dispatcher {
     /** Today's handled calls and talk time per agent (fewest-calls, least-talk-time), from the metrics. */
     private readonly today: (agentId: string) => Promise<{ calls: number; talkMs: number }> = async () => ({ calls: 0, talkMs: 0 }),
     private readonly random: () => number = Math.random,
+    /** Which controllers are alive (src/cluster): whose callers in the line this one waits for. */
+    private readonly line: LineView = ALONE,
   ) {}
 
   onEvent(e: AcdEvent): void {
     if (['call.queued', 'call.offer_failed', 'callback.queued', 'callback.preference_ended', 'call.updated'].includes(e.type)) this.kick(String(e.queueId));
     else if (e.type === 'agent.state' && e.state === 'ready') for (const q of e.queues as string[]) this.kick(q);
     // a deferral lasts while the agent stays ready: an agent that took a call starts afresh
-    if (e.type === 'agent.state' && e.state !== 'ready') this.deferred.delete(String(e.agentId));
+    if (e.type === 'agent.state' && e.state !== 'ready') { this.deferred.delete(String(e.agentId)); this.leftToHolder.delete(String(e.agentId)); }
   }
 
   kick(queueId: string): void {
@@ -106,24 +121,37 @@ export class Dispatcher {
     const now = Date.now();
     const widenings = wideningPointsMs(queue);
     let nextLook = Infinity;
-    // Callers in service order, a page at a time. A caller held by another controller is that
-    // controller's to offer; a callback request has no channel yet, so any controller may serve it.
+    // Callers in service order, a page at a time: one line across controllers. A caller held by
+    // another live controller is that controller's to offer (only its Asterisk has the caller's
+    // channel), and its dispatcher runs on the same events as this one; so this one takes from its
+    // pool the agent that caller gets (by the same strategy) and leaves it for the holder, instead of
+    // giving it to a later caller of its own. Leaving rather than handing over (reserving the agent
+    // here for the holder's caller and telling the holder) keeps one path to an offer, costs no
+    // extra round trip or message, and needs no new failure handling when the holder is slow or
+    // gone: the offer is still reserved atomically by whoever makes it (offer_reserve), the wait for
+    // a holder that does not take is bounded (HOLDER_MAX_DEFER_MS), and a dead holder's callers are
+    // not waited for. A callback request has no channel yet, so any controller may serve it.
     const line = new ZsetCursor((limit, from) => this.state.waiting(queueId, limit, from), (w) => w.callId, (w) => w.vtime);
     let scanned = 0;
     let page = WAITING_PAGE;
+    let leftToHolders = false;
     lines: while (scanned < WAITING_SCAN_MAX && (await ready.any())) {
       const batch = await line.next(Math.min(page, WAITING_SCAN_MAX - scanned));
       if (!batch.length) break;
       scanned += batch.length;
       page = Math.min(page * 2, WAITING_PAGE_MAX);
-      const entries = batch.filter((w) => this.calls.isWaitingHere(queueId, w.callId) || this.sources(w.callId));
-      const facts = await this.state.waitingFacts(entries.map((e) => e.callId));
-      for (const { callId, vtime } of entries) {
+      // (one read for the page, as before: the facts say who holds each caller)
+      const facts = await this.state.waitingFacts(batch.map((e) => e.callId));
+      for (const { callId, vtime } of batch) {
         if (!(await ready.any())) break lines;
         const f = facts.get(callId);
         if (!f) continue;
-        const waited = now - f.enqueuedAt;
         const source = this.sources(callId);
+        const here = this.calls.isWaitingHere(queueId, callId);
+        // held by another live controller (not this one's caller in the callback IVR, not a dead one's)
+        const holder = !here && !source && f.node !== undefined && f.node !== this.line.self && this.line.isLive(f.node);
+        if (!here && !source && !holder) continue;
+        const waited = now - f.enqueuedAt;
         const poolNow = async () => {
           const p = eligible(ready.list, queue, f.skills, waited);
           // some ready agents do not qualify yet: look again when the requirement widens
@@ -132,6 +160,10 @@ export class Dispatcher {
           return source ? source.candidates(queueId, callId, p, now) : p;
         };
         let pool = await poolNow();
+        if (holder) {
+          if (await this.leaveToHolder(queue, pool, ready, { ...ctx, required: requirement(queue, f.skills, waited) }, poolNow)) leftToHolders = true;
+          continue;
+        }
         if (queue.strategy === 'ring-all' && !source) {
           const owed = await this.owedElsewhere(queue, vtime, pool, fairness);
           pool = pool.filter((c) => !owed.has(c.agentId));
@@ -164,7 +196,43 @@ export class Dispatcher {
     }
     // an agent left to an earlier caller elsewhere comes back here if that queue does not take it
     if (fairness.skipped) nextLook = Math.min(nextLook, Date.now() + FAIRNESS_RECHECK_MS);
+    // and one left to another controller's caller, if that controller does not take it
+    if (leftToHolders) nextLook = Math.min(nextLook, Date.now() + HOLDER_RECHECK_MS);
     this.lookAgainAt(queueId, nextLook);
+  }
+
+  /**
+   * A caller another controller holds is next in line: the agent (ring-all: the agents) it gets by
+   * this queue's strategy is left for that controller to offer, and so kept from this one's later
+   * callers. An agent left this way for HOLDER_MAX_DEFER_MS and still ready was not taken: it is
+   * not left again (until it has been busy), and then nothing is kept for that caller here.
+   * True when some agent was left.
+   */
+  private async leaveToHolder(queue: Queue, pool: Candidate[], ready: ReadyAgents, ctx: RoutingContext,
+    poolNow: () => Promise<Candidate[]>): Promise<boolean> {
+    const now = Date.now();
+    const mayLeave = (agentId: string) => {
+      const since = this.leftToHolder.get(agentId);
+      if (since !== undefined && now - since >= HOLDER_MAX_DEFER_MS) return false;
+      if (since === undefined) this.leftToHolder.set(agentId, now);
+      return true;
+    };
+    if (queue.strategy === 'ring-all') {
+      let left = false;
+      for (const c of pool) if (mayLeave(c.agentId)) { ready.remove(c.agentId); left = true; }
+      return left;
+    }
+    const pick = strategyFor(queue);
+    for (;;) {
+      const agent = pick(pool, ctx);
+      if (!agent) {
+        if (await ready.more()) { pool = await poolNow(); continue; }
+        return false;
+      }
+      if (!mayLeave(agent.agentId)) return false;
+      ready.remove(agent.agentId);
+      return true;
+    }
   }
 
   /**
