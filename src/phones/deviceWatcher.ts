@@ -24,9 +24,9 @@ export class DeviceWatcher {
   private async deviceState(agentId: string, state: string): Promise<void> {
     if (state === 'UNAVAILABLE') return this.apply(agentId, 'offline');
     if (!BUSY.has(state)) return this.apply(agentId, 'online');
-    // our own offers and calls make the phone busy too: only a call of its own counts
-    const a = await this.state.agentState(agentId);
-    if (a.state === 'reserved' || a.state === 'on_call' || a.state === 'wrap_up') return;
+    // our own offers and calls make the phone busy too: only a call of its own counts. The
+    // transition tells them apart in the same step (one round trip per device event, no race
+    // between reading the agent's state and writing the device)
     await this.apply(agentId, 'busy');
   }
 
