@@ -245,6 +245,21 @@ describe('Queueing: inbound, overflow, offers, endings, reconcile (CallService) 
       assert.equal(w.calls.connectedCallOf('a1'), undefined);
     });
 
+    it('given an agent rung and then connected, its phone is known busy with our call until the call ends (no Redis read for its device state)', async () => {
+      await callerArrives(w);
+      assert.equal(w.calls.hasAgentLeg('a1'), false);
+      await w.calls.offer(w.registry.queue('q1'), 'c1', 'a1');
+      assert.equal(w.calls.hasAgentLeg('a1'), true, 'ringing for our offer');
+      const offer = lastOffer(w);
+      w.state.accept.resolves({ ok: true, value: { agentId: 'a1', others: [] } });
+      w.ari.stasisStart(offer.channelId, offer.appArgs);
+      await settle();
+      assert.equal(w.calls.hasAgentLeg('a1'), true, 'connected');
+      w.ari.channelGone('c1');
+      await settle();
+      assert.equal(w.calls.hasAgentLeg('a1'), false, 'the call ended');
+    });
+
     it('given a connected call, when the agent hangs up, then it is released once by the agent and the caller is hung up', async () => {
       const { agentChannelId } = await connectedCall(w);
       w.ari.channelGone(agentChannelId);

@@ -79,6 +79,9 @@ export class CallService implements CallFeature {
   /** The live call, if it is on this controller. */
   liveSession(callId: string): CallSession | undefined { return this.sessions.get(callId); }
 
+  /** The agent's phone rings for, or is connected to, a call of ours (its device shows busy because of us). */
+  hasAgentLeg(agentId: string): boolean { return this.channels.hasAgentLeg(agentId); }
+
   /** The connected call an agent is on, on this controller. */
   connectedCallOf(agentId: string): CallSession | undefined {
     return [...this.sessions.values()].find((s) => s.state === 'connected' && s.connected?.agentId === agentId);
@@ -251,7 +254,7 @@ export class CallService implements CallFeature {
     if (!r.ok) return r.code === 'AGENT_NOT_READY' ? 'agent' : 'call';
     session.state = 'offered';
     session.offer = { token, agentId, agentChannelId };
-    this.channels.set(agentChannelId, { callId, role: 'agent' });
+    this.channels.set(agentChannelId, { callId, role: 'agent' }, agentId);
     session.log.info('offering call', { agentId });
     await this.ringAgent(session, queue, agentId, token, agentChannelId);
     return 'offered';
@@ -273,7 +276,7 @@ export class CallService implements CallFeature {
       const ringing = legs.filter((l) => r.value.includes(l.agentId));
       session.state = 'offered';
       session.offer = { token, agentId: '', agentChannelId: '', legs: new Map(ringing.map((l) => [l.channelId, l.agentId])) };
-      for (const l of ringing) this.channels.set(l.channelId, { callId, role: 'agent' });
+      for (const l of ringing) this.channels.set(l.channelId, { callId, role: 'agent' }, l.agentId);
       session.log.info('offering call to all', { agents: r.value });
       result = 'offered';
       await Promise.all(ringing.map((l) => this.ringAgent(session, queue, l.agentId, token, l.channelId)));
@@ -479,7 +482,7 @@ export class CallService implements CallFeature {
   async ringOffer(s: CallSession, queue: Queue, agentId: string, token: string, agentChannelId: string): Promise<void> {
     s.state = 'offered';
     s.offer = { token, agentId, agentChannelId };
-    this.channels.set(agentChannelId, { callId: s.callId, role: 'agent' });
+    this.channels.set(agentChannelId, { callId: s.callId, role: 'agent' }, agentId);
     await this.ringAgent(s, queue, agentId, token, agentChannelId);
   }
 
@@ -489,7 +492,7 @@ export class CallService implements CallFeature {
   /** The call's agent leg is now this channel (a completed attended transfer): its hang-up ends the call. */
   takeAgentLeg(s: ConnectedCall, agentId: string, channelId: string): void {
     this.channels.delete(s.connected.agentChannelId);
-    this.channels.set(channelId, { callId: s.callId, role: 'agent' });
+    this.channels.set(channelId, { callId: s.callId, role: 'agent' }, agentId);
     s.connected = { agentId, agentChannelId: channelId, bridgeId: s.connected.bridgeId };
   }
 
@@ -541,7 +544,7 @@ export class CallService implements CallFeature {
     if (rec.state === 'connected') {
       s.state = 'connected';
       s.connected = { agentId: rec.agentId!, agentChannelId: rec.agentChannelId!, bridgeId: rec.bridgeId! };
-      this.channels.set(rec.agentChannelId!, { callId, role: 'agent' });
+      this.channels.set(rec.agentChannelId!, { callId, role: 'agent' }, rec.agentId);
       if (!caller) return this.finish(s, 'caller');
       if (!live.get(rec.agentChannelId!)) return this.finish(s, 'agent');
       this.core.events.emit('connected', s);
@@ -580,7 +583,7 @@ export class CallService implements CallFeature {
     if (rec.state === 'offered') {
       s.state = 'offered';
       s.offer = { token: rec.offerToken!, agentId: rec.agentId!, agentChannelId: rec.agentChannelId! };
-      this.channels.set(rec.agentChannelId!, { callId, role: 'agent' });
+      this.channels.set(rec.agentChannelId!, { callId, role: 'agent' }, rec.agentId);
       const agentLeg = live.get(rec.agentChannelId!);
       if (!agentLeg) return this.offerEnded(s, rec.agentChannelId!, 'lost', null);
       // answered while we were away: its StasisStart is lost, bridge it now
@@ -596,15 +599,37 @@ function ringingChannels(s: CallSession): string[] {
   return s.offer.legs ? [...s.offer.legs.keys()] : [s.offer.agentChannelId];
 }
 
-/** This feature's view of the core's channel table: its own channels, by role. */
+/**
+ * This feature's view of the core's channel table: its own channels, by role; and which agents have
+ * a leg of ours (ringing or connected), so that a phone busy with our own call is told apart from
+ * one on a call of its own without asking Redis (hasAgentLeg).
+ */
 class Channels {
+  private readonly agentOf = new Map<string, string>();
+  private readonly legsOf = new Map<string, number>();
   constructor(private readonly core: CallCore) {}
   get(channelId: string): ChannelRef | undefined {
     const ref = this.core.channels.get(channelId);
     return ref?.feature === QUEUEING ? ref : undefined;
   }
-  set(channelId: string, ref: { callId: string; role: 'caller' | 'agent' }): void {
+  set(channelId: string, ref: { callId: string; role: 'caller' | 'agent' }, agentId?: string): void {
     this.core.channels.set(channelId, { ...ref, feature: QUEUEING });
+    this.untrack(channelId);
+    if (ref.role === 'agent' && agentId) {
+      this.agentOf.set(channelId, agentId);
+      this.legsOf.set(agentId, (this.legsOf.get(agentId) ?? 0) + 1);
+    }
   }
-  delete(channelId: string | undefined): void { this.core.channels.delete(channelId); }
+  delete(channelId: string | undefined): void {
+    this.core.channels.delete(channelId);
+    if (channelId) this.untrack(channelId);
+  }
+  hasAgentLeg(agentId: string): boolean { return this.legsOf.has(agentId); }
+  private untrack(channelId: string): void {
+    const agentId = this.agentOf.get(channelId);
+    if (agentId === undefined) return;
+    this.agentOf.delete(channelId);
+    const n = (this.legsOf.get(agentId) ?? 1) - 1;
+    if (n > 0) this.legsOf.set(agentId, n); else this.legsOf.delete(agentId);
+  }
 }
