@@ -65,9 +65,13 @@ export class Ari extends EventEmitter {
   /** Kept-alive connections for the requests of every call (see rest()). */
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64, timeout: 10_000 });
   private readonly authorization: string;
+  /** Where ARI's REST requests go (ARI_URL, parsed once): host, port and the base path before /ari. */
+  private readonly base: { host: string; port: number; path: string };
 
   constructor(private readonly opts: AriOptions, private readonly log: Logger) {
     super();
+    const u = new URL(opts.url);
+    this.base = { host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 80), path: u.pathname.replace(/\/+$/, '') };
     this.authorization = `Basic ${Buffer.from(`${opts.user}:${opts.password}`).toString('base64')}`;
     this.setMaxListeners(50);
     // The dialplan (or our originate) names the kind of channel in the first Stasis argument.
@@ -222,16 +226,17 @@ export class Ari extends EventEmitter {
     this.api();   // throws AriUnavailable when not connected, like every other request
     const qs = Object.entries(query).filter(([, v]) => v !== undefined && v !== '')
       .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`).join('&');
-    const url = new URL(`${this.opts.url}/ari${path}${qs ? `?${qs}` : ''}`);
-    return this.send<T>(method, path, url, true, body === undefined ? undefined : JSON.stringify(body));
+    // plain request options, no URL object per request: Node would parse it and convert it back
+    const target = `${this.base.path}/ari${path}${qs ? `?${qs}` : ''}`;
+    return this.send<T>(method, path, target, true, body === undefined ? undefined : JSON.stringify(body));
   }
 
-  private send<T>(method: string, path: string, url: URL, mayRetry: boolean, body?: string): Promise<T> {
+  private send<T>(method: string, path: string, target: string, mayRetry: boolean, body?: string): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const headers: http.OutgoingHttpHeaders = body === undefined
         ? { authorization: this.authorization }
         : { authorization: this.authorization, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
-      const req = http.request(url, { method, agent: this.agent, headers }, (res) => {
+      const req = http.request({ host: this.base.host, port: this.base.port, path: target, method, agent: this.agent, headers }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
@@ -254,7 +259,7 @@ export class Ari extends EventEmitter {
         clearTimeout(timer);
         // Asterisk closed an idle kept-alive connection as we reused it: the request never reached
         // it, so sending it again on a fresh connection is safe (Node's documented pattern)
-        if (mayRetry && req.reusedSocket && err.code === 'ECONNRESET') return resolve(this.send<T>(method, path, url, false, body));
+        if (mayRetry && req.reusedSocket && err.code === 'ECONNRESET') return resolve(this.send<T>(method, path, target, false, body));
         reject(new AriUnavailable(`ARI ${method} ${path}: ${err.message}`));
       });
       req.end(body);
