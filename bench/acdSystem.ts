@@ -93,6 +93,13 @@ export class AcdSystem implements BenchSystem {
     return { controller: this.proc.pid!, redis: this.redisPid, asterisk: this.asterisk };
   }
 
+  async redisCommands(): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const m of (await this.redis.info('commandstats')).matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) out[m[1]] = Number(m[2]);
+    delete out.info;   // the bench's own sampling
+    return out;
+  }
+
   async memory(): Promise<Record<string, number>> {
     const used = Number(/used_memory:(\d+)/.exec(await this.redis.info('memory'))?.[1]);
     return { controller: rssBytes(this.proc.pid!), redis: used, asterisk: rssBytes(this.asterisk) };

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Machine } from './environment';
 import type { Params } from './params';
 import type { Summary } from './stats';
-import { cps, HandoverResult, HoldResult, OverloadResult, RampResult, RoutingResult } from './workloads';
+import { cps, HandoverResult, HoldResult, OverloadResult, RampResult, RoutingResult, STRICT_ROUTING_P99_MS } from './workloads';
 
 export interface SystemResults { hold: HoldResult; routing: RoutingResult; handover: HandoverResult; overload: OverloadResult; ramp: RampResult }
 export interface Results {
@@ -34,6 +34,39 @@ export function targets(r: Results): { routing: boolean; handover: boolean; thro
   };
 }
 
+/** The CPU issue's targets (issue #16 item 4), each with the figures it was judged on. */
+export const CPU_TARGET_MS = 2;
+export const P50_MARGIN_MS = 1;
+export const LOAD_P99_MS = 20;
+export const LOAD_UP_TO_CPS = 150;
+export interface Target { met: boolean; figures: string }
+export function cpuTargets(r: Results): { cpu: Target; p50: Target; loadP99: Target; rate: Target } {
+  const a = r.acd;
+  const q = r.app_queue;
+  const c = (a.ramp.cpuMsPerCall.controller ?? NaN) + (a.ramp.cpuMsPerCall.redis ?? NaN);
+  const ap50 = a.routing.latency?.p50;
+  const qp50 = q.routing.latency?.p50;
+  // every ramp step up to LOAD_UP_TO_CPS must have run, been sustained, and kept routing p99 under LOAD_P99_MS
+  const wanted = r.params.ramp.periodsMs.map(cps).filter((x) => x <= LOAD_UP_TO_CPS);
+  const steps = wanted.map((x) => ({ x, s: a.ramp.steps.find((s) => s.rateCps === x) }));
+  const worst = steps.reduce((m, { s }) => Math.max(m, s?.routing?.p99 ?? Infinity), 0);
+  const bad = steps.filter(({ s }) => !s || s.verdict !== 'sustained' || !s.routing || s.routing.p99 >= LOAD_P99_MS)
+    .map(({ x, s }) => (s ? String(x) : `${x} (not run)`));
+  const strict = (s: SystemResults) => s.ramp.strictSustainedCps ?? 0;
+  return {
+    cpu: { met: c <= CPU_TARGET_MS, figures: `${cpu(c)} ms` },
+    p50: { met: ap50 !== undefined && qp50 !== undefined && ap50 - qp50 <= P50_MARGIN_MS, figures: `${ms(a.routing.latency, 'p50')} vs ${ms(q.routing.latency, 'p50')} ms` },
+    loadP99: {
+      met: steps.length > 0 && bad.length === 0,
+      figures: `worst p99 ${Number.isFinite(worst) ? worst.toFixed(1) : '–'} ms over ${wanted[0] ?? '–'}–${wanted[wanted.length - 1] ?? '–'} cps${bad.length ? `; missed at ${bad.join(', ')} cps` : ''}`,
+    },
+    rate: {
+      met: a.ramp.sustainedCps > q.ramp.sustainedCps,
+      figures: `${a.ramp.sustainedCps} vs ${q.ramp.sustainedCps} cps (1 s bar); ${strict(a)} vs ${strict(q)} cps (${STRICT_ROUTING_P99_MS} ms bar)`,
+    },
+  };
+}
+
 export function machineLine(r: Results): string {
   const m = r.machine;
   return `${m.nproc} × ${m.cpuModel}, ${m.memoryGiB} GiB RAM, ${m.kernel} (load average at start ${m.loadAvgAtStart}); Asterisk ${m.asterisk}; Node ${m.node}; ${m.sipp}`;
@@ -44,18 +77,28 @@ export function summaryTable(r: Results): string {
   const a = r.acd;
   const q = r.app_queue;
   const t = targets(r);
+  const c = cpuTargets(r);
   const p = r.params;
   const steps = `${p.ramp.periodsMs.map(cps).join(', ')} cps × ${p.ramp.stepSeconds} s, ${p.ramp.agents} agents`;
   const rows: string[][] = [
-    ['Routing latency, idle agents (caller INVITE sent → agent INVITE received), p50 / p99 / max', triple(a.routing.latency), triple(q.routing.latency), `p99 < 20 ms: ${mark(t.routing)}`],
+    ['Routing latency, idle agents (caller INVITE sent → agent INVITE received), p50 / p99 / max', triple(a.routing.latency), triple(q.routing.latency),
+      `p99 < 20 ms: ${mark(t.routing)}; p50 within ${P50_MARGIN_MS} ms of app_queue: ${mark(c.p50.met)} (${c.p50.figures})`],
     ['Hand-over (agent BYE sent → same agent\'s next INVITE received), p50 / p99 / max', triple(a.handover.latency), triple(q.handover.latency), `p99 < 20 ms and ≤ app_queue: ${mark(t.handover)}`],
     [`Highest sustained rate: 0 failed calls and routing p99 ≤ ${p.ramp.maxRoutingP99Ms} ms (${steps}); routing p99 at that rate`,
       `${a.ramp.sustainedCps} cps; ${ms(a.ramp.routingAtSustained, 'p99')} ms`, `${q.ramp.sustainedCps} cps; ${ms(q.ramp.routingAtSustained, 'p99')} ms`, `≥ app_queue: ${mark(t.throughput)}`],
+    [`Highest sustained rate with routing p99 < ${STRICT_ROUTING_P99_MS} ms (the same ramp, as if it stopped at the first step over that); routing p99 at that rate`,
+      `${a.ramp.strictSustainedCps ?? '–'} cps; ${ms(a.ramp.routingAtStrict ?? null, 'p99')} ms`, `${q.ramp.strictSustainedCps ?? '–'} cps; ${ms(q.ramp.routingAtStrict ?? null, 'p99')} ms`,
+      `highest sustained rate > app_queue (1 s bar): ${mark(c.rate.met)} (${c.rate.figures})`],
     ['Peak concurrent calls at that rate', String(a.ramp.peakConcurrentAtSustained), String(q.ramp.peakConcurrentAtSustained), ''],
     [`Caller wait under overload (${p.overload.agents} agents, ${p.overload.rateCps} cps × ${p.overload.seconds} s; INVITE → agent 200 OK), mean / p99 / max`,
       `${ms(a.overload.wait, 'mean')} / ${ms(a.overload.wait, 'p99')} / ${ms(a.overload.wait, 'max')} ms`, `${ms(q.overload.wait, 'mean')} / ${ms(q.overload.wait, 'p99')} / ${ms(q.overload.wait, 'max')} ms`, ''],
     ['Calls answered per second under that overload', String(a.overload.servedPerSec), String(q.overload.servedPerSec), ''],
-    ['CPU per call over the sustained ramp steps (ms): controller / Redis / Asterisk', `${cpu(a.ramp.cpuMsPerCall.controller)} / ${cpu(a.ramp.cpuMsPerCall.redis)} / ${cpu(a.ramp.cpuMsPerCall.asterisk)}`, `– / – / ${cpu(q.ramp.cpuMsPerCall.asterisk)}`, ''],
+    ['CPU per call over the sustained ramp steps (ms): controller / Redis / Asterisk', `${cpu(a.ramp.cpuMsPerCall.controller)} / ${cpu(a.ramp.cpuMsPerCall.redis)} / ${cpu(a.ramp.cpuMsPerCall.asterisk)}`, `– / – / ${cpu(q.ramp.cpuMsPerCall.asterisk)}`,
+      `controller + Redis ≤ ${CPU_TARGET_MS} ms: ${mark(c.cpu.met)} (${c.cpu.figures})`],
+    ['Redis commands per call over the sustained ramp steps (INFO commandstats; inside Lua scripts included): all / most frequent',
+      a.ramp.redisCommandsPerCall ? `${a.ramp.redisCommandsPerCall.total} / ${Object.entries(a.ramp.redisCommandsPerCall.byCommand).slice(0, 6).map(([k, v]) => `${k} ${v}`).join(', ')}` : '–', '–', ''],
+    [`Routing p99 under load, every ramp step up to ${LOAD_UP_TO_CPS} cps`, `${a.ramp.steps.filter((s) => s.rateCps <= LOAD_UP_TO_CPS).map((s) => ms(s.routing, 'p99')).join(' / ')} ms`,
+      `${q.ramp.steps.filter((s) => s.rateCps <= LOAD_UP_TO_CPS).map((s) => ms(s.routing, 'p99')).join(' / ')} ms`, `< ${LOAD_P99_MS} ms: ${mark(c.loadP99.met)} (${c.loadP99.figures})`],
     [`Memory per waiting caller (${a.hold.waiting} / ${q.hold.waiting} waiting, KiB): controller RSS / Redis used_memory / Asterisk RSS`,
       `${kib(a.hold.bytesPerCaller.controller)} / ${kib(a.hold.bytesPerCaller.redis)} / ${kib(a.hold.bytesPerCaller.asterisk)}`, `– / – / ${kib(q.hold.bytesPerCaller.asterisk)}`, ''],
   ];

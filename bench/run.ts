@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --only <workload>] [-- --history] [-- --web] [-- --scale [--quick] [--out <name>] [--steps a:w:q,...] [--rewrite]]: the ACD and Asterisk's app_queue on the same local Asterisk, under the
+// npm run bench [-- --quick] [-- --only <workload> [--no-wait] [--acd-only]] [-- --history] [-- --web] [-- --scale [--quick] [--out <name>] [--steps a:w:q,...] [--rewrite]]: the ACD and Asterisk's app_queue on the same local Asterisk, under the
 // same sipp callers and the same sipp agent phones, one after the other; results in bench/results/
 // and (full runs) in the README's Benchmark section.
 //
@@ -80,6 +80,8 @@ async function main(): Promise<void> {
     return scaleBench(process.argv.includes('--quick'), out > 0 ? process.argv[out + 1] : undefined, steps > 0 ? process.argv[steps + 1] : undefined);
   }
   const p = paramsFor(process.argv.includes('--quick') ? 'quick' : 'full');
+  // an experiment on a shared machine (with --only): no waiting for other work to calm down, no re-runs
+  if (process.argv.includes('--no-wait')) p.waitForIdleMachine = false;
   const onlyWorkload = onlyArg();
   const startedAt = new Date().toISOString();
   const workDir = path.join(RESULTS, 'tmp'); // git-ignored: generated controller config and its log
@@ -93,8 +95,9 @@ async function main(): Promise<void> {
     if (onlyWorkload) {
       log(`${p.mode} parameters, ${onlyWorkload} only (no result files)`);
       const acd = await only(await AcdSystem.start(phones, workDir), p, phones, onlyWorkload);
-      restartAsterisk();
-      const appQueue = await only(await AppQueueSystem.start(), p, phones, onlyWorkload);
+      // --acd-only: the ACD's figures alone (a before/after of a change to the controller)
+      const appQueue = process.argv.includes('--acd-only') ? undefined
+        : (restartAsterisk(), await only(await AppQueueSystem.start(), p, phones, onlyWorkload));
       process.stdout.write(`\n${JSON.stringify({ acd, app_queue: appQueue }, null, 2)}\n`);
       return;
     }

@@ -12,6 +12,11 @@ export interface BenchSystem {
   useAgents(agentIds: string[]): Promise<void>;
   /** Processes whose CPU time is this system's cost, by name. */
   cpuPids(): Record<string, number>;
+  /**
+   * Commands its Redis has run so far, by command (INFO commandstats; commands run inside Lua scripts
+   * count, as Redis counts them): the ACD only, app_queue keeps no state outside Asterisk.
+   */
+  redisCommands?(): Promise<Record<string, number>>;
   /** Memory this system holds now, bytes by name (RSS of processes, Redis' used_memory). */
   memory(): Promise<Record<string, number>>;
   stop(): Promise<void>;

@@ -48,7 +48,7 @@ export const cps = (periodMs: number) => Math.round(10_000 / periodMs) / 10;
  */
 async function runCallers(
   ctx: Ctx, pool: PhonePool, o: { calls: number; rateMs: number; patienceMs: number },
-  hooks: { during?: (caller: SippProcess) => Promise<void>; callersDone?: () => void } = {},
+  hooks: { during?: (caller: SippProcess) => Promise<void>; callersDone?: () => void | Promise<void> } = {},
 ): Promise<CallerRun> {
   await quietMachine(ctx);
   const number = `+1555${String(++processTag).padStart(3, '0')}[call_number]`;
@@ -99,9 +99,9 @@ async function runScheduledCallers(ctx: Ctx, pool: PhonePool, o: { gapsMs: numbe
  * Waits for the callers' sipp processes (killed after limitMs), calls `callersDone`, then waits
  * until Asterisk has no channel left.
  */
-async function finishCallers(callers: SippProcess[], limitMs: number, notes: string[], callersDone?: () => void): Promise<void> {
+async function finishCallers(callers: SippProcess[], limitMs: number, notes: string[], callersDone?: () => void | Promise<void>): Promise<void> {
   const results = await Promise.all(callers.map((c) => c.wait(limitMs).catch(async (err: Error) => { notes.push(err.message.split('\n')[0]); return c.stop(); })));
-  callersDone?.();
+  await callersDone?.();
   // sipp's stderr also tells of expected things (a caller whose patience ran out jumps to its
   // hang-up); failed calls are counted from the traces, so only other complaints are kept
   const complaints = results.flatMap((r) => r.stderr.split('\n')).filter((l) => l.trim() && !/^Resolving remote host|jumping to label|There were more errors/.test(l));
@@ -287,6 +287,8 @@ export interface RampStep {
   routing: Summary | null; peakConcurrent: number; notes: string[];
   /** CPU seconds per process while the step's callers ran. */
   cpuSeconds: Record<string, number>;
+  /** Commands the system's Redis ran while the step's callers ran, by command (systems with a Redis). */
+  redisCommands?: Record<string, number>;
   /**
    * Cores in use while the step's callers ran: the system's processes, the load generators (sipp,
    * this benchmark), anything else on the machine (`other`), and the whole machine.
@@ -297,7 +299,18 @@ export interface RampResult {
   steps: RampStep[]; sustainedCps: number; peakConcurrentAtSustained: number; routingAtSustained: Summary | null;
   /** CPU ms per call over the sustained steps. */
   cpuMsPerCall: Record<string, number>;
+  /**
+   * The highest rate of the ramp had its bar been routing p99 < STRICT_ROUTING_P99_MS: every step up
+   * to it sustained with that p99 (0 when the first step missed it); routing at that rate.
+   */
+  strictSustainedCps?: number;
+  routingAtStrict?: Summary | null;
+  /** Redis commands per call over the sustained steps: all of them, and the most frequent by command. */
+  redisCommandsPerCall?: { total: number; byCommand: Record<string, number> };
 }
+
+/** The stricter bar the ramp is also read against (routing p99 in ms), beside its own maxRoutingP99Ms. */
+export const STRICT_ROUTING_P99_MS = 50;
 
 const round2 = (v: number) => Math.round(v * 100) / 100;
 
@@ -333,13 +346,33 @@ export async function ramp(ctx: Ctx): Promise<RampResult> {
   const ok = steps.filter((s) => s.verdict === 'sustained');
   const best = ok[ok.length - 1];
   const calls = ok.reduce((n, s) => n + s.calls, 0);
+  // as if the ramp had stopped at the first step over the stricter bar
+  const firstOver = ok.findIndex((s) => !s.routing || s.routing.p99 >= STRICT_ROUTING_P99_MS);
+  const strict = firstOver < 0 ? best : ok[firstOver - 1];
   return {
     steps,
     sustainedCps: best?.rateCps ?? 0,
     peakConcurrentAtSustained: best?.peakConcurrent ?? 0,
     routingAtSustained: best?.routing ?? null,
+    strictSustainedCps: strict?.rateCps ?? 0,
+    routingAtStrict: strict?.routing ?? null,
     cpuMsPerCall: Object.fromEntries(Object.keys(ctx.sys.cpuPids()).map((k) => [k, round2((ok.reduce((t, s) => t + s.cpuSeconds[k], 0) * 1000) / calls)])),
+    ...(ctx.sys.redisCommands ? { redisCommandsPerCall: perCall(ok.map((s) => s.redisCommands ?? {}), calls) } : {}),
   };
+}
+
+/** Commands per call summed over steps: the total, and the ten most frequent by command. */
+function perCall(counts: Record<string, number>[], calls: number): { total: number; byCommand: Record<string, number> } {
+  const sum: Record<string, number> = {};
+  for (const c of counts) for (const [k, v] of Object.entries(c)) sum[k] = (sum[k] ?? 0) + v;
+  const total = Object.values(sum).reduce((a, b) => a + b, 0);
+  const top = Object.entries(sum).sort((a, b) => b[1] - a[1]).slice(0, 10);
+  return { total: calls ? round2(total / calls) : 0, byCommand: Object.fromEntries(top.map(([k, v]) => [k, calls ? round2(v / calls) : 0])) };
+}
+
+/** What changed between two samples of a counter map (a key new in `after` counts from 0). */
+function delta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]).filter(([, v]) => Number(v) > 0));
 }
 
 /** One ramp step; CPU is sampled around its callers (not the drain after them). */
@@ -350,14 +383,18 @@ async function rampStep(ctx: Ctx, periodMs: number): Promise<Omit<RampStep, 'att
   let cpu0: Record<string, number> = {};
   let cpuSeconds: Record<string, number> = {};
   let cores: Record<string, number> = {};
+  let commands0: Record<string, number> | undefined;
+  let redisCommands: Record<string, number> | undefined;
   const run = await runCallers(ctx, ctx.phones.ramp, { calls: Math.round((stepSeconds * 1000) / periodMs), rateMs: periodMs, patienceMs }, {
-    during: async () => { t0 = Date.now(); cpu0 = cpuNow(pids); },
-    callersDone: () => {
+    during: async () => { commands0 = await ctx.sys.redisCommands?.(); t0 = Date.now(); cpu0 = cpuNow(pids); },
+    callersDone: async () => {
       const wall = (Date.now() - t0) / 1000;
       const cpu1 = cpuNow(pids);
       cpuSeconds = Object.fromEntries(Object.keys(cpu0).map((k) => [k, cpu1[k] - cpu0[k]]));
       const known = Object.entries(cpuSeconds).filter(([k]) => k !== 'machine').reduce((t, [, v]) => t + v, 0);
       cores = Object.fromEntries(Object.entries({ ...cpuSeconds, other: Math.max(0, cpuSeconds.machine - known) }).map(([k, v]) => [k, round2(v / wall)]));
+      const commands1 = commands0 && await ctx.sys.redisCommands?.();
+      if (commands0 && commands1) redisCommands = delta(commands0, commands1);
     },
   });
   const f = failures(run);
@@ -372,6 +409,6 @@ async function rampStep(ctx: Ctx, periodMs: number): Promise<Omit<RampStep, 'att
       : !routing || routing.p99 > maxRoutingP99Ms ? `routing p99 over ${maxRoutingP99Ms} ms` : 'sustained';
   return {
     verdict, rateCps: cps(periodMs), calls: f.started, callerFailed: f.callerFailed, agentFailed: f.agentFailed,
-    routing, peakConcurrent: peakOverlap([...spans.values()]), notes: run.notes, cpuSeconds, cores,
+    routing, peakConcurrent: peakOverlap([...spans.values()]), notes: run.notes, cpuSeconds, cores, ...(redisCommands ? { redisCommands } : {}),
   };
 }

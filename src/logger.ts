@@ -23,7 +23,7 @@ export function createLogger(level: string, format: 'json' | 'pretty', o: { reda
     const fields = Object.keys(rest).length ? ' ' + JSON.stringify(rest) : '';
     return `${timestamp} ${lvl} ${message}${fields}`;
   });
-  return winston.createLogger({
+  return skipDisabledLevels(winston.createLogger({
     level,
     format: winston.format.combine(
       ...(o.redact ? [redactSecrets()] : []),
@@ -32,5 +32,29 @@ export function createLogger(level: string, format: 'json' | 'pretty', o: { reda
       format === 'json' ? winston.format.json() : pretty,
     ),
     transports: [new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'debug'] })],
-  });
+  }));
+}
+
+/**
+ * winston runs every entry through the whole format chain (fields merged, timestamp, JSON) and only
+ * then lets the transport drop the entries under the level: at LOG_LEVEL=warn the info line of each
+ * call step still cost the controller that work (benchmark profile). Here a level method returns at
+ * once when its level is off. The level is read at each call (from the logger or the child's
+ * parent), so changing `logger.level` later still takes effect; the one transport has no level of
+ * its own, so the logger's level is the whole story.
+ */
+function skipDisabledLevels(logger: winston.Logger): winston.Logger {
+  // createLogger makes a class per logger: its level methods are on that class's prototype
+  const proto = Object.getPrototypeOf(logger) as Record<string, unknown>;
+  const levels = logger.levels;
+  for (const name of Object.keys(levels)) {
+    const write = proto[name];
+    if (typeof write !== 'function') continue;
+    const value = levels[name];
+    proto[name] = function (this: winston.Logger, ...args: unknown[]) {
+      if (value > (levels[this.level] ?? Infinity)) return this;
+      return (write as (...a: unknown[]) => unknown).apply(this, args);
+    };
+  }
+  return logger;
 }

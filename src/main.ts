@@ -166,7 +166,7 @@ async function main(): Promise<void> {
   // the Redis timers' kinds are the features' (offer, park, wrapup, callback, prefer...)
   const timers = new TimerService(state, core.timerHandlers(), log);
 
-  const devices = new DeviceWatcher(ari, state, registry, log);
+  const devices = new DeviceWatcher(ari, state, registry, log, (agentId) => calls.hasAgentLeg(agentId));
   // non-queue calls of agents' phones (AMI): recorded into the event stream, so into the history
   const phoneCalls = config.ami
     ? new PhoneCallWatcher(new AsteriskManager(config.ami.port, config.ami.host, config.ami.user, config.ami.password, true), state, registry, log)

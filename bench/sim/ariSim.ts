@@ -61,6 +61,9 @@ export class AriSim extends EventEmitter {
   /** Requests answered 501, by method and route: what the simulation does not model. */
   readonly unsupported = new Map<string, number>();
   requests = 0;
+  /** Requests so far by method and route (ids as {id}), and events sent by type: what a call costs in ARI traffic. */
+  readonly requestsByRoute = new Map<string, number>();
+  readonly eventsByType = new Map<string, number>();
   /** Agents' PJSIP endpoints pushed so far. */
   endpoints = 0;
   private readonly docs = new Map<string, string>();
@@ -138,6 +141,7 @@ export class AriSim extends EventEmitter {
   // --- events ------------------------------------------------------------------------------------
 
   private send(event: Record<string, unknown>): void {
+    this.eventsByType.set(String(event.type), (this.eventsByType.get(String(event.type)) ?? 0) + 1);
     const text = JSON.stringify({ ...event, application: this.app, timestamp: new Date().toISOString(), asterisk_id: 'sim' });
     for (const ws of this.sockets) if (ws.readyState === WebSocket.OPEN) ws.send(text);
   }
@@ -177,6 +181,8 @@ export class AriSim extends EventEmitter {
     req.on('end', () => {
       this.requests++;
       const url = new URL(req.url ?? '/', 'http://sim');
+      const route = `${req.method} ${url.pathname.replace(/^\/ari/, '').split('/').map((x, i) => (i % 2 === 0 && i > 0 ? '{id}' : x)).join('/')}`;
+      this.requestsByRoute.set(route, (this.requestsByRoute.get(route) ?? 0) + 1);
       let body: Record<string, unknown> = {};
       if (chunks.length) { try { body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>; } catch { /* not JSON */ } }
       const [status, out] = this.route(req.method ?? 'GET', url.pathname.replace(/^\/ari/, '').split('/').slice(1).map(decodeURIComponent), url.searchParams, body);

@@ -13,6 +13,10 @@ export interface StepResult extends Step {
   redisCommandsPerOffer: number;
   /** The commands that make up most of it, per offer. */
   redisTopCommands: Record<string, number>;
+  /** ARI requests the controller made per offer, all and by route; ARI events the simulator sent per offer, by type. */
+  ariRequestsPerOffer?: number;
+  ariRequestsByRoute?: Record<string, number>;
+  ariEventsPerOffer?: Record<string, number>;
   controllerRssMiB: number;
   redisUsedMiB: number;
   eventLagMs: Summary | null;

@@ -105,6 +105,7 @@ export async function scaleBench(quick: boolean, outName?: string, stepsArg?: st
       const r = await runStep(step, redis, workDir, rate, seconds);
       results.push(r);
       log(`  ${r.offers} offers; hand-over p50/p99 ${r.handovers?.p50}/${r.handovers?.p99} ms; controller ${r.controllerCpuMsPerOffer.toFixed(2)} ms + Redis ${r.redisCpuMsPerOffer.toFixed(2)} ms CPU and ${r.redisCommandsPerOffer.toFixed(1)} Redis commands per offer`);
+      log(`  per offer: Redis ${JSON.stringify(r.redisTopCommands)}; ARI requests ${r.ariRequestsPerOffer} ${JSON.stringify(r.ariRequestsByRoute)}; ARI events ${JSON.stringify(r.ariEventsPerOffer)}`);
     }
   } finally {
     redis.disconnect();
@@ -216,6 +217,8 @@ async function runStep(step: Step, redis: Redis, workDir: string, rate: number, 
     // the measured window
     const redisPid = Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1]);
     const stats0 = commandStats(await redis.info('commandstats'));
+    const routes0 = new Map(sim.requestsByRoute);
+    const events0 = new Map(sim.eventsByType);
     const cpu0 = { c: cpuSeconds(proc.pid!), r: cpuSeconds(redisPid) };
     offers = 0;
     samples.length = 0;
@@ -258,6 +261,10 @@ async function runStep(step: Step, redis: Redis, workDir: string, rate: number, 
     const commands = Object.values(delta).reduce((a, b) => a + b, 0);
     const top = Object.fromEntries(Object.entries(delta).sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, v]) => [k, Math.round((v / n) * 10) / 10]));
     const redisUsed = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1]);
+    const perOffer = (now: Map<string, number>, before: Map<string, number>) => Object.fromEntries([...now]
+      .map(([k, v]) => [k, v - (before.get(k) ?? 0)] as const).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => [k, Math.round((v / n) * 100) / 100]));
+    const ariRequestsByRoute = perOffer(sim.requestsByRoute, routes0);
     return {
       ...step, queuesPerAgent: Math.min(3, step.queues), offers,
       handovers: summarize(samples), handoversMissing: hungUpAt.size,
@@ -265,6 +272,9 @@ async function runStep(step: Step, redis: Redis, workDir: string, rate: number, 
       redisCpuMsPerOffer: ((cpu1.r - cpu0.r) * 1000) / n,
       redisCommandsPerOffer: commands / n,
       redisTopCommands: top,
+      ariRequestsPerOffer: Math.round(Object.values(ariRequestsByRoute).reduce((a, b) => a + b, 0) * 100) / 100,
+      ariRequestsByRoute,
+      ariEventsPerOffer: perOffer(sim.eventsByType, events0),
       controllerRssMiB: rssBytes(proc.pid!) / 2 ** 20,
       redisUsedMiB: redisUsed / 2 ** 20,
       eventLagMs: summarize(lags),

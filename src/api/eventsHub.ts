@@ -95,11 +95,21 @@ export function attachEventsHub(server: Server, bus: EventBus, users: UserDirect
   };
 
   bus.subscribe((e) => {
-    const { id: _id, ...event } = e;
-    const text = JSON.stringify({ ...event, at: new Date(e.at).toISOString() });
+    // the text is made once per event, and only when some client is to receive it: with nobody
+    // connected (the usual case on a busy controller) an event costs no serialising at all
+    let text: string | undefined;
     // the event itself first (an admin sees the revocation), then the sessions it ends
-    for (const [ws, user] of principals) if (push.policy.mayReceive(user, e)) send(ws, text);
-    void credentialsChanged(e).catch((err) => log.warn('events: closing sessions failed', { error: (err as Error).message }));
+    for (const [ws, user] of principals) {
+      if (!push.policy.mayReceive(user, e)) continue;
+      if (text === undefined) {
+        const { id: _id, ...event } = e;
+        text = JSON.stringify({ ...event, at: new Date(e.at).toISOString() });
+      }
+      send(ws, text);
+    }
+    if (e.type === 'token.revoked' || e.type === 'registry.changed') {
+      void credentialsChanged(e).catch((err) => log.warn('events: closing sessions failed', { error: (err as Error).message }));
+    }
   });
   const onQueueStats = (s: QueueStats) => {
     const text = JSON.stringify({ type: 'metrics.queue', at: new Date().toISOString(), ...s });

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import ariClient from 'ari-client';
+import { WebSocket } from 'ws';
 import type { Logger } from '../logger';
 import type { AriBridge, AriChannel, AriEvent, AriEventOf, AriEventType, OriginateRequest, PjsipFields } from './types';
 
@@ -13,6 +14,8 @@ export class AriUnavailable extends Error {}
 export interface AriOptions { url: string; user: string; password: string; app: string }
 
 const REQUEST_TIMEOUT_MS = 5000;
+/** The events socket is pinged this often; one that has not answered the previous ping by then is dropped (a dead peer without a FIN). */
+const PING_INTERVAL_MS = 10_000;
 
 // ari-client turns every HTTP error into Error(body): the status is lost, the body's message stays.
 function classify(err: unknown): Error {
@@ -26,7 +29,7 @@ function classify(err: unknown): Error {
   return err instanceof Error ? err : new Error(text);
 }
 
-type Client = Awaited<ReturnType<typeof ariClient.connect>> & { start(app: string): Promise<void>; stop(): void };
+type Client = Awaited<ReturnType<typeof ariClient.connect>>;
 
 /**
  * ari-client's swagger-client prints a notice about Asterisk's Swagger 1.2 on every connect, as an
@@ -42,12 +45,17 @@ async function withoutSwaggerNotice<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 /**
- * A narrow typed adapter over ari-client with a supervised connection that never gives up.
- * ari-client reconnects its WebSocket itself but stops after 10 attempts; then a new client is made.
- * Emits 'connected' on every (re)connect (the caller reconciles then) and 'disconnected'.
+ * A narrow typed adapter over ARI with a supervised connection that never gives up. The events
+ * come over a WebSocket of our own (/ari/events?app=...), parsed once and emitted as they are:
+ * ari-client's socket wrapped every event's channels, bridges and playbacks into objects of its
+ * Swagger model first, a cost paid for every event and used by nothing here (benchmark profile).
+ * ari-client stays for the requests that are not on the call path (its Swagger-described API).
+ * Emits 'connected' on every (re)connect of the events socket (the caller reconciles then) and
+ * 'disconnected'; a socket that stops answering pings is dropped and made again.
  */
 export class Ari extends EventEmitter {
   private client?: Client;
+  private socket?: WebSocket;
   private stopped = false;
   private connectedNow = false;
   private outageCount = 0;
@@ -57,9 +65,13 @@ export class Ari extends EventEmitter {
   /** Kept-alive connections for the requests of every call (see rest()). */
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64, timeout: 10_000 });
   private readonly authorization: string;
+  /** Where ARI's REST requests go (ARI_URL, parsed once): host, port and the base path before /ari. */
+  private readonly base: { host: string; port: number; path: string };
 
   constructor(private readonly opts: AriOptions, private readonly log: Logger) {
     super();
+    const u = new URL(opts.url);
+    this.base = { host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 80), path: u.pathname.replace(/\/+$/, '') };
     this.authorization = `Basic ${Buffer.from(`${opts.user}:${opts.password}`).toString('base64')}`;
     this.setMaxListeners(50);
     // The dialplan (or our originate) names the kind of channel in the first Stasis argument.
@@ -90,30 +102,80 @@ export class Ari extends EventEmitter {
 
   stop(): void {
     this.stopped = true;
-    try { this.client?.stop(); } catch { /* already closed */ }
+    this.socket?.terminate();
     this.agent.destroy();
   }
 
   private async supervise(): Promise<void> {
     while (!this.stopped) {
       try {
-        const client = (await withoutSwaggerNotice(() => ariClient.connect(this.opts.url, this.opts.user, this.opts.password))) as unknown as Client;
-        this.client = client;
-        const gaveUp = new Promise<void>((resolve) => client.once('WebSocketMaxRetries', () => resolve()));
-        client.on('*' as never, ((event: AriEvent) => this.emit(`ari:${event.type}`, event)) as never);
-        client.on('WebSocketConnected' as never, (() => this.markConnected()) as never);
-        client.on('WebSocketReconnecting' as never, (() => this.markDisconnected('reconnecting')) as never);
-        client.on('ApplicationReplaced' as never, (() => this.log.error('another controller took over the ARI application', { app: this.opts.app })) as never);
-        await client.start(this.opts.app);
-        await gaveUp;
-        this.markDisconnected('gave up reconnecting');
+        // the Swagger client is made once and kept across reconnects; a failed connect makes it anew
+        this.client ??= (await withoutSwaggerNotice(() => ariClient.connect(this.opts.url, this.opts.user, this.opts.password))) as unknown as Client;
+        if (this.stopped) break;
+        await this.listen();
+        this.markDisconnected('events socket closed');
       } catch (err) {
+        this.client = undefined;
         this.markDisconnected((err as Error).message);
       }
       if (this.stopped) break;
       // capped, jittered back-off: Asterisk may be restarting; never give up
       const delay = Math.min(5000, 200 * 2 ** Math.min(this.attempt++, 5)) * (0.5 + Math.random() / 2);
       await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+
+  /** The events socket, for as long as it lasts: resolves when an open socket closes, rejects when it never opened. */
+  private listen(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const url = `${this.opts.url.replace(/^http/, 'ws')}/ari/events?app=${encodeURIComponent(this.opts.app)}`;
+      const ws = new WebSocket(url, { headers: { authorization: this.authorization }, perMessageDeflate: false, handshakeTimeout: REQUEST_TIMEOUT_MS });
+      let opened = false;
+      let answered = true;
+      let failure: Error | undefined;
+      let ping: NodeJS.Timeout | undefined;
+      ws.on('open', () => {
+        if (this.stopped) { ws.terminate(); return; }
+        opened = true;
+        this.socket = ws;
+        ping = setInterval(() => {
+          if (!answered) { ws.terminate(); return; }
+          answered = false;
+          ws.ping();
+        }, PING_INTERVAL_MS);
+        ping.unref();
+        this.markConnected();
+      });
+      ws.on('pong', () => { answered = true; });
+      ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
+        if (!isBinary) this.deliver(Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data));
+      });
+      ws.on('error', (err) => { failure = err; });   // 'close' follows
+      ws.on('close', () => {
+        clearInterval(ping);
+        if (this.socket === ws) this.socket = undefined;
+        if (opened) resolve();
+        else reject(failure ?? new Error('ARI events socket closed before it opened'));
+      });
+      if (this.stopped) ws.terminate();
+    });
+  }
+
+  /** One event from the socket: parsed once, emitted as `ari:<type>` to every handler. */
+  private deliver(data: Buffer): void {
+    let event: AriEvent;
+    try {
+      event = JSON.parse(data.toString('utf8')) as AriEvent;
+    } catch (err) {
+      this.log.warn('unreadable ARI event', { error: (err as Error).message });
+      return;
+    }
+    if (event.type === 'ApplicationReplaced') this.log.error('another controller took over the ARI application', { app: this.opts.app });
+    try {
+      this.emit(`ari:${event.type}`, event);
+    } catch (err) {
+      // a handler's bug must not take the socket (and every other event) down with it
+      this.log.error('ARI event handler failed', { type: event.type, error: (err as Error).message, stack: (err as Error).stack });
     }
   }
 
@@ -160,17 +222,21 @@ export class Ari extends EventEmitter {
    * HTTP on kept-alive connections: through ari-client's swagger client they cost the controller
    * about a third of its CPU per call (benchmark profile). Same deadline and errors as call().
    */
-  private rest<T = void>(method: 'GET' | 'POST' | 'DELETE', path: string, query: Record<string, string | number | undefined> = {}): Promise<T> {
+  private rest<T = void>(method: 'GET' | 'POST' | 'DELETE', path: string, query: Record<string, string | number | undefined> = {}, body?: object): Promise<T> {
     this.api();   // throws AriUnavailable when not connected, like every other request
     const qs = Object.entries(query).filter(([, v]) => v !== undefined && v !== '')
       .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`).join('&');
-    const url = new URL(`${this.opts.url}/ari${path}${qs ? `?${qs}` : ''}`);
-    return this.send<T>(method, path, url, true);
+    // plain request options, no URL object per request: Node would parse it and convert it back
+    const target = `${this.base.path}/ari${path}${qs ? `?${qs}` : ''}`;
+    return this.send<T>(method, path, target, true, body === undefined ? undefined : JSON.stringify(body));
   }
 
-  private send<T>(method: string, path: string, url: URL, mayRetry: boolean): Promise<T> {
+  private send<T>(method: string, path: string, target: string, mayRetry: boolean, body?: string): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const req = http.request(url, { method, agent: this.agent, headers: { authorization: this.authorization } }, (res) => {
+      const headers: http.OutgoingHttpHeaders = body === undefined
+        ? { authorization: this.authorization }
+        : { authorization: this.authorization, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+      const req = http.request({ host: this.base.host, port: this.base.port, path: target, method, agent: this.agent, headers }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
@@ -193,10 +259,10 @@ export class Ari extends EventEmitter {
         clearTimeout(timer);
         // Asterisk closed an idle kept-alive connection as we reused it: the request never reached
         // it, so sending it again on a fresh connection is safe (Node's documented pattern)
-        if (mayRetry && req.reusedSocket && err.code === 'ECONNRESET') return resolve(this.send<T>(method, path, url, false));
+        if (mayRetry && req.reusedSocket && err.code === 'ECONNRESET') return resolve(this.send<T>(method, path, target, false, body));
         reject(new AriUnavailable(`ARI ${method} ${path}: ${err.message}`));
       });
-      req.end();
+      req.end(body);
     });
   }
 
@@ -213,7 +279,7 @@ export class Ari extends EventEmitter {
   originate(o: OriginateRequest) {
     return this.rest<AriChannel>('POST', `/channels/${encodeURIComponent(o.channelId)}`, {
       endpoint: o.endpoint, app: o.app, appArgs: o.appArgs, callerId: o.callerId, timeout: o.timeoutSec, originator: o.originator,
-    });
+    }, o.variables && Object.keys(o.variables).length ? { variables: o.variables } : undefined);
   }
 
   play(channelId: string, playbackId: string, media: string[]) {

@@ -48,6 +48,8 @@ export interface OriginateRequest {
   callerId: string;
   timeoutSec: number;
   originator?: string;
+  /** Channel variables (and writable functions, e.g. PJSIP_TRANSFER_HANDLING()) set on the new channel as Asterisk creates it. */
+  variables?: Record<string, string>;
 }
 
 /** Field list for PUT /asterisk/config/dynamic/res_pjsip/{type}/{id}. */

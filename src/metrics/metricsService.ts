@@ -72,9 +72,14 @@ export class MetricsService extends EventEmitter {
     super();
   }
 
-  /** Day boundaries around today, recomputed when the day changes. */
+  /**
+   * Day boundaries around today, recomputed when the day changes. While `now` is within today (the
+   * table's own boundaries) the zone is not asked again: Intl's formatting was a per-apply cost.
+   */
   dayTable(): DayTable {
     const now = this.now();
+    const t = this.days?.table;
+    if (t && now >= t[DAYS_BACK][0] && now < t[DAYS_BACK + 1][0]) return t;
     const today = dayOf(now, this.timeZone);
     if (this.days?.today !== today) this.days = { today, table: dayTable(now, this.timeZone, DAYS_BACK, DAYS_AHEAD) };
     return this.days.table;

@@ -13,7 +13,13 @@ const BUSY = new Set(['INUSE', 'BUSY', 'RINGING', 'RINGINUSE', 'ONHOLD']);
  * or busy get no offers (see ready_sets in _lib.lua) and come back by themselves.
  */
 export class DeviceWatcher {
-  constructor(private readonly ari: Ari, private readonly state: StateStore, private readonly registry: Registry, private readonly log: Logger) {
+  /**
+   * `ownLeg`: the agent's phone rings for or is on a call this controller placed (then a busy
+   * phone is ours: nothing to write, no round trip). Others' offers and calls are told apart by
+   * agent_device itself.
+   */
+  constructor(private readonly ari: Ari, private readonly state: StateStore, private readonly registry: Registry, private readonly log: Logger,
+    private readonly ownLeg: (agentId: string) => boolean = () => false) {
     ari.onEvent('DeviceStateChanged', (e) => {
       const m = /^PJSIP\/(.+)$/.exec(e.device_state.name);
       if (!m || !this.registry.findAgent(m[1])) return;
@@ -24,9 +30,10 @@ export class DeviceWatcher {
   private async deviceState(agentId: string, state: string): Promise<void> {
     if (state === 'UNAVAILABLE') return this.apply(agentId, 'offline');
     if (!BUSY.has(state)) return this.apply(agentId, 'online');
-    // our own offers and calls make the phone busy too: only a call of its own counts
-    const a = await this.state.agentState(agentId);
-    if (a.state === 'reserved' || a.state === 'on_call' || a.state === 'wrap_up') return;
+    if (this.ownLeg(agentId)) return;
+    // our own offers and calls make the phone busy too: only a call of its own counts. The
+    // transition tells them apart in the same step (one round trip per device event, no race
+    // between reading the agent's state and writing the device)
     await this.apply(agentId, 'busy');
   }
 

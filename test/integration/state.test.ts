@@ -145,6 +145,26 @@ describe('state transitions (Lua, real Redis)', function () {
     assert.deepEqual(await state.failOffer('c1', 'tok', 'expired', null, true), { ok: false, code: 'STALE_OFFER' });
   });
 
+  it('given an agent reserved or on a call, its phone showing busy changes nothing; a ready agent\'s busy phone takes it out of routing until the phone is free', async () => {
+    await state.agentLogin('a1', ['sales']);
+    await enqueue('c1');
+    await state.reserve('c1', 'a1', 't1', now + 20_000, 'offer-t1');
+    assert.deepEqual(await state.agentDevice('a1', 'busy'), { ok: false, code: 'NO_CHANGE' }, 'ringing for our offer');
+    await state.accept('c1', 't1', 'call-c1');
+    assert.deepEqual(await state.agentDevice('a1', 'busy'), { ok: false, code: 'NO_CHANGE' }, 'on our call');
+    await state.release('c1', 'caller');
+    assert.equal((await state.agentState('a1')).device, 'online');
+    const before = (await events('agent.state')).length;
+    // ready again, the phone rings for a call of its own
+    assert.deepEqual(await state.agentDevice('a1', 'busy'), { ok: true, value: undefined });
+    assert.equal((await state.agentState('a1')).device, 'busy');
+    assert.deepEqual(await state.readyAgents('sales'), []);
+    const changed = (await events('agent.state')).slice(before);
+    assert.deepEqual(changed.map((e) => [e.state, e.device]), [['ready', 'busy']]);
+    assert.deepEqual(await state.agentDevice('a1', 'online'), { ok: true, value: undefined });
+    assert.equal((await state.readyAgents('sales')).length, 1);
+  });
+
   it('given a logged-in agent, its definition cannot be deleted', async () => {
     await state.registryPut('agents', 'a1', { id: 'a1' }, 'create');
     await state.agentLogin('a1', ['sales']);

@@ -95,6 +95,7 @@ describe('Queueing: inbound, overflow, offers, endings, reconcile (CallService) 
       assert.deepEqual(o, {
         endpoint: 'PJSIP/a1', channelId: `offer-${token}`, app: 'acd', appArgs: `agent,c1,${token}`,
         callerId: '"Sales" <5551234>', timeoutSec: 20, originator: 'c1',
+        variables: { 'PJSIP_TRANSFER_HANDLING()': 'ari-only' },
       });
       assert.deepEqual([...w.calls.localWaiting('q1')], [], 'an offered call is not waiting');
     });
@@ -114,7 +115,9 @@ describe('Queueing: inbound, overflow, offers, endings, reconcile (CallService) 
       assert.deepEqual(w.ari.argsOf('createBridge'), [['call-c1', 'mixing']]);
       assert.deepEqual(w.ari.argsOf('addChannels'), [['call-c1', ['c1', agentChannelId]]]);
       assert.deepEqual(w.ari.argsOf('stopMoh'), [['c1']]);
-      assert.deepEqual(w.ari.argsOf('setVar'), [[agentChannelId, 'PJSIP_TRANSFER_HANDLING()', 'ari-only']]);
+      // REFERs come to the app: set on the agent's leg as it was rung, no request of its own
+      assert.deepEqual(w.ari.argsOf('originate').at(-1)?.[0].variables, { 'PJSIP_TRANSFER_HANDLING()': 'ari-only' });
+      assert.deepEqual(w.ari.argsOf('setVar'), []);
       assert.deepEqual(w.lifecycle.at(-1), ['connected', 'c1']);
       assert.equal(w.calls.connectedCallOf('a1')?.callId, 'c1');
     });
@@ -240,6 +243,21 @@ describe('Queueing: inbound, overflow, offers, endings, reconcile (CallService) 
       assert.deepEqual(w.ari.argsOf('destroyBridge'), [['call-c1']]);
       assert.deepEqual(w.lifecycle.at(-1), ['ended', 'c1']);
       assert.equal(w.calls.connectedCallOf('a1'), undefined);
+    });
+
+    it('given an agent rung and then connected, its phone is known busy with our call until the call ends (no Redis read for its device state)', async () => {
+      await callerArrives(w);
+      assert.equal(w.calls.hasAgentLeg('a1'), false);
+      await w.calls.offer(w.registry.queue('q1'), 'c1', 'a1');
+      assert.equal(w.calls.hasAgentLeg('a1'), true, 'ringing for our offer');
+      const offer = lastOffer(w);
+      w.state.accept.resolves({ ok: true, value: { agentId: 'a1', others: [] } });
+      w.ari.stasisStart(offer.channelId, offer.appArgs);
+      await settle();
+      assert.equal(w.calls.hasAgentLeg('a1'), true, 'connected');
+      w.ari.channelGone('c1');
+      await settle();
+      assert.equal(w.calls.hasAgentLeg('a1'), false, 'the call ended');
     });
 
     it('given a connected call, when the agent hangs up, then it is released once by the agent and the caller is hung up', async () => {

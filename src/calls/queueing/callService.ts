@@ -14,6 +14,9 @@ import { overflowTarget, parseSkills } from './overflow';
 /** The owner name of callers' and agents' channels in the channel table. */
 export const QUEUEING = 'queueing';
 
+/** Set on every agent leg an offer rings (see ringAgent). */
+export const AGENT_LEG_VARIABLES: Readonly<Record<string, string>> = Object.freeze({ 'PJSIP_TRANSFER_HANDLING()': 'ari-only' });
+
 /** The in-call actions a feature may refuse for a while (InCallGuard). */
 export type InCallAction = 'hold' | 'transfer' | 'park';
 export type InCallGuard = (s: ConnectedCall, action: InCallAction) => void;
@@ -28,6 +31,11 @@ export class CallService implements CallFeature {
   readonly name = QUEUEING;
   readonly roles = ['caller', 'agent'] as const;
   private readonly sessions = new Map<string, CallSession>();
+  /**
+   * Per waiting caller of ours: done when Asterisk has answered them and started their music (or
+   * ringback). An offer does not wait for it (the agent's phone rings meanwhile); bridging does.
+   */
+  private readonly callerReady = new Map<string, Promise<void>>();
   private readonly channels: Channels;
   readonly stasis: CallFeature['stasis'] = {
     inbound: (channel, [extension, priority, skills]) => void this.inbound(channel, extension ?? '', priority, skills),
@@ -70,6 +78,9 @@ export class CallService implements CallFeature {
 
   /** The live call, if it is on this controller. */
   liveSession(callId: string): CallSession | undefined { return this.sessions.get(callId); }
+
+  /** The agent's phone rings for, or is connected to, a call of ours (its device shows busy because of us). */
+  hasAgentLeg(agentId: string): boolean { return this.channels.hasAgentLeg(agentId); }
 
   /** The connected call an agent is on, on this controller. */
   connectedCallOf(agentId: string): CallSession | undefined {
@@ -133,22 +144,38 @@ export class CallService implements CallFeature {
     this.channels.set(channel.id, { callId, role: 'caller' });
     const priority = Math.max(0, Math.min(99, Number.parseInt(priorityArg ?? '', 10) || 0));
     const skills = parseSkills(skillsArg ?? '');
+    // The music is not waited for in the call's turn: the offer that follows the enqueue (its own
+    // turn) rings the agent while Asterisk answers the caller, and only the bridging waits for it.
+    const music = this.answerWithMusic(channel.id, queue);
+    const ready = music.then(() => undefined, () => undefined);
+    this.callerReady.set(callId, ready);
+    void ready.then(() => { if (this.callerReady.get(callId) === ready) this.callerReady.delete(callId); });
+    let joined = false;
     await this.serialize(callId, async () => {
-      const [queued] = await Promise.all([
-        this.state.enqueue({
-          callId, queueId: queue.id, node: this.nodeId, callerNumber: channel.caller.number, callerName: channel.caller.name, channelId: channel.id,
-          priority, skills, priorityStepMs: queue.priorityStepSec * 1000, maxCallers: queue.maxCallers, joinWhenEmpty: queue.joinWhenEmpty,
-        }),
-        this.answerWithMusic(channel.id, queue),
-      ]);
+      const queued = await this.state.enqueue({
+        callId, queueId: queue.id, node: this.nodeId, callerNumber: channel.caller.number, callerName: channel.caller.name, channelId: channel.id,
+        priority, skills, priorityStepMs: queue.priorityStepSec * 1000, maxCallers: queue.maxCallers, joinWhenEmpty: queue.joinWhenEmpty,
+      });
       if (!queued.ok && (queued.code === 'QUEUE_FULL' || queued.code === 'QUEUE_EMPTY')) {
+        await music;
         log.info('caller refused by the queue\'s policy', { reason: queued.code });
         await this.sendOnward(session, queue, queued.code === 'QUEUE_FULL' ? 'full' : 'empty', true);
         return;
       }
       log.info('caller queued', { callerNumber: channel.caller.number, position: queued.ok ? queued.value : null, priority });
-      if (queued.ok) this.core.events.emit('queued', session, queue);
+      if (!queued.ok) { await music; return; }
+      joined = true;
     });
+    if (!joined) return;
+    // 'queued' listeners (announcements, the callback offer, the maximum wait) play to an answered
+    // caller: told once the music runs, in the call's turn, unless the call is over or connected by then
+    await music.then(
+      () => this.serialize(callId, async () => {
+        const still = this.sessions.get(callId) === session && session.queueId === queue.id;
+        if (still && (session.state === 'waiting' || session.state === 'offered')) this.core.events.emit('queued', session, queue);
+      }),
+      (err: Error) => log.warn('caller could not be answered', { error: err.message }),
+    );
   }
 
   /** Callers wait answered with music, or (waitingTone ringing) unanswered hearing ringback. */
@@ -227,7 +254,7 @@ export class CallService implements CallFeature {
     if (!r.ok) return r.code === 'AGENT_NOT_READY' ? 'agent' : 'call';
     session.state = 'offered';
     session.offer = { token, agentId, agentChannelId };
-    this.channels.set(agentChannelId, { callId, role: 'agent' });
+    this.channels.set(agentChannelId, { callId, role: 'agent' }, agentId);
     session.log.info('offering call', { agentId });
     await this.ringAgent(session, queue, agentId, token, agentChannelId);
     return 'offered';
@@ -249,7 +276,7 @@ export class CallService implements CallFeature {
       const ringing = legs.filter((l) => r.value.includes(l.agentId));
       session.state = 'offered';
       session.offer = { token, agentId: '', agentChannelId: '', legs: new Map(ringing.map((l) => [l.channelId, l.agentId])) };
-      for (const l of ringing) this.channels.set(l.channelId, { callId, role: 'agent' });
+      for (const l of ringing) this.channels.set(l.channelId, { callId, role: 'agent' }, l.agentId);
       session.log.info('offering call to all', { agents: r.value });
       result = 'offered';
       await Promise.all(ringing.map((l) => this.ringAgent(session, queue, l.agentId, token, l.channelId)));
@@ -269,6 +296,10 @@ export class CallService implements CallFeature {
         callerId: callerIdOf(queue.name, session.callerNumber),
         timeoutSec: queue.ringTimeoutSec,
         originator: session.callerChannelId,
+        // a REFER from the agent's phone comes to us (ChannelTransfer) instead of being done by
+        // Asterisk behind our back: it is tracked like an API transfer. Set as the leg is created,
+        // not with a request of its own once it answers.
+        variables: AGENT_LEG_VARIABLES,
       });
     } catch (err) {
       session.log.warn('agent phone could not be rung', { agentId, error: (err as Error).message });
@@ -299,11 +330,10 @@ export class CallService implements CallFeature {
     // ring-all: the others' phones stop ringing (CANCEL); they are ready again already
     for (const other of accepted.value.others) { this.channels.delete(other); void this.ari.hangupQuietly(other); }
     const queue = this.registry.findQueue(s.queueId);
+    // the caller's answer and music (or ringback), started as they arrived, are done before they are bridged
+    await this.callerReady.get(callId);
     // a caller who heard ringing is answered only now
     if (queue?.waitingTone === 'ringing') await this.ari.answer(s.callerChannelId).catch(() => undefined);
-    // a REFER from the agent's phone comes to us (ChannelTransfer) instead of being done by Asterisk
-    // behind our back: it is tracked like an API transfer
-    void this.ari.setVar(channel.id, 'PJSIP_TRANSFER_HANDLING()', 'ari-only').catch(() => undefined);
     s.state = 'connected';
     s.connected = { agentId, agentChannelId: channel.id, bridgeId };
     s.offer = undefined;
@@ -406,6 +436,7 @@ export class CallService implements CallFeature {
 
   private forget(s: CallSession): void {
     this.sessions.delete(s.callId);
+    this.callerReady.delete(s.callId);
     this.channels.delete(s.callerChannelId);
     if (s.offer) for (const ch of ringingChannels(s)) this.channels.delete(ch);
     if (s.connected) this.channels.delete(s.connected.agentChannelId);
@@ -451,7 +482,7 @@ export class CallService implements CallFeature {
   async ringOffer(s: CallSession, queue: Queue, agentId: string, token: string, agentChannelId: string): Promise<void> {
     s.state = 'offered';
     s.offer = { token, agentId, agentChannelId };
-    this.channels.set(agentChannelId, { callId: s.callId, role: 'agent' });
+    this.channels.set(agentChannelId, { callId: s.callId, role: 'agent' }, agentId);
     await this.ringAgent(s, queue, agentId, token, agentChannelId);
   }
 
@@ -461,7 +492,7 @@ export class CallService implements CallFeature {
   /** The call's agent leg is now this channel (a completed attended transfer): its hang-up ends the call. */
   takeAgentLeg(s: ConnectedCall, agentId: string, channelId: string): void {
     this.channels.delete(s.connected.agentChannelId);
-    this.channels.set(channelId, { callId: s.callId, role: 'agent' });
+    this.channels.set(channelId, { callId: s.callId, role: 'agent' }, agentId);
     s.connected = { agentId, agentChannelId: channelId, bridgeId: s.connected.bridgeId };
   }
 
@@ -513,7 +544,7 @@ export class CallService implements CallFeature {
     if (rec.state === 'connected') {
       s.state = 'connected';
       s.connected = { agentId: rec.agentId!, agentChannelId: rec.agentChannelId!, bridgeId: rec.bridgeId! };
-      this.channels.set(rec.agentChannelId!, { callId, role: 'agent' });
+      this.channels.set(rec.agentChannelId!, { callId, role: 'agent' }, rec.agentId);
       if (!caller) return this.finish(s, 'caller');
       if (!live.get(rec.agentChannelId!)) return this.finish(s, 'agent');
       this.core.events.emit('connected', s);
@@ -552,7 +583,7 @@ export class CallService implements CallFeature {
     if (rec.state === 'offered') {
       s.state = 'offered';
       s.offer = { token: rec.offerToken!, agentId: rec.agentId!, agentChannelId: rec.agentChannelId! };
-      this.channels.set(rec.agentChannelId!, { callId, role: 'agent' });
+      this.channels.set(rec.agentChannelId!, { callId, role: 'agent' }, rec.agentId);
       const agentLeg = live.get(rec.agentChannelId!);
       if (!agentLeg) return this.offerEnded(s, rec.agentChannelId!, 'lost', null);
       // answered while we were away: its StasisStart is lost, bridge it now
@@ -568,15 +599,37 @@ function ringingChannels(s: CallSession): string[] {
   return s.offer.legs ? [...s.offer.legs.keys()] : [s.offer.agentChannelId];
 }
 
-/** This feature's view of the core's channel table: its own channels, by role. */
+/**
+ * This feature's view of the core's channel table: its own channels, by role; and which agents have
+ * a leg of ours (ringing or connected), so that a phone busy with our own call is told apart from
+ * one on a call of its own without asking Redis (hasAgentLeg).
+ */
 class Channels {
+  private readonly agentOf = new Map<string, string>();
+  private readonly legsOf = new Map<string, number>();
   constructor(private readonly core: CallCore) {}
   get(channelId: string): ChannelRef | undefined {
     const ref = this.core.channels.get(channelId);
     return ref?.feature === QUEUEING ? ref : undefined;
   }
-  set(channelId: string, ref: { callId: string; role: 'caller' | 'agent' }): void {
+  set(channelId: string, ref: { callId: string; role: 'caller' | 'agent' }, agentId?: string): void {
     this.core.channels.set(channelId, { ...ref, feature: QUEUEING });
+    this.untrack(channelId);
+    if (ref.role === 'agent' && agentId) {
+      this.agentOf.set(channelId, agentId);
+      this.legsOf.set(agentId, (this.legsOf.get(agentId) ?? 0) + 1);
+    }
   }
-  delete(channelId: string | undefined): void { this.core.channels.delete(channelId); }
+  delete(channelId: string | undefined): void {
+    this.core.channels.delete(channelId);
+    if (channelId) this.untrack(channelId);
+  }
+  hasAgentLeg(agentId: string): boolean { return this.legsOf.has(agentId); }
+  private untrack(channelId: string): void {
+    const agentId = this.agentOf.get(channelId);
+    if (agentId === undefined) return;
+    this.agentOf.delete(channelId);
+    const n = (this.legsOf.get(agentId) ?? 1) - 1;
+    if (n > 0) this.legsOf.set(agentId, n); else this.legsOf.delete(agentId);
+  }
 }

@@ -174,7 +174,10 @@ local more = #entries == max
 -- the range is exhausted: nothing at or before upTo is left (ids of trimmed entries included)
 if not more and up_to ~= '+' and not id_le(up_to, cursor) then cursor = up_to end
 redis.call('SET', k('metrics', 'cursor'), cursor)
+-- one XACK for all of them (a batch is at most a few hundred ids: within unpack's limit)
+local done = {}
 for _, id in ipairs(acks) do
-  if id_le(id, cursor) then redis.call('XACK', k('events'), 'metrics', id) end
+  if id_le(id, cursor) then done[#done + 1] = id end
 end
+if #done > 0 then redis.call('XACK', k('events'), 'metrics', unpack(done)) end
 return {1, #entries, cursor, more and '1' or '0'}
