@@ -28,10 +28,12 @@ export function toneShare(samples: number[], hz: number): number {
   return energy ? (2 * power) / (samples.length * energy) : 0;
 }
 
+const OPEN = new Map<number, RtpPeer>();
+
 /**
- * A phone's media side in the test: the SDP of a SIPp phone points here. It answers Asterisk's RTP
- * (symmetric RTP: send back to where Asterisk sends from) with a steady tone of its own, and tells
- * which tones it hears — so a test can prove who hears whom, by audio.
+ * A phone's media side in the test: the SDP of a SIPp phone points here. Once the call is up it sends
+ * a steady tone of its own to Asterisk (to the SDP's address, then to wherever Asterisk sends from:
+ * symmetric RTP), and tells which tones it hears — so a test can prove who hears whom, by audio.
  */
 export class RtpPeer {
   private received: { at: number; samples: number[] }[] = [];
@@ -63,11 +65,41 @@ export class RtpPeer {
     });
   }
 
-  /** Binds an even port and the RTCP port above it; sends `toneHz` (or nothing) once Asterisk talks. */
+  /**
+   * Binds an even port and the RTCP port above it; sends `toneHz` (or nothing) once the call is up
+   * (see talkWith) or Asterisk talks, whichever comes first.
+   */
   static async open(toneHz?: number): Promise<RtpPeer> {
     const { port, rtp, rtcp } = await bindRtpPair();
-    return new RtpPeer(port, rtp, rtcp, toneHz);
+    const peer = new RtpPeer(port, rtp, rtcp, toneHz);
+    OPEN.set(port, peer);
+    return peer;
   }
+
+  /** The open peer on this port: the SIPp phone whose SDP advertises it links itself to it. */
+  static on(port: number | undefined): RtpPeer | undefined {
+    return port === undefined ? undefined : OPEN.get(port);
+  }
+
+  /**
+   * Sends to where the phone's call wants media (the far end's SDP) as soon as the call is up, as a
+   * real phone does. Waiting to hear Asterisk first is not enough: in a bridge Asterisk only relays
+   * what the other party sends, so two peers that both wait (an agent answering before any music
+   * reached the caller) would stay silent for good. RTP from Asterisk still moves the target
+   * (symmetric RTP, a later call on the same phone).
+   */
+  talkWith(phone: { farMedia(): { address: string; port: number } | undefined }): void {
+    let applied: { address: string; port: number } | undefined;
+    this.sdpWatch = setInterval(() => {
+      const media = phone.farMedia();
+      if (!media || (applied && media.address === applied.address && media.port === applied.port)) return;
+      applied = media;
+      this.remote = media;
+      this.startSending();
+    }, 20);
+    this.sdpWatch.unref(); // a forgotten peer must not keep the test runner alive
+  }
+  private sdpWatch?: NodeJS.Timeout;
 
   private startSending(): void {
     if (!this.toneHz || this.timer) return;
@@ -125,6 +157,8 @@ export class RtpPeer {
 
   close(): void {
     if (this.timer) clearInterval(this.timer);
+    if (this.sdpWatch) clearInterval(this.sdpWatch);
+    OPEN.delete(this.port);
     this.rtp.close();
     this.rtcp.close();
   }

@@ -2,6 +2,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { allocatePort } from '../ports';
+import { RtpPeer } from '../rtpPeer';
 import { SippProcess, newWorkDir } from './process';
 import { cdataSafe, ereLiteral, okNoBody, okWithSdp, scenario, send, talkPhase, xmlAttr } from './scenario';
 
@@ -126,5 +127,8 @@ ${body}
   );
   const file = path.join(dir, 'agent.xml');
   fs.writeFileSync(file, xml);
-  return new SippProcess('agent', dir, port, ['-sf', file, '-m', String(o.calls), ...(o.rtpEcho ? ['-rtp_echo'] : [])], o.lifetimeMs ?? BYE_WAIT_MS + 60_000);
+  const phone = new SippProcess('agent', dir, port, ['-sf', file, '-m', String(o.calls), ...(o.rtpEcho ? ['-rtp_echo'] : [])], o.lifetimeMs ?? BYE_WAIT_MS + 60_000);
+  // the test's RtpPeer behind the advertised port talks as soon as a call is answered
+  RtpPeer.on(o.mediaPort)?.talkWith(phone);
+  return phone;
 }

@@ -2,6 +2,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { allocatePort } from '../ports';
+import { RtpPeer } from '../rtpPeer';
 import { dtmfPcap } from './audio';
 import { DEFAULT_ASTERISK_PORT, LOCAL_IP, SippProcess, newWorkDir } from './process';
 import { cdataSafe, okNoBody, scenario, send, talkPhase, xmlAttr } from './scenario';
@@ -98,11 +99,14 @@ ${okNoBody()}
   const file = path.join(dir, 'caller.xml');
   fs.writeFileSync(file, xml);
   const lifetimeMs = o.lifetimeMs ?? (calls - 1) * rateMs + o.hangupAfterMs + 60_000;
-  return new SippProcess('caller', dir, port, [
+  const caller = new SippProcess('caller', dir, port, [
     `${LOCAL_IP}:${o.asteriskPort ?? DEFAULT_ASTERISK_PORT}`,
     '-sf', file,
     '-m', String(calls),
     '-l', String(calls), // sipp's default limit derives from -d, which we do not use
     '-r', '1', '-rp', String(rateMs),
   ], lifetimeMs);
+  // the test's RtpPeer behind the advertised port talks as soon as the call is answered
+  RtpPeer.on(o.mediaPort)?.talkWith(caller);
+  return caller;
 }

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { allocatePort } from '../ports';
-import { header, parseTrace } from './trace';
+import { TracedMessage, header, parseTrace } from './trace';
 
 const SIPP = process.env.SIPP_BIN ?? '/usr/bin/sipp';
 export const LOCAL_IP = '127.0.0.1';
@@ -53,6 +53,39 @@ function readIfExists(file: string): string {
   } catch {
     return '';
   }
+}
+
+function fileSize(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** The c= address and m=audio port of an SDP body, if the message has one. */
+function sdpMedia(message: string): { address: string; port: number } | undefined {
+  const body = message.split(/\r?\n\r?\n/).slice(1).join('\n');
+  const port = /^m=audio (\d+) /m.exec(body)?.[1];
+  const address = /^c=IN IP4 (\S+)/m.exec(body)?.[1];
+  return port && address ? { address, port: Number(port) } : undefined;
+}
+
+/** The far end's media of the latest 200 OK to an INVITE in a trace (see SippProcess.farMedia). */
+function farMediaOf(messages: TracedMessage[]): { address: string; port: number } | undefined {
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i];
+    if (!m.text.startsWith('SIP/2.0 200') || !/INVITE/i.test(header(m.text, 'CSeq') ?? '')) continue;
+    if (m.direction === 'received') return sdpMedia(m.text);
+    // we answered: the offer is in the INVITE of that dialog we received before
+    const callId = header(m.text, 'Call-ID', 'i');
+    for (let j = i - 1; j >= 0; j--) {
+      const o = messages[j];
+      if (o.direction === 'received' && o.text.startsWith('INVITE ') && header(o.text, 'Call-ID', 'i') === callId) return sdpMedia(o.text);
+    }
+    return undefined;
+  }
+  return undefined;
 }
 
 export class SippProcess {
@@ -126,6 +159,18 @@ export class SippProcess {
         callId: header(m.text, 'Call-ID', 'i') ?? '',
       }));
   }
+
+  /**
+   * Where the far end (Asterisk) takes this phone's media in its latest established call: the SDP it
+   * sent in the 200 OK to our INVITE, or in the INVITE we answered with 200. A real phone sends RTP
+   * there from the moment the call is up, whatever it hears.
+   */
+  farMedia(): { address: string; port: number } | undefined {
+    const size = fileSize(this.file('messages.log'));
+    if (size !== this.farMediaAt.size) this.farMediaAt = { size, media: farMediaOf(parseTrace(this.messages())) };
+    return this.farMediaAt.media;
+  }
+  private farMediaAt: { size: number; media?: { address: string; port: number } } = { size: -1 };
 
   /** Resolves when sipp exits; on timeout kills it and rejects. */
   async wait(timeoutMs?: number): Promise<SippResult> {
