@@ -14,7 +14,8 @@
 #
 # Ports: shard 1 (and a run of named files) uses the ACD_TEST_* ports below and the instance
 # ACD_TEST_INSTANCE; shard k adds (k-1) x 5 to the SIP, ARI and AMI ports, (k-1) to the Redis and
-# PostgreSQL ports and (k-1) x 1000 to the RTP range, with the instance <instance>-k. Several
+# PostgreSQL ports and (k-1) x 2000 to the RTP range (1000 ports for its Asterisk, the next 1000 for
+# the second Asterisk of the two-controller tests, test/e2e/harness/secondAsterisk.ts), with the instance <instance>-k. Several
 # checkouts can test side by side when each sets its own instance, ports and RTP range.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -40,7 +41,7 @@ if [ $# -gt 0 ]; then shards=1; else shards="${ACD_TEST_SHARDS:-2}"; fi
 shard_env() {
   local k="$1" d=$(($1 - 1))
   local instance="$ACD_TEST_INSTANCE"; [ "$k" = 1 ] || instance="$ACD_TEST_INSTANCE-$k"
-  local rtp=$((ACD_TEST_RTP_START + 1000 * d))
+  local rtp=$((ACD_TEST_RTP_START + 2000 * d))
   senv=(ACD_TEST_INSTANCE="$instance" ACD_TEST_SIP_PORT=$((ACD_TEST_SIP_PORT + 5 * d)) ACD_TEST_ARI_PORT=$((ACD_TEST_ARI_PORT + 5 * d))
     ACD_TEST_AMI_PORT=$((ACD_TEST_AMI_PORT + 5 * d)) ACD_TEST_REDIS_PORT=$((ACD_TEST_REDIS_PORT + d)) ACD_TEST_PG_PORT=$((ACD_TEST_PG_PORT + d))
     ACD_TEST_RTP_START="$rtp")
@@ -53,8 +54,8 @@ shard_env() {
 # every Asterisk's RTP range: the test ports (test/e2e/harness/ports.ts) stay out of all of them
 rtp_ranges=""
 for k in $(seq 1 "$shards"); do
-  s=$((ACD_TEST_RTP_START + 1000 * (k - 1)))
-  rtp_ranges="${rtp_ranges:+$rtp_ranges,}$s-$((s + 1000))"
+  s=$((ACD_TEST_RTP_START + 2000 * (k - 1)))
+  rtp_ranges="${rtp_ranges:+$rtp_ranges,}$s-$((s + 2000))"
 done
 export ACD_TEST_RTP_RANGES="$rtp_ranges"
 

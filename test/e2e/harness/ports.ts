@@ -8,9 +8,10 @@
 // The range must not hold any port an Asterisk of the run may take for RTP in that window: a port
 // handed to a SIPp phone and taken by Asterisk's RTP before sipp binds it kills the phone. So every
 // Asterisk RTP range of the run is left out, read from the environment scripts/test.sh sets:
-//   ACD_TEST_RTP_RANGES  all RTP ranges of the run's Asterisks, "30000-31000,31000-32000" (both ends
-//                        included, as Asterisk's rtpstart/rtpend); without it the one Asterisk's
-//                        ACD_TEST_RTP_START..+1000 (default 30000-31000)
+//   ACD_TEST_RTP_RANGES  all RTP ranges of the run's Asterisks, "30000-32000,32000-34000" (both ends
+//                        included, as Asterisk's rtpstart/rtpend; each shard's range holds its
+//                        Asterisk's 1000 ports and the next 1000 for the second Asterisk of the
+//                        two-controller tests); without it ACD_TEST_RTP_START..+2000 (default 30000-32000)
 //   ACD_TEST_PEER_PORTS  the range to hand out from, "first-last" (default 21000-32000); it ends below
 //                        Linux's ephemeral range (32768+), so the kernel picks none of these behind our back
 //   ACD_TEST_PORT_SLICE  "k/n": this process hands out only the k-th of n equal parts of what is left,
@@ -33,7 +34,7 @@ function parseRanges(text: string, what: string): Range[] {
 export function peerPorts(env: NodeJS.ProcessEnv = process.env): number[] {
   const [[first, last]] = parseRanges(env.ACD_TEST_PEER_PORTS ?? '21000-32000', 'ACD_TEST_PEER_PORTS');
   const rtpStart = Number(env.ACD_TEST_RTP_START ?? 30000);
-  const excluded = parseRanges(env.ACD_TEST_RTP_RANGES ?? `${rtpStart}-${rtpStart + 1000}`, 'ACD_TEST_RTP_RANGES');
+  const excluded = parseRanges(env.ACD_TEST_RTP_RANGES ?? `${rtpStart}-${rtpStart + 2000}`, 'ACD_TEST_RTP_RANGES');
   const ports: number[] = [];
   for (let p = first; p <= last; p++) if (!excluded.some(([a, b]) => p >= a && p <= b)) ports.push(p);
   const slice = env.ACD_TEST_PORT_SLICE;

@@ -7,7 +7,8 @@ const SCRIPT = path.resolve(__dirname, '../../../../scripts/asterisk.sh');
 
 /**
  * The ports of a second Asterisk for tests of several controllers, each with its own Asterisk.
- * Derived from the run's own (ACD_TEST_*: SIP, ARI and AMI + 10, the RTP range after the run's),
+ * Derived from the run's own (ACD_TEST_*: SIP, ARI and AMI + 10, the 1000 RTP ports after the run's,
+ * which scripts/test.sh and test/e2e/harness/ports.ts keep for it),
  * so that parallel runs and CI shards, each with its own Asterisk and ports, get their own too.
  */
 export function secondAsteriskPorts() {
