@@ -83,7 +83,7 @@ export class NodeLiveness implements LineView {
    */
   leave(graceMs = RESTART_GRACE_MS): Promise<unknown> {
     this.stop();
-    return this.state.nodeHeartbeat(this.self, this.lapseMs, graceMs).catch((err: Error) => this.log.warn('last heartbeat failed', { error: err.message }));
+    return this.state.nodeHeartbeat(this.self, this.lapseMs, graceMs, this.heartbeatMs).catch((err: Error) => this.log.warn('last heartbeat failed', { error: err.message }));
   }
 
   isLive(node: string): boolean {
@@ -99,7 +99,7 @@ export class NodeLiveness implements LineView {
     if (this.beating) return;
     this.beating = true;
     try {
-      const r = await this.state.nodeHeartbeat(this.self, this.lapseMs);
+      const r = await this.state.nodeHeartbeat(this.self, this.lapseMs, 0, this.heartbeatMs);
       this.live = new Set(r.live);
       this.seenAt = this.now();
       if (r.fresh && this.beats > 0) {

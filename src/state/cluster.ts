@@ -14,9 +14,9 @@ const list = (v: unknown): string[] => {
  */
 export class ClusterStore extends StoreBase {
   /** This controller's heartbeat; the live controllers and those due for a takeover. `fresh`: this node was not known as live before. */
-  /** `awayMs`: a planned restart: count this node live that much longer. */
-  async nodeHeartbeat(nodeId: string, lapseMs: number, awayMs = 0): Promise<{ live: string[]; due: string[]; fresh: boolean }> {
-    const r = await this.runKeyed('node_heartbeat', [this.keys.nodes(), this.keys.nodesLost(), this.keys.events()], nodeId, lapseMs, awayMs) as unknown as [number, string, string, string];
+  /** `awayMs`: a planned restart: count this node live that much longer. `heartbeatMs`: a longer gap between this node's beats means it was away itself. */
+  async nodeHeartbeat(nodeId: string, lapseMs: number, awayMs = 0, heartbeatMs = Math.floor(lapseMs / 3)): Promise<{ live: string[]; due: string[]; fresh: boolean }> {
+    const r = await this.runKeyed('node_heartbeat', [this.keys.nodes(), this.keys.nodesLost(), this.keys.events(), this.keys.nodesSince()], nodeId, lapseMs, awayMs, heartbeatMs) as unknown as [number, string, string, string];
     return { live: list(r[1]), due: list(r[2]), fresh: r[3] === '1' };
   }
 

@@ -12,6 +12,7 @@ export class Keys {
   /** Controllers' last heartbeats (node → ms), those being taken over (node → the claim's deadline), and a lost node's record. */
   nodes() { return `${this.prefix}nodes`; }
   nodesLost() { return `${this.prefix}nodes:lost`; }
+  nodesSince() { return `${this.prefix}nodes:since`; }
   node(node: string) { return `${this.prefix}node:${node}`; }
   registry(kind: 'queues' | 'agents' | 'users' | 'pauseReasons' | 'settings') { return `${this.prefix}registry:${kind}`; }
   /** Queues deleted through the API: the config file's seed does not bring them back. */

@@ -48,18 +48,50 @@ describe('controllers\' liveness and takeover (Lua, real Redis, two connections)
   const waitingCaller = (state: StateStore, callId: string, node: string) =>
     state.enqueue({ callId, queueId: 'sales', node, callerNumber: '+15550100', callerName: '', channelId: callId });
 
+  /** `node` beats once a second (the others silent) until `ms` have passed; the last beat's answer. */
+  const beatsFor = async (state: StateStore, node: string, ms: number) => {
+    const end = now + ms;
+    for (;;) {
+      const r = await state.nodeHeartbeat(node, LAPSE, 0, 1000);
+      if (now >= end) return r;
+      now = Math.min(now + 1000, end);
+    }
+  };
+
   describe('heartbeat', () => {
     it('given two controllers beating, then both are live; when one stops for longer than the lapse, then the other\'s beat names it due for a takeover', async () => {
-      assert.deepEqual(await s1.nodeHeartbeat('n1', LAPSE), { live: ['n1'], due: [], fresh: true });
-      const second = await s2.nodeHeartbeat('n2', LAPSE);
+      assert.deepEqual(await s1.nodeHeartbeat('n1', LAPSE, 0, 1000), { live: ['n1'], due: [], fresh: true });
+      const second = await s2.nodeHeartbeat('n2', LAPSE, 0, 1000);
       assert.deepEqual([second.live.sort(), second.due, second.fresh], [['n1', 'n2'], [], true]);
       assert.deepEqual((await ofType('node.up')).map((e) => e.node), ['n1', 'n2'], 'one node.up each');
-      now += LAPSE;
-      const beat = await s1.nodeHeartbeat('n1', LAPSE);
+      await beatsFor(s1, 'n1', LAPSE);
+      await s2.nodeHeartbeat('n2', LAPSE, 0, 1000);
+      const beat = await beatsFor(s1, 'n1', LAPSE);
       assert.deepEqual([beat.live.sort(), beat.due, beat.fresh], [['n1', 'n2'], [], false], 'seen exactly the lapse ago: still live');
       now += 1;
-      assert.deepEqual(await s1.nodeHeartbeat('n1', LAPSE), { live: ['n1'], due: ['n2'], fresh: false });
+      assert.deepEqual(await s1.nodeHeartbeat('n1', LAPSE, 0, 1000), { live: ['n1'], due: ['n2'], fresh: false });
       assert.equal((await ofType('node.up')).length, 2, 'no event per beat');
+    });
+
+    it('given every controller silent for longer than the lapse (a Redis outage), when they come back one after the other, then none is taken over: the first back names nobody due until it has beaten without a gap for twice the lapse', async () => {
+      await s1.nodeHeartbeat('n1', LAPSE, 0, 1000);
+      await s2.nodeHeartbeat('n2', LAPSE, 0, 1000);
+      await beatsFor(s1, 'n1', 2 * LAPSE);
+      await s2.nodeHeartbeat('n2', LAPSE, 0, 1000);
+      now += 5000;
+      // n1 is back first; n2 reconnects 2.5 s later (ioredis backs off up to 2 s, then the next beat)
+      const back = await beatsFor(s1, 'n1', 2500);
+      assert.deepEqual(back.due, [], 'n2 lapsed, but so did n1: it cannot tell n2 dead from the outage');
+      assert.deepEqual((await s2.nodeHeartbeat('n2', LAPSE, 0, 1000)).live.sort(), ['n1', 'n2']);
+      for (let i = 0; i < 8; i++) {
+        now += 1000;
+        assert.deepEqual((await s1.nodeHeartbeat('n1', LAPSE, 0, 1000)).due, []);
+        assert.deepEqual((await s2.nodeHeartbeat('n2', LAPSE, 0, 1000)).due, []);
+      }
+      // and a node that really stopped is due once the other has beaten steadily for twice the lapse
+      const later = await beatsFor(s1, 'n1', LAPSE + 1);
+      assert.deepEqual(later.due, ['n2']);
+      assert.equal((await ofType('node.lost')).length, 0, 'nobody was claimed meanwhile');
     });
   });
 
@@ -90,16 +122,14 @@ describe('controllers\' liveness and takeover (Lua, real Redis, two connections)
       await s1.nodeHeartbeat('n3', LAPSE);
       now += LAPSE + 1;
       assert.equal((await s1.nodeTakeover('n3', 'n1', LAPSE, CLAIM)).ok, true);
-      now += CLAIM - 1;
-      assert.deepEqual((await s2.nodeHeartbeat('n2', LAPSE)).due, [], 'within the claim');
+      assert.deepEqual((await beatsFor(s2, 'n2', CLAIM - 1)).due, [], 'within the claim');
       assert.deepEqual(await s2.nodeTakeover('n3', 'n2', LAPSE, CLAIM), { ok: false, code: 'NOT_LAPSED' });
       now += 2;
-      assert.deepEqual((await s2.nodeHeartbeat('n2', LAPSE)).due, ['n3']);
+      assert.deepEqual((await s2.nodeHeartbeat('n2', LAPSE, 0, 1000)).due, ['n3']);
       assert.equal((await s2.nodeTakeover('n3', 'n2', LAPSE, CLAIM)).ok, true);
       assert.equal((await ofType('node.lost')).length, 1, 'node.lost only for the first claim');
       await s2.nodeTakeoverDone('n3', 'n2', { callersLost: 0, callsEnded: 0, callbacks: 0, campaignCalls: 0 });
-      now += CLAIM + 1;
-      assert.deepEqual((await s2.nodeHeartbeat('n2', LAPSE)).due, [], 'done: never due again');
+      assert.deepEqual((await beatsFor(s2, 'n2', CLAIM + 1)).due, [], 'done: never due again');
     });
   });
 
@@ -183,10 +213,16 @@ describe('controllers\' liveness and takeover (Lua, real Redis, two connections)
       };
       const l1 = liveness(s1, 'n1');
       const l2 = liveness(s2, 'n2');
-      await Promise.all([l1.beat(), l2.beat()]);
+      // all three beat steadily for twice the lapse (a controller names nobody due before that)
+      for (let t = 0; t <= 2 * LAPSE; t += 1000) {
+        await s1.nodeHeartbeat('dead', LAPSE);
+        await Promise.all([l1.beat(), l2.beat()]);
+        if (t < 2 * LAPSE) now += 1000;
+      }
       assert.equal(l1.isLive('dead'), true, 'within the lapse');
-      now += LAPSE + 1;
-      await Promise.all([l1.beat(), l2.beat()]);
+      assert.equal((await ofType('node.lost')).length, 0);
+      // then 'dead' stops; the others beat on once a second
+      for (let t = 0; t <= LAPSE; t += 1000) { now += 1000; await Promise.all([l1.beat(), l2.beat()]); }
       assert.equal(l1.isLive('dead'), false);
       assert.equal(l2.isLive('n1'), true);
       const done = await ofType('node.taken_over');
