@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { TEST_ENV } from '../support/env';
-import { ADMIN_TOKEN, SUPERVISOR_TOKEN, sleep } from './harness/controller';
+import { ADMIN_TOKEN, SUPERVISOR_TOKEN, eventually, sleep } from './harness/controller';
 import { allocatePort } from './harness/ports';
 import { RtpPeer, toneShare } from './harness/rtpPeer';
 import { startAgentPhone, startCaller } from './harness/sipp';
@@ -72,6 +72,9 @@ describe('call recording (real SIP, proven by the recorded audio)', function () 
     await run.ctl.ok('POST', '/agents/a1/login');
     run.track(startCaller({ extension: queue.extension, callerNumber: '+15550601', asteriskPort: TEST_ENV.sipPort, hangupAfterMs: 60_000, mediaPort: callerMedia.port }));
     const answered = await run.events.waitFor((e) => e.type === 'call.answered', 15_000, 'call.answered');
+    // the recording is what is checked, not how soon media flows: both parties talk before it is looked at
+    await eventually(async () => callerMedia.hears(AGENT_HZ, 300) > 0.08 && agentMedia.hears(CALLER_HZ, 300) > 0.08, 10_000,
+      () => `both parties hear each other (caller hears the agent ${callerMedia.hears(AGENT_HZ, 300).toFixed(2)}, the agent the caller ${agentMedia.hears(CALLER_HZ, 300).toFixed(2)})`);
     return answered.callId;
   }
 
