@@ -538,6 +538,7 @@ export class CallService implements CallFeature {
     const log = this.log.child({ callId, queueId: rec.queueId });
     const s: CallSession = this.sessions.get(callId)
       ?? { callId, queueId: rec.queueId, callerChannelId: rec.channelId, callerNumber: rec.callerNumber, state: 'waiting', log };
+    s.recovered = true;
     this.sessions.set(callId, s);
     this.channels.set(rec.channelId, { callId, role: 'caller' });
 
