@@ -170,8 +170,7 @@ async function main(): Promise<void> {
   }));
   bus.subscribe((e) => {
     void registry.onEvent(e).catch((err) => log.warn('registry refresh failed', { error: (err as Error).message }));
-    // the echo of a join that kicked the dispatcher here already needs no run here (CallService.echoOfJoin)
-    if (!(e.type === 'call.queued' && calls.echoOfJoin(String(e.callId), String(e.queueId)))) dispatcher.onEvent(e);
+    dispatcher.onEvent(e);
     waitingPolicy.onEvent(e);
   });
   bus.subscribe((e) => metrics.onEvent(e));

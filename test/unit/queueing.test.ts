@@ -33,21 +33,6 @@ describe('Queueing: inbound, overflow, offers, endings, reconcile (CallService) 
       assert.equal(w.calls.liveSession('c1'), undefined);
     });
 
-    it('given a caller this controller enqueued, when the stream echoes its call.queued, then the echo is known as that join\'s once (no second dispatcher run), and another queue\'s or another call\'s is not', async () => {
-      await callerArrives(w);
-      assert.equal(w.calls.echoOfJoin('c1', 'q2'), false);
-      await callerArrives(w, 'c2');
-      assert.equal(w.calls.echoOfJoin('c9', 'q1'), false);
-      assert.equal(w.calls.echoOfJoin('c2', 'q1'), true);
-      assert.equal(w.calls.echoOfJoin('c2', 'q1'), false);
-    });
-
-    it('given a caller refused by its queue, when a call.queued for it comes, then it is not taken as a join\'s echo', async () => {
-      w.state.enqueue.resolves({ ok: false, code: 'QUEUE_FULL' });
-      await callerArrives(w);
-      assert.equal(w.calls.echoOfJoin('c1', 'q1'), false);
-    });
-
     it('given a full queue with no overflow, when a caller arrives, then it is hung up busy and never announced as queued', async () => {
       w.state.enqueue.resolves({ ok: false, code: 'QUEUE_FULL' });
       await callerArrives(w);

@@ -17,9 +17,6 @@ export const QUEUEING = 'queueing';
 /** Set on every agent leg an offer rings (see ringAgent). */
 export const AGENT_LEG_VARIABLES: Readonly<Record<string, string>> = Object.freeze({ 'PJSIP_TRANSFER_HANDLING()': 'ari-only' });
 
-/** How long after a join its stream echo is taken as that join's (the echo comes within milliseconds). */
-const JOIN_ECHO_MS = 5000;
-
 /** The in-call actions a feature may refuse for a while (InCallGuard). */
 export type InCallAction = 'hold' | 'transfer' | 'park';
 export type InCallGuard = (s: ConnectedCall, action: InCallAction) => void;
@@ -34,12 +31,6 @@ export class CallService implements CallFeature {
   readonly name = QUEUEING;
   readonly roles = ['caller', 'agent'] as const;
   private readonly sessions = new Map<string, CallSession>();
-  /**
-   * Callers of ours whose join kicks this controller's dispatcher directly (callId -> queue and when):
-   * the stream's echo of that enqueue (call.queued) then needs no run here (echoOfJoin). Noted before
-   * the enqueue, as the echo may come back before the enqueue's own reply is handled.
-   */
-  private readonly joinKicks = new Map<string, { queueId: string; at: number }>();
   /**
    * Per waiting caller of ours: done when Asterisk has answered them and started their music (or
    * ringback). An offer does not wait for it (the agent's phone rings meanwhile); bridging does.
@@ -160,7 +151,6 @@ export class CallService implements CallFeature {
     this.callerReady.set(callId, ready);
     void ready.then(() => { if (this.callerReady.get(callId) === ready) this.callerReady.delete(callId); });
     let joined = false;
-    this.joinKicks.set(callId, { queueId: queue.id, at: Date.now() });
     await this.serialize(callId, async () => {
       const queued = await this.state.enqueue({
         callId, queueId: queue.id, node: this.nodeId, callerNumber: channel.caller.number, callerName: channel.caller.name, channelId: channel.id,
@@ -176,7 +166,7 @@ export class CallService implements CallFeature {
       if (!queued.ok) { await music; return; }
       joined = true;
     });
-    if (!joined) { this.joinKicks.delete(callId); return; }
+    if (!joined) return;
     // this controller's dispatcher runs for the caller now, not when the enqueue's call.queued comes
     // back on the stream (that echo still wakes the other controllers, and here finds the run done)
     this.core.events.emit('waiting', queue.id);
@@ -449,7 +439,6 @@ export class CallService implements CallFeature {
 
   private forget(s: CallSession): void {
     this.sessions.delete(s.callId);
-    this.joinKicks.delete(s.callId);
     this.callerReady.delete(s.callId);
     this.channels.delete(s.callerChannelId);
     if (s.offer) for (const ch of ringingChannels(s)) this.channels.delete(ch);
@@ -466,17 +455,6 @@ export class CallService implements CallFeature {
 
   /** Run an action of a request in the call's turn (core executor): the request gets its result or error. */
   inTurn<T>(callId: string, fn: () => Promise<T>): Promise<T> { return this.core.executor.runOrThrow(callId, fn); }
-
-  /**
-   * Is this call.queued the echo of a join that kicked this controller's dispatcher already? Once
-   * per join, and only soon after it: an echo that never came must not hide a later enqueue.
-   */
-  echoOfJoin(callId: string, queueId: string): boolean {
-    const j = this.joinKicks.get(callId);
-    if (!j) return false;
-    this.joinKicks.delete(callId);
-    return j.queueId === queueId && Date.now() - j.at < JOIN_ECHO_MS;
-  }
 
   /** Run an event's handler in the call's turn: a failure is logged. */
   inTurnQuietly(callId: string, fn: () => Promise<void>): Promise<void> { return this.serialize(callId, fn); }
