@@ -43,6 +43,14 @@ export class CampaignDialer {
     (agentId, err) => this.log.warn('campaign dialing failed', { agentId, error: err.message }));
   private sweepTimer?: NodeJS.Timeout;
   private stopped = false;
+  /**
+   * False only once a sweep found no campaign at all and no campaign event came since: then an agent
+   * who turns ready cannot be in a campaign and costs no read. Any controller's campaign change comes
+   * on the event stream before any later agent event, and the sweep (every SWEEP_MS) stays the
+   * backstop for missed events, so this holds with several controllers.
+   */
+  private mayHaveCampaigns = true;
+  private campaignEvents = 0;
 
   constructor(
     private readonly ari: Ari,
@@ -69,7 +77,8 @@ export class CampaignDialer {
   /** What can make a campaign call possible: an agent became ready, logged in or unpaused, a campaign resumed, entries added. */
   onEvent(e: AcdEvent): void {
     const d = e as Record<string, unknown>;
-    if (e.type === 'agent.state' && d.state === 'ready') this.tryAgent(String(d.agentId));
+    if (e.type.startsWith('campaign.')) { this.campaignEvents++; this.mayHaveCampaigns = true; }
+    if (e.type === 'agent.state' && d.state === 'ready') { if (this.mayHaveCampaigns) this.tryAgent(String(d.agentId)); }
     else if (e.type === 'campaign.agent' && d.loggedIn && !d.paused) this.tryAgent(String(d.agentId));
     else if (e.type === 'campaign.entries_added' || (e.type === 'campaign.updated' && (d.campaign as { state?: string } | null)?.state === 'active')) {
       void this.tryCampaign(String(d.campaignId));
@@ -85,7 +94,10 @@ export class CampaignDialer {
   private async sweep(): Promise<void> {
     if (!this.online()) return;
     try {
-      for (const id of await this.store.ids()) {
+      const seen = this.campaignEvents;
+      const ids = await this.store.ids();
+      if (ids.length === 0 && seen === this.campaignEvents) this.mayHaveCampaigns = false;
+      for (const id of ids) {
         const c = await this.store.campaign(id);
         if (c?.state !== 'active') continue;
         if ((await this.store.stats(id)).notDialed === 0) continue;

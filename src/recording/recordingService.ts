@@ -43,6 +43,8 @@ export interface RecordingView {
 export class RecordingService {
   /** The recording's own turn per call (not the call's: a recording step never waits for call handling). */
   private readonly executor: SerialExecutor;
+  /** Calls this process started (or tried to start) a recording on: only these, and recovered calls, can have one to stop at their end. */
+  private readonly mayBeRecording = new Set<string>();
   private sweepTimer?: NodeJS.Timeout;
 
   constructor(
@@ -80,8 +82,11 @@ export class RecordingService {
   }
 
   private async callEnded(s: CallSession): Promise<void> {
+    // a call that was never recorded here has nothing to stop: no read at every call end
+    if (!s.recovered && !this.mayBeRecording.has(s.callId)) return;
     try {
       await this.serialize(s.callId, async () => {
+        this.mayBeRecording.delete(s.callId);
         const rec = await this.active(s.callId);
         if (rec) await this.end(rec, s.log);
       });
@@ -97,6 +102,7 @@ export class RecordingService {
   }
 
   private async begin(s: CallSession, startedBy: string, onlyIfNeverRecorded = false): Promise<RecordingView> {
+    this.mayBeRecording.add(s.callId);
     const r = await this.state.recordingStart(s.callId, startedBy, onlyIfNeverRecorded);
     if (!r.ok) throw conflict(r.code);
     const rec = (await this.state.recording(r.value))!;

@@ -13,7 +13,7 @@ describe('Queueing: inbound, overflow, offers, endings, reconcile (CallService) 
   afterEach(() => { clock.restore(); w.sandbox.restore(); });
 
   describe('inbound', () => {
-    it('given a queue on the extension, when a caller enters Stasis, then the call is enqueued with its number, priority and skills, answered with the queue\'s music, and announced as queued', async () => {
+    it('given a queue on the extension, when a caller enters Stasis, then the call is enqueued with its number, priority and skills, answered with the queue\'s music, announced as queued, and this controller\'s dispatcher is kicked for the queue without waiting for the stream', async () => {
       await callerArrives(w, 'c1', '100', '5551234', ['5', 'french:3&billing:9&bad']);
       sinon.assert.calledOnce(w.state.enqueue);
       const e = w.state.enqueue.firstCall.args[0];
@@ -23,6 +23,7 @@ describe('Queueing: inbound, overflow, offers, endings, reconcile (CallService) 
       assert.deepEqual(w.ari.argsOf('startMoh'), [['c1', 'sales']]);
       assert.deepEqual(w.lifecycle, [['queued', 'c1', 'q1']]);
       assert.deepEqual([...w.calls.localWaiting('q1')], ['c1']);
+      assert.deepEqual(w.waitingAgain, ['q1']);
     });
 
     it('given no queue on the dialed extension, when a caller enters Stasis, then it is hung up as unallocated and nothing is enqueued', async () => {
@@ -37,6 +38,7 @@ describe('Queueing: inbound, overflow, offers, endings, reconcile (CallService) 
       await callerArrives(w);
       assert.deepEqual(w.ari.argsOf('hangupQuietly'), [['c1', 'busy']]);
       assert.deepEqual(w.lifecycle, []);
+      assert.deepEqual(w.waitingAgain, []);
       assert.equal(w.calls.liveSession('c1'), undefined);
     });
 
@@ -150,7 +152,7 @@ describe('Queueing: inbound, overflow, offers, endings, reconcile (CallService) 
       w.ari.channelGone(offer.channelId, 19, { stasisEnd: false });
       await settle();
       assert.deepEqual(w.state.failOffer.firstCall.args, ['c1', offer.token, 'no-answer', 'no-answer', false, '']);
-      assert.deepEqual(w.waitingAgain, ['q1']);
+      assert.deepEqual(w.waitingAgain, ['q1', 'q1']);   // joined, then waiting again
       assert.deepEqual([...w.calls.localWaiting('q1')], ['c1']);
     });
 
@@ -191,12 +193,12 @@ describe('Queueing: inbound, overflow, offers, endings, reconcile (CallService) 
       await settle();
       assert.deepEqual(w.state.failOffer.firstCall.args, ['c1', token, 'busy', 'busy', false, 'a1']);
       assert.deepEqual([...w.calls.localWaiting('q1')], []);
-      assert.deepEqual(w.waitingAgain, []);
+      assert.deepEqual(w.waitingAgain, ['q1']);   // joined only
       w.ari.channelGone(second.channelId, 19, { stasisEnd: false });
       await settle();
       assert.deepEqual(w.state.failOffer.secondCall.args, ['c1', token, 'no-answer', 'no-answer', false, 'a2']);
       assert.deepEqual([...w.calls.localWaiting('q1')], ['c1']);
-      assert.deepEqual(w.waitingAgain, ['q1']);
+      assert.deepEqual(w.waitingAgain, ['q1', 'q1']);   // joined, then waiting again
     });
 
     it('given ring-all to two agents, when one answers, then the other phone stops ringing and only the first is bridged', async () => {
@@ -296,7 +298,7 @@ describe('Queueing: inbound, overflow, offers, endings, reconcile (CallService) 
       await w.calls.offerExpired('c1', offer.token);
       assert.deepEqual(w.state.failOffer.firstCall.args, ['c1', offer.token, 'expired', null, true]);
       assert.deepEqual(w.ari.hungUp(), [offer.channelId]);
-      assert.deepEqual(w.waitingAgain, ['q1']);
+      assert.deepEqual(w.waitingAgain, ['q1', 'q1']);   // joined, then waiting again
       assert.deepEqual([...w.calls.localWaiting('q1')], ['c1']);
     });
 

@@ -26,6 +26,8 @@ export interface CallSession {
    */
   offer?: { token: string; agentId: string; agentChannelId: string; legs?: Map<string, string>; ariOutages?: number };
   connected?: { agentId: string; agentChannelId: string; bridgeId: string };
+  /** Taken over from Redis at a reconcile (a restart or an ARI reconnect), not begun in this process. */
+  recovered?: boolean;
   log: Logger;
 }
 
@@ -46,7 +48,7 @@ export interface CallEventMap {
   /** The connected call is over (or the agent left it: transfer, park) and its bridge about to go. */
   ended: [CallSession];
   /**
-   * Something in this queue waits for an agent again (an offer failed, a caller came back from a
+   * Something in this queue waits for an agent (a caller of ours joined it, an offer failed, a caller came back from a
    * feature). The dispatcher also reacts to the stream event, but that event can arrive before this
    * controller has updated its session; this closes the gap.
    */

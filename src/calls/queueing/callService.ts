@@ -167,6 +167,9 @@ export class CallService implements CallFeature {
       joined = true;
     });
     if (!joined) return;
+    // this controller's dispatcher runs for the caller now, not when the enqueue's call.queued comes
+    // back on the stream (that echo still wakes the other controllers, and here finds the run done)
+    this.core.events.emit('waiting', queue.id);
     // 'queued' listeners (announcements, the callback offer, the maximum wait) play to an answered
     // caller: told once the music runs, in the call's turn, unless the call is over or connected by then
     await music.then(
@@ -538,6 +541,7 @@ export class CallService implements CallFeature {
     const log = this.log.child({ callId, queueId: rec.queueId });
     const s: CallSession = this.sessions.get(callId)
       ?? { callId, queueId: rec.queueId, callerChannelId: rec.channelId, callerNumber: rec.callerNumber, state: 'waiting', log };
+    s.recovered = true;
     this.sessions.set(callId, s);
     this.channels.set(rec.channelId, { callId, role: 'caller' });
 

@@ -32,28 +32,28 @@ local function agent_queues(id)
   return qs
 end
 
+-- The agent's own pauses (queue -> reason), read once per state change: both the ready sets and
+-- the event need them.
+local function paused_map(id)
+  local h = redis.call('HGETALL', k('agent', id, 'paused'))
+  local m = {}
+  for i = 1, #h, 2 do m[h[i]] = h[i + 1] end
+  return m, #h > 0
+end
+
 -- An agent is in a queue's ready set exactly when globally ready, logged in to that queue, not
 -- paused in that queue alone, and its phone is reachable and free. The score is the idle-since time: longest-idle reads the lowest.
-local function ready_sets(id, ready, idle_since)
+-- device, queues, paused: the agent's device field, queues and pauses, as the caller read them.
+local function ready_sets(id, ready, idle_since, device, queues, paused)
   -- a phone that is unregistered, or busy with a call that is not ours, takes no offers
-  local device = redis.call('HGET', k('agent', id), 'device')
   if device == 'offline' or device == 'busy' then ready = false end
-  for _, q in ipairs(agent_queues(id)) do
-    if ready and redis.call('HEXISTS', k('agent', id, 'paused'), q) == 0 then
+  for _, q in ipairs(queues) do
+    if ready and not paused[q] then
       redis.call('ZADD', k('queue', q, 'ready'), idle_since, id)
     else
       redis.call('ZREM', k('queue', q, 'ready'), id)
     end
   end
-end
-
--- Queues where the agent is paused on its own (queue -> reason), for events.
-local function paused_queues(id)
-  local h = redis.call('HGETALL', k('agent', id, 'paused'))
-  local m = {}
-  for i = 1, #h, 2 do m[h[i]] = h[i + 1] end
-  if #h == 0 then return cjson.null end
-  return m
 end
 
 -- fields: extra hash fields to set (flat list); clear: fields to delete
@@ -62,10 +62,13 @@ local function agent_set_state(id, state, reason, fields, clear)
   for _, v in ipairs(fields or {}) do args[#args + 1] = v end
   redis.call('HSET', unpack(args))
   if clear and #clear > 0 then redis.call('HDEL', k('agent', id), unpack(clear)) end
+  -- the agent, its queues and its pauses read once: after the writes above, for the ready sets and the event
   local a = agent_get(id)
-  ready_sets(id, state == 'ready', tonumber(a.idleSince) or NOW)
-  emit('agent.state', { agentId = id, state = state, reason = reason or cjson.null, queues = agent_queues(id), callId = a.callId or cjson.null,
-    pausedQueues = paused_queues(id), device = a.device or 'online',
+  local queues = agent_queues(id)
+  local paused, any_paused = paused_map(id)
+  ready_sets(id, state == 'ready', tonumber(a.idleSince) or NOW, a.device, queues, paused)
+  emit('agent.state', { agentId = id, state = state, reason = reason or cjson.null, queues = queues, callId = a.callId or cjson.null,
+    pausedQueues = any_paused and paused or cjson.null, device = a.device or 'online',
     wrapUpUntil = state == 'wrap_up' and tonumber(a.wrapupUntil) or cjson.null })
 end
 
@@ -140,10 +143,15 @@ end
 -- How long what is over stays in Redis (seconds), as the controllers configured it (retention_set):
 -- finished call and monitor records (default a week), finished callback requests with their attempts
 -- (a week), the last agent who served a caller's number in a queue (30 days). Then Redis forgets them.
+-- Read when a script first needs it, not in every script: most transitions never do.
 local function retention(field, default)
   return tonumber(redis.call('HGET', k('retention'), field) or '') or default
 end
-local RECORD_TTL = retention('recordSec', 7 * 24 * 3600)
+local RECORD_TTL_CACHED
+local function record_ttl()
+  if not RECORD_TTL_CACHED then RECORD_TTL_CACHED = retention('recordSec', 7 * 24 * 3600) end
+  return RECORD_TTL_CACHED
+end
 
 -- The agent who last served this number in this queue (preferLastAgent), forgotten after the retention.
 local function last_agent_set(queue, number, agent)
@@ -164,7 +172,7 @@ local function callback_finish(id)
 end
 
 -- The call's record ends here (ended, abandoned, overflowed, turned into a callback...): its final
--- state and fields, no longer one of its controller's calls, readable for RECORD_TTL.
+-- state and fields, no longer one of its controller's calls, readable for record_ttl().
 -- fields: extra hash fields to set (flat list); key: the call's hash when the script declared it
 local function call_close(id, node, state, fields, key)
   key = key or k('call', id)
@@ -172,5 +180,5 @@ local function call_close(id, node, state, fields, key)
   for _, v in ipairs(fields or {}) do args[#args + 1] = v end
   redis.call('HSET', unpack(args))
   redis.call('SREM', k('node', node, 'calls'), id)
-  redis.call('EXPIRE', key, RECORD_TTL)
+  redis.call('EXPIRE', key, record_ttl())
 end

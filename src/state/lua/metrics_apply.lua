@@ -18,8 +18,8 @@
 local up_to, days, max = ARGV[3], cjson.decode(ARGV[4]), tonumber(ARGV[5])
 local acks = cjson.decode(ARGV[6])
 local KEEP_MS = 3 * 86400000
--- marks (a call counted answered once) live as long as the call's record: the retention of records
-local MARK_MS = RECORD_TTL * 1000
+-- marks (a call counted answered once) live as long as the call's record: the retention of records,
+-- record_ttl() (read once, and only by a batch that needs it)
 
 local function id_parts(id)
   local ms, seq = string.match(id, '^(%d+)-(%d+)$')
@@ -109,7 +109,7 @@ local function agent_state(a, state, at)
       finish_handling(a, t, at)
     end
   end
-  redis.call('PEXPIRE', key, MARK_MS)
+  redis.call('PEXPIRE', key, record_ttl() * 1000)
 end
 
 local function agent_handled(a, i)
@@ -128,7 +128,7 @@ local function apply(type_, at, d)
     -- a callback's agent answering is not a caller answered; a call answered again after a
     -- transfer or a park was answered already
     if d.kind == 'callback' then return end
-    if not redis.call('SET', k('metrics', 'answered', d.callId), '1', 'PX', MARK_MS, 'NX') then return end
+    if not redis.call('SET', k('metrics', 'answered', d.callId), '1', 'PX', record_ttl() * 1000, 'NX') then return end
     local wait = tonumber(d.waitMs)
     queue_add(q, i, 'answered', 1, 'answerWaitMs', wait, 'answeredWithinSl', wait <= sl_ms(q) and 1 or 0)
   elseif type_ == 'call.abandoned' then
@@ -151,7 +151,7 @@ local function apply(type_, at, d)
     if t.pendQueue then finish_handling(d.agentId, t, at) end
     -- the agent.state that follows (wrap_up, or ready) completes this call's handle time
     redis.call('HSET', key, 'pendQueue', q, 'pendDay', days[i][2], 'pendDayEnd', days[i + 1][1], 'pendTalk', talk)
-    redis.call('PEXPIRE', key, MARK_MS)
+    redis.call('PEXPIRE', key, record_ttl() * 1000)
   elseif type_ == 'call.transferred' then
     agent_handled(d.fromAgentId, i)
   elseif type_ == 'call.parked' then

@@ -11,6 +11,6 @@ local m = redis.call('HMGET', MONITOR, 'state', 'callId', 'supervisorId', 'queue
 if not m[1] or m[1] == 'ended' then return {0, 'ENDED'} end
 redis.call('HSET', MONITOR, 'state', 'ended', 'endedAt', NOW, 'endReason', reason)
 redis.call('SREM', MONITORS, id)
-redis.call('EXPIRE', MONITOR, RECORD_TTL)
+redis.call('EXPIRE', MONITOR, record_ttl())
 emit('monitor.ended', { monitorId = id, callId = m[2], supervisorId = m[3], reason = reason, queueId = m[4], agentId = m[5] })
 return {1}

@@ -22,7 +22,7 @@ for _, iv in ipairs(intervals) do paused = paused + iv.toMs - iv.fromMs end
 redis.call('HSET', RECORDING, 'state', outcome, 'endedAt', NOW, 'durationMs', duration)
 local call_rec = k('call', rec[3], 'recording')
 if redis.call('HGET', call_rec, 'active') == id then redis.call('HDEL', call_rec, 'active') end
-redis.call('EXPIRE', call_rec, RECORD_TTL)
+redis.call('EXPIRE', call_rec, record_ttl())
 emit('recording.stopped', { recordingId = id, callId = rec[3], queueId = rec[4], agentId = rec[5], state = outcome,
   durationMs = duration, pausedMs = paused })
 return {1, duration}
