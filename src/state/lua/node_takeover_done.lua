@@ -8,7 +8,7 @@ EVENTS = KEYS[2]
 local dead, claimant = ARGV[3], ARGV[4]
 redis.call('ZREM', LOST, dead)
 redis.call('HSET', k('node', dead), 'takenOverAt', NOW, 'takenOverBy', claimant)
-redis.call('EXPIRE', k('node', dead), RECORD_TTL)
+redis.call('EXPIRE', k('node', dead), record_ttl())
 emit('node.taken_over', { node = dead, takenOverBy = claimant, callersLost = tonumber(ARGV[5]), callsEnded = tonumber(ARGV[6]),
   callbacks = tonumber(ARGV[7]), campaignCalls = tonumber(ARGV[8]) })
 return {1}
