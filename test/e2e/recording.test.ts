@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { TEST_ENV } from '../support/env';
 import { ADMIN_TOKEN, SUPERVISOR_TOKEN, eventually, sleep } from './harness/controller';
 import { allocatePort } from './harness/ports';
-import { RtpPeer, toneShare } from './harness/rtpPeer';
+import { RtpPeer, toneShareInFrames } from './harness/rtpPeer';
 import { startAgentPhone, startCaller } from './harness/sipp';
 import { TestRun } from './harness/suite';
 
@@ -149,8 +149,8 @@ describe('call recording (real SIP, proven by the recorded audio)', function () 
 
     for (const [from, to] of [[300, fromMs - SLACK_MS], [toMs + SLACK_MS, fileMs - SLACK_MS]]) {
       const s = span(wav, from, to);
-      const caller = toneShare(s, CALLER_HZ);
-      const agent = toneShare(s, AGENT_HZ);
+      const caller = toneShareInFrames(s, CALLER_HZ);
+      const agent = toneShareInFrames(s, AGENT_HZ);
       assert.ok(caller > 0.2 && agent > 0.2, `both parties in ${Math.round(from)}..${Math.round(to)} ms: caller ${caller.toFixed(2)}, agent ${agent.toFixed(2)}`);
     }
   });
@@ -206,7 +206,7 @@ describe('call recording (real SIP, proven by the recorded audio)', function () 
     const wav = decodeWav(Buffer.from(await (await download(stopped.audio.url, ADMIN_TOKEN)).arrayBuffer()));
     const fileMs = wav.samples.length / 8;
     assert.ok(Math.abs(fileMs - stopped.durationMs) <= SLACK_MS, `only the recorded part: file ${fileMs} ms, metadata ${stopped.durationMs} ms`);
-    const [callerShare, agentShare] = [CALLER_HZ, AGENT_HZ].map((hz) => toneShare(span(wav, 300, fileMs - SLACK_MS), hz));
+    const [callerShare, agentShare] = [CALLER_HZ, AGENT_HZ].map((hz) => toneShareInFrames(span(wav, 300, fileMs - SLACK_MS), hz));
     assert.ok(callerShare > 0.2 && agentShare > 0.2, `both parties: caller ${callerShare.toFixed(2)}, agent ${agentShare.toFixed(2)} over ${Math.round(fileMs)} ms`);
   });
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { peerPorts } from '../e2e/harness/ports';
+import { toneShare, toneShareInFrames } from '../e2e/harness/rtpPeer';
 import { parseDurations, planShards, sourcePath } from '../support/shardPlan';
 
 describe('test run sharding (scripts/test.sh splits a full run by recorded durations)', () => {
@@ -74,5 +75,27 @@ describe('test ports: never inside an Asterisk RTP range of the run, disjoint be
     assert.ok(one.length > 4000 && two.length > 4000);
     assert.ok(one[one.length - 1] < two[0], 'disjoint slices');
     assert.throws(() => peerPorts({ ACD_TEST_PORT_SLICE: '3/2' }), /k\/n/);
+  });
+});
+
+describe('tone shares of a recording: measured a frame at a time', () => {
+  /** Tones (440 and 660 Hz), 2 s at 8 kHz, whose phases jump every 400 ms (a late packet, a mix changing). */
+  const jumpy = (hzs: number[]) => Array.from({ length: 16000 }, (_, i) => {
+    const jump = Math.floor(i / 3200);
+    return hzs.reduce((sum, hz, n) => sum + 3000 * Math.sin((2 * Math.PI * hz * i) / 8000 + jump * (1.7 + n)), 0);
+  });
+
+  it('given both parties with phase jumps, each measures about half in frames, where one Goertzel over the whole span sees little of either', () => {
+    const both = jumpy([440, 660]);
+    for (const hz of [440, 660]) {
+      const framed = toneShareInFrames(both, hz);
+      assert.ok(framed > 0.45 && framed < 0.55, `${hz} Hz in frames: ${framed}`);
+      assert.ok(toneShare(both, hz) < 0.1, `${hz} Hz over the whole span: ${toneShare(both, hz)}`);
+    }
+  });
+
+  it('given one party missing, its tone measures near zero in frames', () => {
+    assert.ok(toneShareInFrames(jumpy([440]), 660) < 0.02);
+    assert.ok(toneShareInFrames(jumpy([440]), 440) > 0.9);
   });
 });
