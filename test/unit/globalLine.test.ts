@@ -59,9 +59,14 @@ describe('Dispatcher: one line across controllers (stubbed store and offers)', (
   });
   afterEach(() => { dispatcher.stop(); sandbox.restore(); });
 
-  it('given an earlier caller held by another live controller and a later one here, when one agent is ready, then this controller leaves the agent to the holder instead of giving it to its own later caller', async () => {
+  /** The line: `there1` held by the live controller `there`, 50 ms ahead of `here2`, held here. */
+  const earlierThereLaterHere = () => {
     waiting = [{ callId: 'there1', vtime: 1, enqueuedAt: NOW - 50, node: 'there' }, { callId: 'here2', vtime: 2, enqueuedAt: NOW, node: 'here' }];
     local = new Set(['here2']);
+  };
+
+  it('given an earlier caller held by another live controller and a later one here, when one agent is ready, then this controller leaves the agent to the holder instead of giving it to its own later caller', async () => {
+    earlierThereLaterHere();
     ready = [{ agentId: 'a1', idleSince: NOW - 1000 }];
     dispatcher.kick('q1');
     await settle();
@@ -69,8 +74,7 @@ describe('Dispatcher: one line across controllers (stubbed store and offers)', (
   });
 
   it('given the holder takes the agent it was left, when this controller looks again, then nothing is offered here', async () => {
-    waiting = [{ callId: 'there1', vtime: 1, enqueuedAt: NOW - 50, node: 'there' }, { callId: 'here2', vtime: 2, enqueuedAt: NOW, node: 'here' }];
-    local = new Set(['here2']);
+    earlierThereLaterHere();
     ready = [{ agentId: 'a1', idleSince: NOW - 1000 }];
     dispatcher.kick('q1');
     await settle();
@@ -82,8 +86,7 @@ describe('Dispatcher: one line across controllers (stubbed store and offers)', (
   });
 
   it('given the holder does not take the agent it was left (its caller in the callback IVR, its ARI down), when the bounded wait is over, then the agent serves this controller\'s later caller', async () => {
-    waiting = [{ callId: 'there1', vtime: 1, enqueuedAt: NOW - 50, node: 'there' }, { callId: 'here2', vtime: 2, enqueuedAt: NOW, node: 'here' }];
-    local = new Set(['here2']);
+    earlierThereLaterHere();
     ready = [{ agentId: 'a1', idleSince: NOW - 1000 }];
     dispatcher.kick('q1');
     await settle();
@@ -95,8 +98,7 @@ describe('Dispatcher: one line across controllers (stubbed store and offers)', (
 
   it('given the earlier caller\'s controller is dead (its heartbeat lapsed), when an agent is ready, then the caller here gets it at once', async () => {
     live = new Set();
-    waiting = [{ callId: 'there1', vtime: 1, enqueuedAt: NOW - 50, node: 'there' }, { callId: 'here2', vtime: 2, enqueuedAt: NOW, node: 'here' }];
-    local = new Set(['here2']);
+    earlierThereLaterHere();
     ready = [{ agentId: 'a1', idleSince: NOW - 1000 }];
     dispatcher.kick('q1');
     await settle();
@@ -104,8 +106,7 @@ describe('Dispatcher: one line across controllers (stubbed store and offers)', (
   });
 
   it('given two ready agents and an earlier caller held elsewhere, when dispatched, then the longest-idle agent is left to that caller (as its holder picks it) and the other serves the caller here', async () => {
-    waiting = [{ callId: 'there1', vtime: 1, enqueuedAt: NOW - 50, node: 'there' }, { callId: 'here2', vtime: 2, enqueuedAt: NOW, node: 'here' }];
-    local = new Set(['here2']);
+    earlierThereLaterHere();
     ready = [{ agentId: 'a2', idleSince: NOW - 9000 }, { agentId: 'a1', idleSince: NOW - 1000 }];
     dispatcher.kick('q1');
     await settle();
